@@ -17,4 +17,6 @@ settings.register_profile(
     deadline=timedelta(seconds=5),
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(os.environ.get("TICKETCORE_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "fast"))
+settings.load_profile(
+    os.environ.get("TICKETCORE_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "fast")
+)

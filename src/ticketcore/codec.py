@@ -228,13 +228,11 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(timedelta, dumps_duration)
     converter.register_structure_hook(ZoneInfo, _structure_zone)
     converter.register_unstructure_hook(ZoneInfo, lambda zone: zone.key)
-    converter.register_structure_hook(str, _strict(str, "a string"))
-    converter.register_structure_hook(int, _strict(int, "an integer"))
-    converter.register_structure_hook(float, _strict(float, "a number"))
-    converter.register_structure_hook(bool, _strict(bool, "true or false"))
-    converter.register_structure_hook_func(
-        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
-    )
+    for kind, label in ((str, "a string"), (int, "an integer"), (float, "a number"), (bool, "true or false")):
+        converter.register_structure_hook(kind, _strict(kind, label))
+    # StrEnum and IntEnum come before str and int in their members' MRO, so these win over the strict hooks above.
+    for base in (enum.Enum, enum.StrEnum, enum.IntEnum):
+        converter.register_structure_hook(base, _structure_enum)
     converter.register_structure_hook_factory(_is_collection, _collection_factory)
     converter.register_unstructure_hook_func(
         cattrs.cols.is_any_set, lambda values: sorted(converter.unstructure(v) for v in values)

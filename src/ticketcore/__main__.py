@@ -1,0 +1,5 @@
+"""``python -m ticketcore``: the command-line interface."""
+
+from ticketcore.cli import main
+
+raise SystemExit(main())
