@@ -1,0 +1,444 @@
+"""Backlog and KPI metrics computed exactly from ticket histories.
+
+Every function takes ``histories`` — an iterable whose items are the events of one ticket (in order) or a
+:class:`~ticketcore.model.Ticket` snapshot — and an explicit instant (``as_of``) or :class:`Period`; nothing reads the
+clock. Results are frozen values that ``ticketcore.codec.dump`` turns into plain data.
+
+Definitions, shared by every metric and by the DataFrame path in ``ticketcore.dataframes``:
+
+* A ticket *as of* ``t`` is its history folded up to, and excluding, the instant ``t``; a :class:`Period` counts the
+  events with ``start <= at < end``. So ``backlog(end) == backlog(start) + created - solved + reopened`` in between.
+* The **backlog** is the tickets whose category is not ``solved`` or ``closed``.
+* A **resolution** is a move from an unsolved category into ``solved`` or ``closed`` (``solved → closed`` is not a new
+  one); a **reopen** is a move back. Tickets **solved in a period** are those done as of its end whose last
+  resolution falls in it.
+* **First response** is the first public reply by staff (agent, supervisor, admin); **first resolution** the first
+  resolution; **full resolution** the last one of a ticket solved in the period — each measured from creation.
+
+Snapshots stand for their history up to ``updated_at``: the state-at-an-instant metrics (backlog, ageing) accept
+them for instants after it; metrics that count events raise :class:`HistoryNeeded` for them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+from itertools import pairwise
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from ticketcore._backlog_history import History, HistoryNeeded, Source, histories_of
+from ticketcore._backlog_periods import local_instant, period_starts, zone
+from ticketcore._backlog_values import (
+    AgeBucket,
+    Ageing,
+    AgentActivity,
+    AgentReport,
+    Backlog,
+    BacklogPoint,
+    BacklogRatio,
+    BacklogSeries,
+    Csat,
+    DurationStats,
+    Flow,
+    FlowPoint,
+    GroupCount,
+    GrowthTrend,
+    Key,
+    Period,
+    Reopens,
+    Share,
+    TouchResolution,
+    TrendPoint,
+    Volumes,
+)
+from ticketcore._time import require_aware
+from ticketcore.errors import ConfigError
+from ticketcore.model import Ticket
+
+__all__ = [
+    "DEFAULT_AGE_EDGES",
+    "DIMENSIONS",
+    "DURATION_METRICS",
+    "FREQUENCIES",
+    "AgeBucket",
+    "Ageing",
+    "AgentActivity",
+    "AgentReport",
+    "Backlog",
+    "BacklogPoint",
+    "BacklogRatio",
+    "BacklogSeries",
+    "Csat",
+    "DurationStats",
+    "Elapsed",
+    "Flow",
+    "FlowPoint",
+    "GroupCount",
+    "GrowthTrend",
+    "HistoryNeeded",
+    "Period",
+    "Reopens",
+    "Share",
+    "Source",
+    "TouchResolution",
+    "TrendPoint",
+    "Volumes",
+    "ageing",
+    "agents",
+    "backlog",
+    "backlog_ratio",
+    "backlog_series",
+    "csat",
+    "durations",
+    "flow",
+    "growth_trend",
+    "reopens",
+    "self_service_share",
+    "touches",
+    "volumes",
+]
+
+DIMENSIONS = ("status", "category", "priority", "channel", "group", "region", "assignee")
+"""The ticket attributes a backlog or volume can be broken down by."""
+
+DEFAULT_AGE_EDGES = tuple(timedelta(days=d) for d in (0, 1, 3, 7, 30))
+"""Ageing bucket edges: 0–1 d, 1–3 d, 3–7 d, 7–30 d and 30 d or more."""
+
+DURATION_METRICS = ("first_response", "first_resolution", "full_resolution")
+"""The duration metrics :func:`durations` measures."""
+
+FREQUENCIES = ("day", "week", "month")
+"""The period lengths of :func:`flow` (weeks start on Monday)."""
+
+
+class Elapsed(Protocol):
+    """Anything that measures business time, such as a ``BusinessCalendar``."""
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        """Business time in ``[start, end)``."""
+        ...  # pragma: no cover
+
+
+def _dimension(by: str) -> str:
+    if by not in DIMENSIONS:
+        raise ConfigError(f"cannot break down by {by!r}; valid dimensions: {', '.join(DIMENSIONS)}", "by")
+    return by
+
+
+def _key(ticket: Ticket, by: str) -> Key:
+    value = getattr(ticket, "assignee" if by == "assignee" else by)
+    return str(value) if by == "category" else value
+
+
+def _groups(counts: Counter[Key]) -> tuple[GroupCount, ...]:
+    ordered = sorted(counts.items(), key=lambda item: (item[0] is None, "" if item[0] is None else item[0]))
+    return tuple(GroupCount(key, count) for key, count in ordered)
+
+
+def _open_at(history: History, instant: datetime) -> Ticket | None:
+    ticket = history.at(instant)
+    return ticket if ticket is not None and ticket.is_unsolved else None
+
+
+def backlog(histories: Iterable[Source], as_of: datetime, *, by: str | None = None) -> Backlog:
+    """The unsolved tickets as of ``as_of``, broken down by one of :data:`DIMENSIONS` if ``by`` is given."""
+    require_aware(as_of, "as_of")
+    dimension = _dimension(by) if by is not None else None
+    counts: Counter[Key] = Counter()
+    total = 0
+    for history in histories_of(histories):
+        ticket = _open_at(history, as_of)
+        if ticket is not None:
+            total += 1
+            if dimension is not None:
+                counts[_key(ticket, dimension)] += 1
+    return Backlog(as_of, total, dimension, _groups(counts))
+
+
+def _open_counts(histories: list[History], instants: Sequence[datetime]) -> list[int]:
+    """The backlog just before each instant, from +1/−1 steps (creation, resolutions, reopens)."""
+    steps: list[tuple[datetime, int]] = []
+    counts = [0] * len(instants)
+    for history in histories:
+        if not history.has_events:
+            for i, instant in enumerate(instants):
+                counts[i] += _open_at(history, instant) is not None
+            continue
+        if history.snapshots[0].is_unsolved:
+            steps.append((history.created_at, 1))
+        steps.extend((at, -1) for at, _, _ in history.resolutions)
+        steps.extend((at, 1) for at in history.reopens)
+    steps.sort(key=lambda step: step[0])
+    order = sorted(range(len(instants)), key=lambda i: instants[i])
+    running, j = 0, 0
+    for i in order:
+        while j < len(steps) and steps[j][0] < instants[i]:
+            running += steps[j][1]
+            j += 1
+        counts[i] += running
+    return counts
+
+
+def backlog_series(
+    histories: Iterable[Source], start: date, end: date, *, tz: str | ZoneInfo, at: time = time(23, 0)
+) -> BacklogSeries:
+    """The backlog at local time ``at`` (default 23:00, as Zendesk snapshots it) in ``tz`` on each date from
+    ``start`` to ``end`` inclusive."""
+    zone_info = zone(tz)
+    days = [date.fromordinal(d) for d in range(start.toordinal(), end.toordinal() + 1)]
+    instants = [local_instant(day, at, zone_info) for day in days]
+    counts = _open_counts(histories_of(histories), instants)
+    points = tuple(BacklogPoint(d, i, c) for d, i, c in zip(days, instants, counts, strict=True))
+    return BacklogSeries(zone_info, points)
+
+
+def _solved_between(history: History, start: datetime, end: datetime) -> int:
+    history.need_events("counting resolutions")
+    return sum(start <= at < end for at, _, _ in history.resolutions)
+
+
+def backlog_ratio(
+    histories: Iterable[Source], as_of: datetime, *, window: timedelta = timedelta(weeks=4)
+) -> BacklogRatio:
+    """Weeks of backlog as of ``as_of``: open tickets ÷ average resolutions per week in ``[as_of - window, as_of)``.
+
+    Infinite (``math.inf``, and said so by :meth:`BacklogRatio.describe`) when nothing was solved in the window.
+    """
+    require_aware(as_of, "as_of")
+    if window <= timedelta(0):
+        raise ConfigError(
+            f"the window must be a positive duration, got {window!r}; e.g. timedelta(weeks=4)", "window"
+        )
+    found = histories_of(histories)
+    open_now = sum(_open_at(history, as_of) is not None for history in found)
+    solved = sum(_solved_between(history, as_of - window, as_of) for history in found)
+    if open_now == 0:
+        weeks = 0.0
+    elif solved == 0:
+        weeks = math.inf
+    else:
+        micros = Fraction(
+            window // timedelta(microseconds=1), timedelta(weeks=1) // timedelta(microseconds=1)
+        )
+        weeks = float(open_now * micros / solved)
+    return BacklogRatio(as_of, window, open_now, solved, weeks)
+
+
+def growth_trend(
+    histories: Iterable[Source], as_of: datetime, *, weeks: int = 8, steady_after: int = 3
+) -> GrowthTrend:
+    """The backlog at ``as_of`` and at the same local time each of the ``weeks`` weeks before it (wall-clock weeks in
+    ``as_of``'s zone), with the number of latest consecutive weeks it grew; ``steady`` once that reaches
+    ``steady_after``, however small the growth."""
+    require_aware(as_of, "as_of")
+    if weeks < 1 or steady_after < 1:
+        raise ConfigError(
+            f"weeks and steady_after must be at least 1, got {weeks!r} and {steady_after!r}", "weeks"
+        )
+    instants = [as_of - timedelta(weeks=k) for k in range(weeks, -1, -1)]
+    counts = _open_counts(histories_of(histories), instants)
+    growing = 0
+    for before, after in zip(reversed(counts[:-1]), reversed(counts[1:]), strict=True):
+        if after <= before:
+            break
+        growing += 1
+    points = tuple(TrendPoint(i, c) for i, c in zip(instants, counts, strict=True))
+    return GrowthTrend(as_of, points, growing, growing >= steady_after)
+
+
+def flow(
+    histories: Iterable[Source], start: date, end: date, *, tz: str | ZoneInfo, freq: str = "week"
+) -> Flow:
+    """Tickets created, solved and reopened per day, week (from Monday) or month of local time in ``tz``, for the
+    periods from the one containing ``start`` to the one containing ``end``."""
+    zone_info = zone(tz)
+    bounds = period_starts(start, end, freq, zone_info)
+    found = histories_of(histories)
+    points = []
+    for low, high in pairwise(bounds):
+        created = sum(low <= history.created_at < high for history in found)
+        solved = sum(_solved_between(history, low, high) for history in found)
+        reopened = sum(low <= at < high for history in found for at in history.reopens)
+        points.append(FlowPoint(low, high, created, solved, reopened))
+    return Flow(freq, zone_info, tuple(points))
+
+
+def _edges(edges: Sequence[timedelta]) -> tuple[timedelta, ...]:
+    values = tuple(edges)
+    if not values or values[0] != timedelta(0):
+        raise ConfigError(f"ageing edges must start at timedelta(0), got {values!r}", "edges[0]")
+    for i in range(1, len(values)):
+        if values[i] <= values[i - 1]:
+            raise ConfigError(
+                f"ageing edges must increase; {values[i]!r} does not come after {values[i - 1]!r}",
+                f"edges[{i}]",
+            )
+    return values
+
+
+def ageing(
+    histories: Iterable[Source],
+    as_of: datetime,
+    *,
+    edges: Sequence[timedelta] = DEFAULT_AGE_EDGES,
+    calendar: Elapsed | None = None,
+) -> Ageing:
+    """Open tickets at ``as_of`` bucketed by age since creation: calendar time, or business time on ``calendar``.
+
+    ``edges`` start at zero and increase; the last bucket is unbounded.
+    """
+    require_aware(as_of, "as_of")
+    bounds = _edges(edges)
+    counts = [0] * len(bounds)
+    for history in histories_of(histories):
+        ticket = _open_at(history, as_of)
+        if ticket is None:
+            continue
+        age = as_of - ticket.created_at if calendar is None else calendar.elapsed(ticket.created_at, as_of)
+        index = sum(age >= edge for edge in bounds) - 1
+        counts[max(index, 0)] += 1
+    highs: list[timedelta | None] = [*bounds[1:], None]
+    buckets = tuple(AgeBucket(low, high, n) for low, high, n in zip(bounds, highs, counts, strict=True))
+    return Ageing(as_of, calendar is not None, buckets)
+
+
+def _solved_in(history: History, period: Period) -> tuple[datetime, int, str | None] | None:
+    """The last resolution of a ticket solved in ``period`` (done as of its end), or ``None``."""
+    history.need_events("tickets solved in a period")
+    ticket = history.at(period.end)
+    if ticket is None or ticket.is_unsolved:
+        return None
+    before = [r for r in history.resolutions if r[0] < period.end]
+    return before[-1] if before and before[-1][0] >= period.start else None
+
+
+def _end_of(history: History, metric: str, period: Period) -> datetime | None:
+    history.need_events(metric)
+    if metric == "first_response":
+        return next((at for at, _, _, staff in history.replies if staff), None)
+    if metric == "first_resolution":
+        return history.resolutions[0][0] if history.resolutions else None
+    last = _solved_in(history, period)
+    return last[0] if last is not None else None
+
+
+def _stats(metric: str, period: Period, business: bool, values: list[timedelta]) -> DurationStats:
+    if not values:
+        return DurationStats(metric, period, business, 0, None, None, None)
+    values.sort()
+    n = len(values)
+    mean = sum(values, timedelta(0)) / n
+    median = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+    p90 = values[(9 * n + 9) // 10 - 1]
+    return DurationStats(metric, period, business, n, mean, median, p90)
+
+
+def durations(
+    histories: Iterable[Source], period: Period, metric: str, *, calendar: Elapsed | None = None
+) -> DurationStats:
+    """Statistics of one of :data:`DURATION_METRICS` over the tickets whose measured moment (first response, first
+    resolution, last resolution) falls in ``period``: calendar time, or business time on ``calendar``."""
+    if metric not in DURATION_METRICS:
+        raise ConfigError(
+            f"unknown duration metric {metric!r}; valid metrics: {', '.join(DURATION_METRICS)}", "metric"
+        )
+    values: list[timedelta] = []
+    for history in histories_of(histories):
+        end = _end_of(history, metric, period)
+        if end is not None and end in period:
+            start = history.created_at
+            values.append(end - start if calendar is None else calendar.elapsed(start, end))
+    return _stats(metric, period, calendar is not None, values)
+
+
+def touches(
+    histories: Iterable[Source], period: Period, *, zero_as_one_touch: bool = True
+) -> TouchResolution:
+    """Tickets solved in ``period`` by public staff replies before their last resolution: one-touch (at most one
+    reply when ``zero_as_one_touch``, as Zendesk counts; exactly one otherwise), two-touch, multi-touch (3+)."""
+    by_replies: Counter[int] = Counter()
+    solved = 0
+    for history in histories_of(histories):
+        last = _solved_in(history, period)
+        if last is None:
+            continue
+        solved += 1
+        by_replies[min(sum(staff and seq < last[1] for _, seq, _, staff in history.replies), 3)] += 1
+    one = by_replies[1] + (by_replies[0] if zero_as_one_touch else 0)
+    return TouchResolution(period, solved, by_replies[0], one, by_replies[2], by_replies[3])
+
+
+def reopens(histories: Iterable[Source], period: Period) -> Reopens:
+    """Of the tickets solved in ``period``, those reopened at least once before its end; and all reopens in it."""
+    solved = reopened = count = 0
+    for history in histories_of(histories):
+        history.need_events("counting reopens")
+        count += sum(at in period for at in history.reopens)
+        if _solved_in(history, period) is not None:
+            solved += 1
+            reopened += any(at < period.end for at in history.reopens)
+    return Reopens(period, solved, reopened, count)
+
+
+def csat(histories: Iterable[Source], period: Period, *, good_from: tuple[int, int] = (4, 5)) -> Csat:
+    """Good ÷ rated over each ticket's last rating in ``period``; a score is good when ``score / scale >=
+    good_from[0] / good_from[1]`` (4 or 5 out of 5 by default; 8 out of 10 on a ten-point scale)."""
+    num, den = good_from
+    if not 0 < num <= den:
+        raise ConfigError(
+            f"good_from must be (points, out_of) with 0 < points <= out_of, got {good_from!r}", "good_from"
+        )
+    rated = good = 0
+    for history in histories_of(histories):
+        history.need_events("CSAT")
+        last = [(score, scale) for at, score, scale in history.ratings if at in period]
+        if last:
+            score, scale = last[-1]
+            rated += 1
+            good += score * den >= num * scale
+    return Csat(period, rated, good)
+
+
+def _created_in(histories: Iterable[Source], period: Period) -> list[Ticket]:
+    found = histories_of(histories)
+    for history in found:
+        history.need_events("volumes by the attributes at creation")
+    return [h.snapshots[0] for h in found if h.created_at in period]
+
+
+def volumes(histories: Iterable[Source], period: Period, *, by: str = "channel") -> Volumes:
+    """Tickets created in ``period`` broken down by ``by`` (one of :data:`DIMENSIONS`) as it was at creation."""
+    dimension = _dimension(by)
+    created = _created_in(histories, period)
+    counts: Counter[Key] = Counter(_key(ticket, dimension) for ticket in created)
+    return Volumes(period, dimension, len(created), _groups(counts))
+
+
+def self_service_share(
+    histories: Iterable[Source], period: Period, *, channels: Iterable[str] = ("self_service",)
+) -> Share:
+    """The share of tickets created in ``period`` through one of the self-service ``channels``."""
+    wanted = {channels} if isinstance(channels, str) else set(channels)
+    created = _created_in(histories, period)
+    return Share(period, len(created), sum(ticket.channel in wanted for ticket in created))
+
+
+def agents(histories: Iterable[Source], period: Period) -> AgentReport:
+    """Per agent: open tickets assigned to them at the end of ``period`` (load), resolutions in it while assigned to
+    them, and their public replies in it (throughput)."""
+    load: Counter[str] = Counter()
+    solved: Counter[str] = Counter()
+    replies: Counter[str] = Counter()
+    for history in histories_of(histories):
+        history.need_events("agent throughput")
+        ticket = _open_at(history, period.end)
+        if ticket is not None and ticket.assignee is not None:
+            load[ticket.assignee] += 1
+        solved.update(agent for at, _, agent in history.resolutions if agent is not None and at in period)
+        replies.update(actor for at, _, actor, staff in history.replies if staff and at in period)
+    names = sorted(set(load) | set(solved) | set(replies))
+    return AgentReport(period, tuple(AgentActivity(n, load[n], solved[n], replies[n]) for n in names))
