@@ -88,43 +88,48 @@ class _Scales:
     names: tuple[str, ...]
     impact_names: tuple[str, ...]
     urgency_names: tuple[str, ...]
+    _named: tuple[tuple[Impact, ...], tuple[Urgency, ...], tuple[Priority, ...]]
 
-    @property
-    def _impact_count(self) -> int:
-        raise NotImplementedError
-
-    @property
-    def _urgency_count(self) -> int:
-        raise NotImplementedError
+    def _name_levels(self, impacts: int, urgencies: int) -> None:
+        # Built once: lookups index these tuples instead of building level values on every call.
+        named = (
+            tuple(
+                Impact(n, name) for n, name in enumerate(self.impact_names or default_level_names(impacts), 1)
+            ),
+            tuple(
+                Urgency(n, name)
+                for n, name in enumerate(self.urgency_names or default_level_names(urgencies), 1)
+            ),
+            tuple(Priority(n, name) for n, name in enumerate(self.names, 1)),
+        )
+        object.__setattr__(self, "_named", named)
 
     @property
     def impacts(self) -> tuple[Impact, ...]:
         """Every impact level, most severe first, with its display name."""
-        names = self.impact_names or default_level_names(self._impact_count)
-        return tuple(Impact(n, name) for n, name in enumerate(names, 1))
+        return self._named[0]
 
     @property
     def urgencies(self) -> tuple[Urgency, ...]:
         """Every urgency level, most pressing first, with its display name."""
-        names = self.urgency_names or default_level_names(self._urgency_count)
-        return tuple(Urgency(n, name) for n, name in enumerate(names, 1))
+        return self._named[1]
 
     @property
     def priorities(self) -> tuple[Priority, ...]:
         """Every named priority, P1 first (rules may move a ticket to any of them)."""
-        return tuple(Priority(n, name) for n, name in enumerate(self.names, 1))
+        return self._named[2]
 
     def impact(self, level: Impact | int) -> Impact:
         """The named impact of ``level``; :class:`PriorityError` when it is not a level of this matrix."""
-        return self.impacts[_coerce(level, Impact, self._impact_count) - 1]
+        return self._named[0][_coerce(level, Impact, len(self._named[0])) - 1]
 
     def urgency(self, level: Urgency | int) -> Urgency:
         """The named urgency of ``level``; :class:`PriorityError` when it is not a level of this matrix."""
-        return self.urgencies[_coerce(level, Urgency, self._urgency_count) - 1]
+        return self._named[1][_coerce(level, Urgency, len(self._named[1])) - 1]
 
     def priority_of(self, level: Priority | int) -> Priority:
         """The named priority of ``level`` (``3`` → ``P3 Moderate``); :class:`PriorityError` outside the names."""
-        return self.priorities[_coerce(level, Priority, len(self.names)) - 1]
+        return self._named[2][_coerce(level, Priority, len(self._named[2])) - 1]
 
 
 @attrs.frozen
@@ -145,6 +150,9 @@ class PriorityMatrix(_Scales):
     urgency_levels: int | None = attrs.field(default=None, kw_only=True)
     impact_names: tuple[str, ...] = attrs.field(default=(), converter=_strs, kw_only=True)
     urgency_names: tuple[str, ...] = attrs.field(default=(), converter=_strs, kw_only=True)
+    _named: tuple[tuple[Impact, ...], tuple[Urgency, ...], tuple[Priority, ...]] = attrs.field(
+        init=False, repr=False, eq=False
+    )
 
     def __attrs_post_init__(self) -> None:
         rows = _check_count(self.levels, "levels", "impact levels (table rows)")
@@ -155,6 +163,7 @@ class PriorityMatrix(_Scales):
         _check_names(self.impact_names, "impact_names", rows)
         _check_names(self.urgency_names, "urgency_names", columns)
         _check_table(self.table, rows, columns, len(self.names))
+        self._name_levels(rows, columns)
 
     @classmethod
     def itil(cls) -> PriorityMatrix:
@@ -263,6 +272,9 @@ class WeightedPriorityMatrix(_Scales):
     names: tuple[str, ...] = attrs.field(default=DEFAULT_PRIORITY_NAMES, converter=_strs, kw_only=True)
     impact_names: tuple[str, ...] = attrs.field(default=(), converter=_strs, kw_only=True)
     urgency_names: tuple[str, ...] = attrs.field(default=(), converter=_strs, kw_only=True)
+    _named: tuple[tuple[Impact, ...], tuple[Urgency, ...], tuple[Priority, ...]] = attrs.field(
+        init=False, repr=False, eq=False
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_weights(self.impact_weights, "impact_weights", "impact")
@@ -293,6 +305,7 @@ class WeightedPriorityMatrix(_Scales):
                 f"so some tickets would get no priority; lower this threshold to {lowest} or less",
                 f"thresholds[{len(self.thresholds) - 1}]",
             )
+        self._name_levels(len(self.impact_weights), len(self.urgency_weights))
 
     @property
     def _impact_count(self) -> int:
