@@ -16,6 +16,8 @@ from ticketcore.model import Actor, Opened, Role, Ticket
 from ticketcore.priority import (
     AffectedThresholds,
     Conditions,
+    Impact,
+    Priority,
     PriorityAssessment,
     PriorityMatrix,
     PriorityPolicy,
@@ -71,6 +73,14 @@ def test_done_when_servicenow_3x3_a_5x5_and_a_vip_rule_explain_themselves() -> N
     assert five_policy.assess(ticket(impact=4, urgency=4, segment="vip")).explain()[-1] == (
         "vip: P4 Low → P3 Moderate (segment is 'vip': raise by 1 level; VIP customers come first)"
     )
+
+
+def test_check_lists_every_problem_with_its_path() -> None:
+    data = {"levels": 2, "table": [[1, 2], [2, 3]], "names": [1], "urgency_levels": "2"}
+    assert {problem.path for problem in codec.check(PriorityMatrix, data)} == {"names[0]", "urgency_levels"}
+    assert codec.check(PriorityMatrix, {"levels": 1, "table": [[1]]}) == []
+    with pytest.raises(ConfigError, match="level must be an integer of 1 or more"):
+        codec.load(Priority, {"level": 0})
 
 
 def test_the_issue_example_loads_and_dumps_back() -> None:
@@ -274,6 +284,10 @@ KEYS = [
     "users",
     "override_roles",
     "default_impact",
+    "level",
+    "base",
+    "final",
+    "steps",
 ]
 configs = st.dictionaries(st.sampled_from(KEYS), json_values, max_size=5)
 CONFIG_TYPES = [
@@ -283,6 +297,9 @@ CONFIG_TYPES = [
     PriorityRule,
     Conditions,
     AffectedThresholds,
+    PriorityAssessment,
+    Priority,
+    Impact,
 ]
 
 
