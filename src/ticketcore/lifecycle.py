@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from ticketcore._lifecycle_audit import audit_history
+from ticketcore._lifecycle_build import follow_up_events, status_changed, timer_dues
 from ticketcore._lifecycle_defs import (
     REPLY_ACTION,
     STAFF_ROLES,
@@ -269,34 +270,9 @@ class Workflow:
                 "follow_up", ticket.status, ticket_id=ticket.id, reason="the follow-up needs a new ticket id"
             )
         at = self._after(ticket, at)
-        start = self._index.initial
-        fields = {name: value for name, value in ticket.fields.items() if name != CONFIRMATION_FIELD}
-        opened = Opened(
-            ticket_id=new_ticket_id,
-            seq=1,
-            at=at,
-            actor=actor,
-            subject=ticket.subject,
-            requester=ticket.requester,
-            channel=ticket.channel,
-            status=start.name,
-            category=start.category,
-            topic=ticket.topic,
-            impact=ticket.impact,
-            urgency=ticket.urgency,
-            priority=ticket.priority,
-            segment=ticket.segment,
-            region=ticket.region,
-            country=ticket.country,
-            language=ticket.language,
-            group=ticket.group,
-            tags=ticket.tags,
-            fields=fields,
-            follow_up_of=ticket.id,
+        return follow_up_events(
+            ticket, self._index.initial, new_ticket_id=new_ticket_id, actor=actor, at=at, body=body
         )
-        if body is None:
-            return [opened]
-        return [opened, Replied(ticket_id=new_ticket_id, seq=2, at=at, actor=actor, public=True, body=body)]
 
     # -- timers -------------------------------------------------------------------------------------------------
 
@@ -312,23 +288,12 @@ class Workflow:
         now = utc(now, "now")
         if self._frozen(ticket):
             return []
-        fired = set(ticket.timers_fired)
-        found: list[TimerDue] = []
-        for i, timer in enumerate(self.timer_rules):
-            if not timer.applies_to(ticket.status, ticket.category):
-                continue
-            since = timer.since.instant(ticket)
-            if since is None:
-                continue
-            due_at = self._due_at(timer, since, calendar, i)
-            if (timer.name, due_at) in fired:
-                continue
-            blocked = None
-            if timer.action is not None:
-                refusal = self._refusal(ticket, timer.action, Actor.system(), check_role=False)
-                blocked = None if refusal is None else refusal[0]
-            found.append(TimerDue(timer, since, due_at, due_at <= now and blocked is None, blocked))
-        return sorted(found, key=lambda due: (due.due_at, due.timer.name))
+
+        def blocked(action: str) -> str | None:
+            refusal = self._refusal(ticket, action, Actor.system(), check_role=False)
+            return None if refusal is None else refusal[0]
+
+        return timer_dues(self.timer_rules, ticket, now=now, calendar=calendar, blocked=blocked)
 
     def fire(self, ticket: Ticket, due: TimerDue, *, at: datetime) -> list[Event]:
         """The events of firing ``due`` at ``at``: a :class:`TimerFired` and, for an action timer, its status change.
@@ -450,30 +415,7 @@ class Workflow:
         self, ticket: Ticket, target: str, *, action: str, actor: Actor, at: datetime, reason: str | None
     ) -> StatusChanged:
         status = self._index.by_name[target]
-        return StatusChanged(
-            ticket_id=ticket.id,
-            seq=ticket.version + 1,
-            at=at,
-            actor=actor,
-            from_status=ticket.status,
-            from_category=ticket.category,
-            to_status=status.name,
-            to_category=status.category,
-            action=action,
-            reason=reason,
-            pauses_sla=status.pauses_sla,
-        )
-
-    def _due_at(self, timer: Timer, since: datetime, calendar: TimerCalendar | None, i: int) -> datetime:
-        if not timer.business:
-            return since + timer.after
-        if calendar is None:
-            raise ConfigError(
-                f"timer {timer.name!r} counts business time, but no calendar was passed; "
-                "call workflow.timers(ticket, now=..., calendar=your_calendar)",
-                f"timers[{i}].business",
-            )
-        return utc(calendar.add(since, timer.after), f"the due instant of timer {timer.name!r}")
+        return status_changed(ticket, status, action=action, actor=actor, at=at, reason=reason)
 
 
 def default_workflow(
