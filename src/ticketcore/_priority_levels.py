@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import attrs
 
-from ticketcore.errors import TicketcoreError
+from ticketcore.errors import PriorityError
 
 __all__ = [
     "DEFAULT_PRIORITY_NAMES",
@@ -36,27 +36,6 @@ _LEVEL_NAMES: dict[int, tuple[str, ...]] = {
 def default_level_names(count: int) -> tuple[str, ...]:
     """The default display names of ``count`` impact or urgency levels ("High", "Medium", "Low" for three)."""
     return _LEVEL_NAMES.get(count, tuple(f"Level {n}" for n in range(1, count + 1)))
-
-
-class PriorityError(TicketcoreError, ValueError):
-    """A priority, impact or urgency value does not fit the matrix, or a priority command is refused.
-
-    ``subject`` names what was wrong (``"impact"``, ``"priority"``, ``"reason"``, ``"actor"``), ``value`` the bad value.
-    """
-
-    def __init__(self, subject: str, value: object, problem: str) -> None:
-        self.subject = subject
-        self.value = value
-        self.problem = problem
-        super().__init__(f"{subject} {value!r}: {problem}")
-
-    @classmethod
-    def out_of_range(cls, subject: str, value: object, highest: int) -> PriorityError:
-        """``value`` is not a level from 1 to ``highest``."""
-        return cls(subject, value, f"not a valid {subject} level here; valid levels: 1 to {highest}")
-
-    def __reduce__(self) -> tuple[type[PriorityError], tuple[str, object, str]]:
-        return (type(self), (self.subject, self.value, self.problem))
 
 
 def _check_level(instance: object, attribute: attrs.Attribute[int], value: int) -> None:

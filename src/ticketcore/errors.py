@@ -19,6 +19,7 @@ __all__ = [
     "MissingExtra",
     "NaiveDatetimeError",
     "NoBusinessTime",
+    "PriorityError",
     "StorageError",
     "TicketNotFound",
     "TicketcoreError",
@@ -139,6 +140,27 @@ class GuardRefused(InvalidTransition):
         super().__init__(
             action, status, allowed, ticket_id=ticket_id, reason=f"guard {guard!r} refused: {reason}"
         )
+
+
+class PriorityError(TicketcoreError, ValueError):
+    """A priority, impact or urgency value does not fit the matrix, or a priority command is refused.
+
+    ``subject`` names what was wrong (``"impact"``, ``"priority"``, ``"reason"``, ``"actor"``), ``value`` the bad value.
+    """
+
+    def __init__(self, subject: str, value: object, problem: str) -> None:
+        self.subject = subject
+        self.value = value
+        self.problem = problem
+        super().__init__(f"{subject} {value!r}: {problem}")
+
+    @classmethod
+    def out_of_range(cls, subject: str, value: object, highest: int) -> PriorityError:
+        """``value`` is not a level from 1 to ``highest``."""
+        return cls(subject, value, f"not a valid {subject} level here; valid levels: 1 to {highest}")
+
+    def __reduce__(self) -> tuple[type[PriorityError], tuple[str, object, str]]:
+        return (type(self), (self.subject, self.value, self.problem))
 
 
 class ConcurrencyError(TicketcoreError):

@@ -366,6 +366,8 @@ class Ticket:
     impact: int | None = None
     urgency: int | None = None
     priority: int | None = None
+    priority_manual: bool = False
+    """True when the current priority was set by a person (a manual override) rather than by rules."""
     segment: str | None = None
     region: str | None = None
     country: str | None = None
@@ -491,7 +493,7 @@ def _fold_status(ticket: Ticket, event: Event) -> dict[str, object]:
 
 def _fold_priority(ticket: Ticket, event: Event) -> dict[str, object]:
     assert isinstance(event, PriorityChanged)
-    return {"priority": event.to_priority}
+    return {"priority": event.to_priority, "priority_manual": event.manual}
 
 
 def _fold_assigned(ticket: Ticket, event: Event) -> dict[str, object]:
