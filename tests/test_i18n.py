@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from ticketcore import (
 )
 from ticketcore.codec import dump, load
 from ticketcore.i18n import Glossary, format_deadline, format_duration, label
+from ticketcore.priority import Impact, Priority, PriorityMatrix, Urgency
 
 LANGUAGES = ("en", "it", "hr", "de", "fr", "es", "pt")
 METRICS = (
@@ -105,6 +107,8 @@ def test_every_sla_metric_and_state_in_every_language(language: str) -> None:
         ("first_response", "sla_metric", "Prima risposta", "Prvi odgovor"),
         ("at_capacity", "routing_reason", "Capacità esaurita", "Popunjen kapacitet"),
         ("backlog_ratio", "backlog", "Rapporto di arretrato", "Omjer zaostatka"),
+        ("zero_touch", "backlog", "Risolti senza risposta", "Riješeni bez odgovora"),
+        ("auto_close", "timer", "Chiusura automatica", "Automatsko zatvaranje"),
     ],
 )
 def test_labels_in_italian_and_croatian(thing: object, kind: str | None, italian: str, croatian: str) -> None:
@@ -128,6 +132,33 @@ def test_things_from_other_modules_are_recognised_by_their_class() -> None:
     with pytest.raises(TypeError, match="pass kind="):
         label(Other.X, "it")
     assert label(Other.X, "it", kind="status") == "X"
+
+
+def test_priority_impact_and_urgency_values() -> None:
+    matrix = PriorityMatrix.itil()
+    assert label(matrix.priority(1, 2), "hr") == "P2 Visok"
+    assert label(Priority.PLANNING, "it") == "P5 Pianificazione"
+    assert label(Impact.HIGH, "it") == "1 - Alto"
+    assert label(Urgency.HIGH, "it") == "1 - Alta"
+    assert label(Urgency.LOW, "hr") == "3 - Niska"
+    assert label(Priority(2, "Urgent"), "hr") == "P2 Urgent"
+    assert label(Priority(2, "Urgent"), "hr", translations={"hr": "Hitno"}) == "P2 Hitno"
+
+
+def test_labels_are_consistent_across_threads() -> None:
+    """Catalogs load lazily and are cached per locale; concurrent first uses must agree."""
+    tags = [
+        tag for tag in ("hr", "it_CH", "de_AT", "fr_BE", "es_AR", "pt_PT", "en_GB", "nl") for _ in range(8)
+    ]
+
+    def render(tag: str) -> tuple[str, str]:
+        return tag, label(Category.ON_HOLD, tag) + "/" + label("breached", tag, kind="sla_state")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = set(pool.map(render, tags))
+    assert results == {render(tag) for tag in set(tags)}
+    assert ("hr", "Zadržan/Prekoračeno") in results
+    assert ("it_CH", "In attesa/Violato") in results
 
 
 def test_misuse_is_refused_with_the_options() -> None:

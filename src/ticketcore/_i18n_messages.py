@@ -143,6 +143,17 @@ _BACKLOG = {
     "sla_compliance": N_("backlog", "SLA compliance"),
     "csat": N_("backlog", "Customer satisfaction"),
     "self_service_share": N_("backlog", "Self-service share"),
+    "zero_touch": N_("backlog", "Solved without a reply"),
+    "two_touch": N_("backlog", "Solved in two replies"),
+    "multi_touch": N_("backlog", "Solved in three or more replies"),
+    "volumes": N_("backlog", "Volume"),
+    "agents": N_("backlog", "Agent activity"),
+    "open": N_("backlog", "Open"),
+    "replies": N_("backlog", "Replies"),
+    "rated": N_("backlog", "Rated"),
+    "mean": N_("backlog", "Average"),
+    "median": N_("backlog", "Median"),
+    "p90": N_("backlog", "90th percentile"),
     "status": N_("backlog", "Status"),
     "category": N_("backlog", "Category"),
     "priority": N_("backlog", "Priority"),
@@ -155,11 +166,19 @@ _BACKLOG = {
     "month": N_("backlog", "Month"),
 }
 
+# The timers of the preset workflows, as a ticket's history records them (``TimerFired.timer``).
+_TIMER = {
+    "auto_close": N_("timer", "Automatic close"),
+    "pending_reminder": N_("timer", "Reminder to the requester"),
+    "pending_auto_solve": N_("timer", "Automatic solve"),
+}
+
 MESSAGES: dict[str, dict[str, str]] = {
     "category": _CATEGORY,
     "role": _ROLE,
     "status": _STATUS,
     "action": _ACTION,
+    "timer": _TIMER,
     "priority": _PRIORITY,
     "impact": _IMPACT,
     "urgency": _URGENCY,
