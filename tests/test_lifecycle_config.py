@@ -365,6 +365,12 @@ def test_workflow_local_guards_are_code_only_and_not_dumped() -> None:
         load(Workflow, dump(workflow))
 
 
+def test_local_guards_must_be_callable() -> None:
+    default = default_workflow()
+    with pytest.raises(ConfigError, match="guard 'vip' must be a callable"):
+        Workflow(default.statuses, default.transitions, guards={"vip": "segment == 'vip'"})  # type: ignore[dict-item]
+
+
 def test_built_in_guards_cannot_be_replaced() -> None:
     with pytest.raises(ConfigError, match="built-in"):
         register_guard("has_assignee", lambda t, a: None, replace=True)

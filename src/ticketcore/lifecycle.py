@@ -95,6 +95,11 @@ def _timers(values: Iterable[Timer]) -> tuple[Timer, ...]:
 
 
 def _guards(values: Mapping[str, GuardCheck]) -> dict[str, GuardCheck]:
+    for name, check in values.items():
+        if not callable(check):
+            raise ConfigError(
+                f"guard {name!r} must be a callable check(ticket, actor) -> str | None, got {check!r}"
+            )
     return dict(values)
 
 
