@@ -193,9 +193,12 @@ def test_glossary_from_configuration() -> None:
         "status": {"awaiting_vendor": {"it": "In attesa del fornitore", "hr": "Čeka dobavljača"}},
         "priority": {"Urgent": {"it": "Urgente", "hr": "Hitno"}, "P4": {"it": "Quando possibile"}},
         "action": {"escalate": {"it": "Inoltra al secondo livello", "pt-BR": "Escalar"}},
+        "timer": {"vendor_chase": {"hr": "Požurivanje dobavljača"}},
     }
     glossary = load(Glossary, data)
     assert load(Glossary, dump(glossary)) == glossary
+    assert hash(glossary) == hash(load(Glossary, dump(glossary)))
+    assert label("vendor_chase", "hr", kind="timer", glossary=glossary) == "Požurivanje dobavljača"
     assert label(Status("awaiting_vendor", Category.ON_HOLD), "hr", glossary=glossary) == "Čeka dobavljača"
     assert label("escalate", "pt_BR", kind="action", glossary=glossary) == "Escalar"
     assert label("escalate", "pt", kind="action", glossary=glossary) == "Escalate"

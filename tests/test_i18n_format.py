@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ticketcore import ConfigError, NaiveDatetimeError
-from ticketcore.i18n import UNITS, Unit, format_datetime, format_deadline, format_duration
+from ticketcore.i18n import UNITS, Unit, format_datetime, format_deadline, format_duration, format_remaining
 
 NOW = datetime(2025, 3, 5, 10, 0, tzinfo=UTC)  # a Wednesday
 SECONDS = {"day": 86_400, "hour": 3_600, "minute": 60, "second": 1}
@@ -155,6 +155,28 @@ def test_deadlines(delta: timedelta, english: str, italian: str, croatian: str) 
     assert format_deadline(due, NOW, "en") == english
     assert format_deadline(due, NOW, "it") == italian
     assert format_deadline(due, NOW, "hr") == croatian
+
+
+def test_remaining_time_as_measured() -> None:
+    """A signed amount already measured (an SLA cycle's ``remaining``): negative is overdue."""
+    assert format_remaining(timedelta(hours=26), "it", largest="hour") == "tra 26 ore"
+    assert format_remaining(timedelta(hours=26), "hr") == "još 1 dan i 2 sata"
+    assert format_remaining(-timedelta(minutes=20), "it") == "scaduto da 20 minuti"
+    assert format_remaining(-timedelta(minutes=20), "hr") == "20 minuta nakon roka"
+    assert format_remaining(-timedelta(minutes=1, seconds=30), "en", granularity="second") == (
+        "overdue by 1 minute and 30 seconds"
+    )
+    assert format_remaining(timedelta(seconds=-29), "en") == "due now"
+    with pytest.raises(TypeError, match="must be a timedelta"):
+        format_remaining(3600, "en")  # type: ignore[arg-type]
+
+
+@given(
+    minutes=st.integers(min_value=-(10**6), max_value=10**6), locale=st.sampled_from(["en", "it", "hr", "de"])
+)
+def test_deadline_agrees_with_remaining(minutes: int, locale: str) -> None:
+    due = NOW + timedelta(minutes=minutes)
+    assert format_deadline(due, NOW, locale) == format_remaining(due - NOW, locale)
 
 
 def test_business_time_deadlines() -> None:

@@ -53,6 +53,7 @@ __all__ = [
     "format_datetime",
     "format_deadline",
     "format_duration",
+    "format_remaining",
     "label",
 ]
 
@@ -67,9 +68,6 @@ _KIND_BY_CLASS = {
     "Urgency": "urgency",
     "ReasonKind": "routing_reason",
     "ClockState": "sla_state",
-    "MetricState": "sla_state",
-    "SLAState": "sla_state",
-    "State": "sla_state",
 }
 
 
@@ -101,20 +99,29 @@ def _entries() -> Mapping[str, Mapping[str, str]]:
 class Glossary:
     """Translations of the names an application configures (custom statuses, actions, priorities …).
 
-    Each field maps a name (a status name, an action, a priority's configured name) to ``{locale: text}``. Locale
-    tags follow the same fallback chain as the catalogs (``it_CH`` → ``it`` → ``en``).
+    Each field maps a name (a status name, an action, a timer, a priority's configured name or code ``"P4"``, an
+    impact or urgency level's name or number, an SLA metric) to ``{locale: text}``. Locale tags follow the same
+    fallback chain as the catalogs (``it_CH`` → ``it`` → ``en``). Load it from configuration with
+    ``ticketcore.codec.load(Glossary, data)``.
 
     >>> g = Glossary(status={"awaiting_vendor": {"it": "In attesa del fornitore", "hr": "Čeka dobavljača"}})
     >>> label("awaiting_vendor", "hr", glossary=g)
     'Čeka dobavljača'
     """
 
-    status: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries)
-    action: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries)
-    priority: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries)
-    impact: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries)
-    urgency: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries)
-    sla_metric: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries)
+    status: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries, hash=False)
+    action: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries, hash=False)
+    timer: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries, hash=False)
+    priority: Mapping[str, Mapping[str, str]] = attrs.field(
+        factory=_entries, converter=_to_entries, hash=False
+    )
+    impact: Mapping[str, Mapping[str, str]] = attrs.field(factory=_entries, converter=_to_entries, hash=False)
+    urgency: Mapping[str, Mapping[str, str]] = attrs.field(
+        factory=_entries, converter=_to_entries, hash=False
+    )
+    sla_metric: Mapping[str, Mapping[str, str]] = attrs.field(
+        factory=_entries, converter=_to_entries, hash=False
+    )
 
     def lookup(self, kind: str, name: str) -> Mapping[str, str] | None:
         """The ``{locale: text}`` entry for ``name`` of ``kind``, if the glossary has one."""
@@ -197,7 +204,7 @@ def label(
     number (``"1 - Alto"``).
 
     >>> label(Status("on_hold", Category.ON_HOLD), "hr"), label("first_response", "it", kind="sla_metric")
-    ('Na čekanju', 'Prima risposta')
+    ('Zadržan', 'Prima risposta')
     """
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}")
@@ -280,6 +287,54 @@ def format_datetime(
     return babel.dates.format_datetime(instant, format=format, tzinfo=_zone(tz), locale=parse_locale(locale))
 
 
+def _relative(
+    amount: timedelta,
+    overdue: bool,
+    loc: Locale,
+    *,
+    granularity: Unit,
+    largest: Unit,
+    max_units: int,
+    length: Length,
+) -> str:
+    words, zero = spell(
+        amount, loc, granularity=granularity, largest=largest, max_units=max_units, length=length
+    )
+    translator = translations_for(chain(loc))
+    if zero:
+        return translator.pgettext("deadline", PHRASES["now"])
+    phrase = translator.pgettext("deadline", PHRASES["overdue" if overdue else "future"])
+    return phrase.replace("{duration}", words)
+
+
+def format_remaining(
+    remaining: timedelta,
+    locale: LocaleLike,
+    *,
+    granularity: Unit = "minute",
+    largest: Unit = "day",
+    max_units: int = 2,
+    length: Length = "long",
+) -> str:
+    """Signed time left in words: ``"tra 3 ore"``; negative is overdue, ``"scaduto da 20 minuti"``.
+
+    For amounts already measured, such as the ``remaining`` of an SLA cycle report (business time, negative once
+    overdue): pass ``largest="hour"`` for business time. An amount that rounds to zero reads as due now. The
+    options are those of :func:`format_duration`.
+    """
+    if not isinstance(remaining, timedelta):
+        raise TypeError(f"remaining must be a timedelta, got {type(remaining).__name__} {remaining!r}")
+    return _relative(
+        remaining,
+        remaining < timedelta(0),
+        parse_locale(locale),
+        granularity=granularity,
+        largest=largest,
+        max_units=max_units,
+        length=length,
+    )
+
+
 def format_deadline(
     due: datetime,
     now: datetime,
@@ -309,19 +364,17 @@ def format_deadline(
     overdue = now_utc > due_utc
     start, end = (due_utc, now_utc) if overdue else (now_utc, due_utc)
     amount = calendar.elapsed(start, end) if calendar is not None else end - start
-    top = largest or ("hour" if calendar is not None else "day")
-    words, zero = spell(amount, loc, granularity=granularity, largest=top, max_units=max_units, length=length)
-    translator = translations_for(chain(loc))
-    if zero:
-        text = translator.pgettext("deadline", PHRASES["now"])
-    else:
-        phrase = translator.pgettext("deadline", PHRASES["overdue" if overdue else "future"])
-        text = phrase.replace("{duration}", words)
+    text = _relative(
+        amount,
+        overdue,
+        loc,
+        granularity=granularity,
+        largest=largest or ("hour" if calendar is not None else "day"),
+        max_units=max_units,
+        length=length,
+    )
     if show_due and tz is not None:
         when = babel.dates.format_datetime(due_utc, format="medium", tzinfo=_zone(tz), locale=loc)
-        text = (
-            translator.pgettext("deadline", PHRASES["due_at"])
-            .replace("{relative}", text)
-            .replace("{when}", when)
-        )
+        pattern = translations_for(chain(loc)).pgettext("deadline", PHRASES["due_at"])
+        text = pattern.replace("{relative}", text).replace("{when}", when)
     return text
