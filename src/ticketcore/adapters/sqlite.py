@@ -1,0 +1,474 @@
+"""The embedded default storage adapter: one SQLite file (standard-library ``sqlite3``), shared safely.
+
+``SQLiteStore(path, tenant="acme")`` creates the file and its schema if needed (numbered migration steps, recorded in
+``PRAGMA user_version``). Events are stored as JSON (``ticketcore.codec.dump``) in an ``events`` table whose unique
+key is ``(tenant, ticket_id, seq)``; each ticket's snapshot, its tags and the events are written in the same
+transaction, so a reader — or a process that starts after a crash — sees a batch whole or not at all.
+
+Concurrency: the file is in WAL mode, every thread gets its own connection, and every write runs in
+``BEGIN IMMEDIATE`` (one writer at a time, waiting up to ``busy_timeout`` for the lock), so several threads and
+several processes may share one file. A stream position is the event's row id, allocated under that write lock, so
+positions follow commit order.
+
+>>> import tempfile, pathlib
+>>> with tempfile.TemporaryDirectory() as folder:
+...     store = SQLiteStore(pathlib.Path(folder) / "desk.db", tenant="acme")
+...     store.next_ticket_id()
+...     store.close()
+'T-1'
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from ticketcore import codec
+from ticketcore._time import to_micros
+from ticketcore.adapters._common import agent_json, check_tenant
+from ticketcore.adapters._sqlite_schema import migrate
+from ticketcore.errors import (
+    ConcurrencyError,
+    ConfigError,
+    CorruptRecord,
+    InvalidEvent,
+    StorageError,
+    TicketcoreError,
+    TicketNotFound,
+)
+from ticketcore.model import Event, Ticket
+from ticketcore.repositories import (
+    TICKET_ID_PREFIX,
+    AgentNotFound,
+    JSONData,
+    Page,
+    TicketQuery,
+    check_append,
+    decode_cursor,
+    encode_cursor,
+)
+
+__all__ = ["SQLiteStore"]
+
+T = TypeVar("T")
+
+_STREAM_BATCH = 1_000
+_CACHE_SIZE = 4_096
+_BUSY_ATTEMPTS = 3
+
+
+def _json(value: object) -> str:
+    return json.dumps(codec.dump(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def _in(column: str, values: frozenset[Any], params: list[Any]) -> str:
+    """``column IN (…)``, where a ``None`` among ``values`` also matches NULL, and an empty set matches nothing."""
+    present = sorted((v for v in values if v is not None), key=str)
+    clauses = []
+    if present:
+        clauses.append(f"{column} IN ({', '.join('?' * len(present))})")
+        params.extend(present)
+    if None in values:
+        clauses.append(f"{column} IS NULL")
+    return "(" + " OR ".join(clauses) + ")" if clauses else "0"
+
+
+class SQLiteStore:
+    """A :class:`~ticketcore.repositories.TicketStore` and :class:`~ticketcore.repositories.AgentDirectory` in SQLite.
+
+    ``path`` is the database file (created if missing; ``":memory:"`` is refused because each thread would get its
+    own empty database). ``busy_timeout`` is how long, in seconds, a write waits for another writer before failing
+    with :class:`StorageError`. ``synchronous="NORMAL"`` (the default) survives any crash of the application;
+    ``"FULL"`` also survives power loss, at some cost in write speed.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        tenant: str = "default",
+        busy_timeout: float = 30.0,
+        synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
+    ) -> None:
+        self._tenant_name = check_tenant(tenant)
+        self._path = os.fspath(path)
+        if self._path == ":memory:" or self._path.startswith("file::memory:"):
+            raise ConfigError(
+                "SQLiteStore needs a file: every thread would get its own empty ':memory:' database; "
+                "pass a path, or use ticketcore.adapters.memory.MemoryStore",
+                "path",
+            )
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ConfigError(f"{synchronous!r} is not a synchronous mode; valid values: 'NORMAL', 'FULL'")
+        self._busy_timeout = busy_timeout
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._cache: OrderedDict[str, Ticket] = OrderedDict()
+        self._closed = False
+        self._pid = os.getpid()
+        self._run(lambda conn: migrate(conn, self._path))
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self._path!r}, tenant={self._tenant_name!r})"
+
+    @property
+    def tenant(self) -> str:
+        """The tenant this store is bound to."""
+        return self._tenant_name
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return Path(self._path)
+
+    # connections and transactions
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StorageError(f"{self!r} is closed; make a new store to keep working")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            return conn
+        # A connection inherited through fork() must never be used by the child; it opens its own.
+        conn = sqlite3.connect(
+            self._path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        except BaseException:
+            conn.close()
+            raise
+        self._local.conn = conn
+        self._local.pid = os.getpid()
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _run(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read (or a self-contained step) with driver errors translated, retrying while the file is busy."""
+        for attempt in range(_BUSY_ATTEMPTS):
+            try:
+                return action(self._connection())
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error) or attempt == _BUSY_ATTEMPTS - 1:
+                    raise self._storage_error(error) from error
+            except sqlite3.Error as error:
+                raise self._storage_error(error) from error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A ``BEGIN IMMEDIATE`` transaction: committed if the block succeeds, rolled back (writing nothing) if not."""
+        conn = self._run(_begin)
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.IntegrityError):
+                raise StorageError(f"{self!r}: constraint failed: {error}") from error
+            if isinstance(error, sqlite3.Error):
+                raise self._storage_error(error) from error
+            raise
+
+    def _storage_error(self, error: sqlite3.Error) -> StorageError:
+        if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
+            return StorageError(
+                f"{self!r}: the database stayed locked by another writer for more than {self._busy_timeout} s; "
+                "retry later, or raise busy_timeout"
+            )
+        return StorageError(f"{self!r}: {type(error).__name__}: {error}")
+
+    def close(self) -> None:
+        """Close every connection this store opened (in any thread). Closing twice is harmless."""
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+
+    # decoding
+
+    def _ticket(self, ticket_id: str, version: int, data: str) -> Ticket:
+        with self._lock:
+            cached = self._cache.get(ticket_id)
+        if cached is not None and cached.version == version:
+            return cached
+        try:
+            ticket = codec.load(Ticket, json.loads(data))
+        except (ValueError, TicketcoreError) as error:
+            raise CorruptRecord(
+                f"{self!r}: the snapshot row of ticket {ticket_id!r} (tenant {self._tenant_name!r}, version "
+                f"{version}) cannot be decoded: {error}. Rebuild it from the ticket's events"
+            ) from None
+        if ticket.id != ticket_id or ticket.version != version:
+            raise CorruptRecord(
+                f"{self!r}: the snapshot row of ticket {ticket_id!r} (version {version}) holds ticket "
+                f"{ticket.id!r} version {ticket.version}"
+            )
+        self._remember(ticket)
+        return ticket
+
+    def _remember(self, ticket: Ticket) -> None:
+        with self._lock:
+            self._cache[ticket.id] = ticket
+            self._cache.move_to_end(ticket.id)
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _event(self, position: int, ticket_id: str, seq: int, data: str) -> Event:
+        try:
+            event = codec.load(Event, json.loads(data))
+        except (ValueError, TicketcoreError) as error:
+            raise CorruptRecord(
+                f"{self!r}: events row {position} (tenant {self._tenant_name!r}, ticket {ticket_id!r}, seq {seq}) "
+                f"cannot be decoded: {error}"
+            ) from None
+        if event.ticket_id != ticket_id or event.seq != seq:
+            raise CorruptRecord(
+                f"{self!r}: events row {position} (ticket {ticket_id!r}, seq {seq}) holds the event of ticket "
+                f"{event.ticket_id!r} seq {event.seq}"
+            )
+        return event
+
+    # TicketStore
+
+    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
+        """See :meth:`TicketStore.append`."""
+        batch = list(events)
+        if not isinstance(ticket_id, str) or not ticket_id:
+            raise InvalidEvent(f"a ticket id is a non-empty string, got {ticket_id!r}")
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT version, data FROM tickets WHERE tenant = ? AND ticket_id = ?",
+                (self._tenant_name, ticket_id),
+            ).fetchone()
+            current = None if row is None else self._ticket(ticket_id, row[0], row[1])
+            ticket = check_append(ticket_id, current, batch, expected_version)
+            try:
+                rows = [(self._tenant_name, ticket_id, e.seq, _json(e)) for e in batch]
+                snapshot = _json(ticket)
+            except UnicodeEncodeError as error:
+                raise InvalidEvent(
+                    f"text that cannot be stored as UTF-8: {error}", ticket_id=ticket_id
+                ) from None
+            try:
+                conn.executemany(
+                    "INSERT INTO events (tenant, ticket_id, seq, data) VALUES (?, ?, ?, ?)", rows
+                )
+            except sqlite3.IntegrityError:
+                # Only a writer that bypassed the version check can get here; report it as the conflict it is.
+                raise ConcurrencyError(ticket_id, expected_version, expected_version + 1) from None
+            conn.execute(
+                "INSERT OR REPLACE INTO tickets (tenant, ticket_id, version, status, category, priority, assignee, "
+                "grp, created_us, updated_us, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self._tenant_name,
+                    ticket_id,
+                    ticket.version,
+                    ticket.status,
+                    ticket.category.value,
+                    ticket.priority,
+                    ticket.assignee,
+                    ticket.group,
+                    to_micros(ticket.created_at),
+                    to_micros(ticket.updated_at),
+                    snapshot,
+                ),
+            )
+            old_tags = frozenset() if current is None else current.tags
+            if ticket.tags != old_tags:
+                conn.executemany(
+                    "DELETE FROM ticket_tags WHERE tenant = ? AND tag = ? AND ticket_id = ?",
+                    [(self._tenant_name, tag, ticket_id) for tag in old_tags - ticket.tags],
+                )
+                conn.executemany(
+                    "INSERT INTO ticket_tags (tenant, tag, ticket_id) VALUES (?, ?, ?)",
+                    [(self._tenant_name, tag, ticket_id) for tag in ticket.tags - old_tags],
+                )
+        self._remember(ticket)
+        return ticket.version
+
+    def events(self, ticket_id: str, after: int = 0) -> list[Event]:
+        """See :meth:`TicketStore.events`."""
+        rows = self._run(
+            lambda conn: conn.execute(
+                "SELECT position, seq, data FROM events WHERE tenant = ? AND ticket_id = ? AND seq > ? "
+                "ORDER BY seq",
+                (self._tenant_name, ticket_id, after),
+            ).fetchall()
+        )
+        return [self._event(position, ticket_id, seq, data) for position, seq, data in rows]
+
+    def get(self, ticket_id: str) -> Ticket:
+        """See :meth:`TicketStore.get`."""
+        row = self._run(
+            lambda conn: conn.execute(
+                "SELECT version, data FROM tickets WHERE tenant = ? AND ticket_id = ?",
+                (self._tenant_name, ticket_id),
+            ).fetchone()
+        )
+        if row is None:
+            raise TicketNotFound(ticket_id)
+        return self._ticket(ticket_id, row[0], row[1])
+
+    def find(self, query: TicketQuery) -> Page:
+        """See :meth:`TicketStore.find`."""
+        params: list[Any] = [self._tenant_name]
+        where = ["t.tenant = ?"]
+        if query.status is not None:
+            where.append(_in("t.status", query.status, params))
+        if query.category is not None:
+            where.append(_in("t.category", frozenset(c.value for c in query.category), params))
+        if query.priority is not None:
+            where.append(_in("t.priority", query.priority, params))
+        if query.assignee is not None:
+            where.append(_in("t.assignee", query.assignee, params))
+        if query.group is not None:
+            where.append(_in("t.grp", query.group, params))
+        for tag in sorted(query.tags):
+            where.append(
+                "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.tenant = t.tenant AND g.tag = ? "
+                "AND g.ticket_id = t.ticket_id)"
+            )
+            params.append(tag)
+        for column, op, bound in (
+            ("created_us", ">=", query.created_from),
+            ("created_us", "<", query.created_before),
+            ("updated_us", ">=", query.updated_since),
+        ):
+            if bound is not None:
+                where.append(f"t.{column} {op} ?")
+                params.append(to_micros(bound))
+        direction = "DESC" if query.newest_first else "ASC"
+        if query.cursor is not None:
+            where.append(f"(t.created_us, t.ticket_id) {'<' if query.newest_first else '>'} (?, ?)")
+            params.extend(decode_cursor(query.cursor))
+        sql = (
+            f"SELECT t.ticket_id, t.version, t.data, t.created_us FROM tickets t WHERE {' AND '.join(where)} "
+            f"ORDER BY t.created_us {direction}, t.ticket_id {direction} LIMIT ?"
+        )
+        params.append(query.limit + 1)
+        rows = self._run(lambda conn: conn.execute(sql, params).fetchall())
+        page = rows[: query.limit]
+        tickets = tuple(self._ticket(ticket_id, version, data) for ticket_id, version, data, _ in page)
+        more = len(rows) > query.limit
+        return Page(tickets, encode_cursor((page[-1][3], page[-1][0])) if more else None)
+
+    def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
+        """See :meth:`TicketStore.stream`. Reads in batches, so no read transaction stays open between them."""
+        position = after
+        while True:
+            rows = self._run(functools.partial(self._stream_rows, position))
+            for row_position, ticket_id, seq, data in rows:
+                yield row_position, self._event(row_position, ticket_id, seq, data)
+            if len(rows) < _STREAM_BATCH:
+                return
+            position = rows[-1][0]
+
+    def _stream_rows(self, after: int, conn: sqlite3.Connection) -> list[Any]:
+        return conn.execute(
+            "SELECT position, ticket_id, seq, data FROM events WHERE tenant = ? AND position > ? "
+            "ORDER BY position LIMIT ?",
+            (self._tenant_name, after, _STREAM_BATCH),
+        ).fetchall()
+
+    def next_ticket_id(self) -> str:
+        """See :meth:`TicketStore.next_ticket_id`: a per-tenant counter in the file, so unique across processes."""
+        with self._write() as conn:
+            while True:
+                (number,) = conn.execute(
+                    "INSERT INTO counters (tenant, next_ticket) VALUES (?, 1) ON CONFLICT (tenant) "
+                    "DO UPDATE SET next_ticket = next_ticket + 1 RETURNING next_ticket",
+                    (self._tenant_name,),
+                ).fetchone()
+                candidate = f"{TICKET_ID_PREFIX}{number}"
+                taken = conn.execute(
+                    "SELECT 1 FROM tickets WHERE tenant = ? AND ticket_id = ?", (self._tenant_name, candidate)
+                ).fetchone()
+                if taken is None:
+                    return candidate
+
+    # AgentDirectory
+
+    def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
+        """See :meth:`AgentDirectory.put_agent`."""
+        text = agent_json(agent_id, data)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO agents (tenant, agent_id, data) VALUES (?, ?, ?)",
+                (self._tenant_name, agent_id, text),
+            )
+
+    def get_agent(self, agent_id: str) -> JSONData:
+        """See :meth:`AgentDirectory.get_agent`."""
+        row = self._run(
+            lambda conn: conn.execute(
+                "SELECT data FROM agents WHERE tenant = ? AND agent_id = ?", (self._tenant_name, agent_id)
+            ).fetchone()
+        )
+        if row is None:
+            raise AgentNotFound(agent_id)
+        return self._agent_data(agent_id, row[0])
+
+    def remove_agent(self, agent_id: str) -> None:
+        """See :meth:`AgentDirectory.remove_agent`."""
+        with self._write() as conn:
+            removed = conn.execute(
+                "DELETE FROM agents WHERE tenant = ? AND agent_id = ?", (self._tenant_name, agent_id)
+            ).rowcount
+        if not removed:
+            raise AgentNotFound(agent_id)
+
+    def list_agents(self) -> list[tuple[str, JSONData]]:
+        """See :meth:`AgentDirectory.list_agents`."""
+        rows = self._run(
+            lambda conn: conn.execute(
+                "SELECT agent_id, data FROM agents WHERE tenant = ? ORDER BY agent_id", (self._tenant_name,)
+            ).fetchall()
+        )
+        return [(agent_id, self._agent_data(agent_id, data)) for agent_id, data in rows]
+
+    def agent_loads(self) -> dict[str, int]:
+        """See :meth:`AgentDirectory.agent_loads`."""
+        rows = self._run(
+            lambda conn: conn.execute(
+                "SELECT assignee, COUNT(*) FROM tickets WHERE tenant = ? AND assignee IS NOT NULL "
+                "AND category NOT IN ('solved', 'closed') GROUP BY assignee",
+                (self._tenant_name,),
+            ).fetchall()
+        )
+        return {str(assignee): int(count) for assignee, count in rows}
+
+    def _agent_data(self, agent_id: str, text: str) -> JSONData:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise CorruptRecord(
+                f"{self!r}: the agents row of agent {agent_id!r} (tenant {self._tenant_name!r}) is not a JSON object"
+            )
+        return data
+
+
+def _begin(conn: sqlite3.Connection) -> sqlite3.Connection:
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text

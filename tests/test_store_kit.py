@@ -1,0 +1,98 @@
+"""The contract kit itself: it fails stores that break the contract, and skips with the adapter's reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from ticketcore.adapters.memory import MemoryDatabase, MemoryStore
+from ticketcore.errors import InvalidEvent, TicketcoreError
+from ticketcore.model import Event
+from ticketcore.repositories import TicketStore, check_append
+from ticketcore.testing.contract import CAPABILITIES, TicketStoreContract
+
+
+class LaxVersionStore(MemoryStore):
+    """Ignores the expected version: the lost update the contract exists to prevent."""
+
+    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
+        version = len(self.events(ticket_id))
+        return super().append(ticket_id, events, version)
+
+
+class PiecemealStore(MemoryStore):
+    """Appends a batch one event at a time, so a bad event leaves the good ones before it."""
+
+    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
+        version = expected_version
+        for event in events:
+            version = super().append(ticket_id, [event], version)
+        return version
+
+
+class LeakyStore(MemoryStore):
+    """Keeps every tenant's tickets together."""
+
+    def __init__(self, tenant: str = "default", *, database: MemoryDatabase | None = None) -> None:
+        super().__init__("shared", database=database)
+
+
+class Kit(TicketStoreContract):
+    store_class: type[MemoryStore] = MemoryStore
+
+    def fresh_storage(self) -> None:
+        self.database = MemoryDatabase()
+
+    def make_store(self, tenant: str) -> TicketStore:
+        return self.store_class(tenant, database=self.database)
+
+
+def kit_for(store_class: type[MemoryStore], **unsupported: str) -> Kit:
+    kit = Kit()
+    kit.store_class = store_class
+    kit.unsupported = unsupported
+    return kit
+
+
+# A broken store fails a check either on an assertion or by raising where the contract says it must not.
+FAILED = (AssertionError, pytest.fail.Exception, TicketcoreError)
+
+
+def test_the_kit_catches_a_store_that_ignores_the_expected_version() -> None:
+    with pytest.raises(FAILED):
+        kit_for(LaxVersionStore).test_stale_version_conflicts_and_writes_nothing()
+
+
+def test_the_kit_catches_a_store_whose_batches_are_not_atomic() -> None:
+    with pytest.raises(FAILED):
+        kit_for(PiecemealStore).test_bad_batches()
+
+
+def test_the_kit_catches_a_store_that_mixes_tenants() -> None:
+    with pytest.raises(FAILED):
+        kit_for(LeakyStore).test_tenant_isolation()
+
+
+def test_the_reference_store_passes_the_same_checks() -> None:
+    kit = kit_for(MemoryStore)
+    kit.test_stale_version_conflicts_and_writes_nothing()
+    kit.test_bad_batches()
+    kit.test_tenant_isolation()
+
+
+def test_an_unsupported_capability_is_skipped_with_its_reason() -> None:
+    kit = kit_for(MemoryStore, threads="one connection, no locking")
+    with pytest.raises(pytest.skip.Exception, match="does not support 'threads': one connection, no locking"):
+        kit.test_concurrent_writers_lose_no_update()
+    assert "threads" in CAPABILITIES
+
+
+def test_a_kit_without_make_store_says_what_to_write() -> None:
+    with pytest.raises(NotImplementedError, match=r"must define make_store\(self, tenant\)"):
+        TicketStoreContract().test_is_a_ticket_store()
+
+
+def test_check_append_is_what_the_reference_store_uses() -> None:
+    with pytest.raises(InvalidEvent, match="empty batch"):
+        check_append("T-1", None, [], 0)
