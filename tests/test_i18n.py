@@ -109,6 +109,8 @@ def test_every_sla_metric_and_state_in_every_language(language: str) -> None:
         ("backlog_ratio", "backlog", "Rapporto di arretrato", "Omjer zaostatka"),
         ("zero_touch", "backlog", "Risolti senza risposta", "Riješeni bez odgovora"),
         ("auto_close", "timer", "Chiusura automatica", "Automatsko zatvaranje"),
+        ("away", "presence", "Assente", "Odsutan"),
+        ("round_robin", "routing_strategy", "A rotazione", "Kružno"),
     ],
 )
 def test_labels_in_italian_and_croatian(thing: object, kind: str | None, italian: str, croatian: str) -> None:
@@ -121,10 +123,18 @@ class _ReasonKind(enum.StrEnum):
 
 
 _ReasonKind.__name__ = "ReasonKind"
+_ReasonKind.__module__ = "ticketcore.routing"
 
 
 def test_things_from_other_modules_are_recognised_by_their_class() -> None:
     assert label(_ReasonKind.OFF_SHIFT, "it") == "Fuori turno"
+
+    class ReasonKind(enum.StrEnum):  # the same name outside ticketcore is not ours
+        OFF_SHIFT = "off_shift"
+
+    with pytest.raises(TypeError, match="pass kind="):
+        label(ReasonKind.OFF_SHIFT, "it")
+    assert label(ReasonKind.OFF_SHIFT, "it", kind="routing_reason") == "Fuori turno"
 
     class Other(enum.Enum):
         X = "x"
@@ -204,10 +214,6 @@ def test_glossary_from_configuration() -> None:
     assert label("escalate", "pt", kind="action", glossary=glossary) == "Escalate"
     assert label(4, "it", glossary=glossary) == "P4 Quando possibile"
     assert label(4, "hr", glossary=glossary) == "P4 Nizak"
-
-    class Priority:  # the shape of ticketcore.priority.Priority
-        def __init__(self, level: int, name: str) -> None:
-            self.level, self.name = level, name
 
     assert label(Priority(1, "Urgent"), "hr", glossary=glossary) == "P1 Hitno"
     assert label(Priority(2, "High"), "it", glossary=glossary) == "P2 Alta"

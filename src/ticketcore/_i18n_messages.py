@@ -127,6 +127,19 @@ _ROUTING_REASON = {
     "ranked_lower": N_("routing_reason", "Ranked lower"),
 }
 
+_PRESENCE = {
+    "online": N_("presence", "Online"),
+    "away": N_("presence", "Away"),
+    "offline": N_("presence", "Offline"),
+}
+
+_ROUTING_STRATEGY = {
+    "least_loaded": N_("routing_strategy", "Least loaded"),
+    "round_robin": N_("routing_strategy", "Round robin"),
+    "longest_idle": N_("routing_strategy", "Longest idle"),
+    "best_skill": N_("routing_strategy", "Best skill match"),
+}
+
 _BACKLOG = {
     "backlog": N_("backlog", "Backlog"),
     "backlog_ratio": N_("backlog", "Backlog ratio"),
@@ -185,6 +198,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sla_metric": _SLA_METRIC,
     "sla_state": _SLA_STATE,
     "routing_reason": _ROUTING_REASON,
+    "routing_strategy": _ROUTING_STRATEGY,
+    "presence": _PRESENCE,
     "backlog": _BACKLOG,
 }
 """Kind (the gettext context) → name → English text."""

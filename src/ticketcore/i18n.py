@@ -68,6 +68,8 @@ _KIND_BY_CLASS = {
     "Urgency": "urgency",
     "ReasonKind": "routing_reason",
     "ClockState": "sla_state",
+    "Presence": "presence",
+    "Strategy": "routing_strategy",
 }
 
 
@@ -152,7 +154,8 @@ def _resolve(thing: object, kind: str | None) -> tuple[str, str, int | None]:
         level_kind = kind or "priority"
         names = _DEFAULT_PRIORITY_NAMES if level_kind == "priority" else ("High", "Medium", "Low")
         return level_kind, names[thing - 1] if 1 <= thing <= len(names) else "", thing
-    guessed = _KIND_BY_CLASS.get(type(thing).__name__)
+    cls = type(thing)
+    guessed = _KIND_BY_CLASS.get(cls.__name__) if cls.__module__.startswith("ticketcore") else None
     level = getattr(thing, "level", None)
     if guessed in ("priority", "impact", "urgency") and isinstance(level, int):
         return kind or guessed, str(getattr(thing, "name", "")), level
