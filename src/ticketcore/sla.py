@@ -1,0 +1,378 @@
+"""Business calendars, SLA policies and clocks evaluated from a ticket's events.
+
+Every clock is a pure function of the ticket's events, the policy and ``now``: change a policy, a calendar or a
+priority and re-evaluate the same events to get the new answer, for open tickets and last quarter's alike.
+
+An :class:`SLAPolicy` gives targets per metric (per priority, per channel; business or calendar time), the statuses
+that pause its clocks, warning thresholds and what a priority change does. An :class:`SLAPolicySet` picks the first
+policy whose conditions match a ticket. ``evaluate(events, now=...)`` returns an :class:`SLAReport` with every cycle
+of every metric; :func:`upcoming` lists the breaches and warnings due soon across tickets and :func:`compliance`
+sums achieved and breached cycles. Metrics are defined by :class:`ClockConditions` (see its evaluation order); the
+built-in ones are in :data:`CATALOGUE`.
+
+The breach rule (DESIGN.md): a cycle with target ``d`` is breached at ``x`` iff more than ``d`` has elapsed,
+iff ``x > breach_at``; a stop exactly at ``due_at``, or in a closed gap after it, is achieved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+import attrs
+
+from ticketcore._calendar import BusinessCalendar
+from ticketcore._sla_clock import CompiledMetric, PauseRule, compile_metric, run_clocks
+from ticketcore._sla_config import (
+    CATALOGUE,
+    TRIGGER_KINDS,
+    ChannelTargets,
+    ClockConditions,
+    MetricTargets,
+    PauseWhen,
+    PolicyConditions,
+    PriorityChangeMode,
+    Trigger,
+)
+from ticketcore._sla_report import (
+    ClockState,
+    CycleReport,
+    MetricReport,
+    PausedInterval,
+    PolicyMatch,
+    SLAReport,
+    WarningInstant,
+)
+from ticketcore._time import utc
+from ticketcore.errors import ConfigError, InvalidEvent
+from ticketcore.model import (
+    FIELD_ATTRIBUTES,
+    Assigned,
+    Category,
+    Event,
+    FieldChanged,
+    Opened,
+    PriorityChanged,
+    TagsChanged,
+)
+
+__all__ = [
+    "CATALOGUE",
+    "TRIGGER_KINDS",
+    "BusinessCalendar",
+    "ChannelTargets",
+    "ClockConditions",
+    "ClockState",
+    "ComplianceRow",
+    "CycleReport",
+    "MetricReport",
+    "MetricTargets",
+    "PauseWhen",
+    "PausedInterval",
+    "PolicyConditions",
+    "PolicyMatch",
+    "PriorityChangeMode",
+    "SLAPolicy",
+    "SLAPolicySet",
+    "SLAReport",
+    "Trigger",
+    "Upcoming",
+    "WarningInstant",
+    "compliance",
+    "upcoming",
+]
+
+
+def _to_metrics(values: Mapping[str, MetricTargets]) -> dict[str, MetricTargets]:
+    result = {}
+    for name, targets in values.items():
+        if targets.clock is None and name not in CATALOGUE:
+            options = ", ".join(sorted(CATALOGUE))
+            raise ConfigError(
+                f"{name!r} is not a built-in metric ({options}); give a custom metric its 'clock'",
+                f"metrics.{name}",
+            )
+        result[name] = targets
+    return result
+
+
+def _to_percents(values: Iterable[int]) -> tuple[int, ...]:
+    result = tuple(sorted(set(values)))
+    for value in result:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ConfigError(
+                f"warning threshold {value!r} must be a positive whole percentage, e.g. 75", "warnings"
+            )
+    return result
+
+
+def _to_categories(values: Iterable[Category | str]) -> frozenset[Category]:
+    return PauseWhen(categories=values).categories
+
+
+def _to_names(values: Iterable[str]) -> frozenset[str]:
+    return PauseWhen(statuses=values).statuses
+
+
+def _to_mode(value: PriorityChangeMode | str) -> PriorityChangeMode:
+    try:
+        return PriorityChangeMode(value)
+    except ValueError:
+        options = ", ".join(repr(m.value) for m in PriorityChangeMode)
+        raise ConfigError(f"{value!r} is not a priority-change mode; valid modes: {options}") from None
+
+
+@attrs.frozen
+class SLAPolicy:
+    """An SLA policy: targets per metric, the calendar they run on, pause statuses, warnings, priority-change mode.
+
+    ``metrics`` maps a metric name (built-in, see :data:`CATALOGUE`, or custom with its ``clock``) to its
+    :class:`MetricTargets`; reports list metrics in this order. ``pause_categories``, ``pause_statuses`` and
+    ``honor_pause_flags`` define the pause statuses of metrics that pause "in the policy's pause statuses": a named
+    status always pauses; otherwise a status change's explicit ``pauses_sla`` decides (when honoured), else the
+    category. ``warnings`` are percentages of the target (50/75/100 by default). ``when`` is used by
+    :class:`SLAPolicySet` to pick the policy.
+
+    >>> from datetime import timedelta
+    >>> policy = SLAPolicy("standard", {"first_response": MetricTargets({1: timedelta(hours=1)}, timedelta(hours=8))})
+    >>> policy.metrics["first_response"].lookup(1, "email")
+    datetime.timedelta(seconds=3600)
+    """
+
+    name: str
+    metrics: dict[str, MetricTargets] = attrs.field(converter=_to_metrics, hash=False)
+    calendar: BusinessCalendar = attrs.field(factory=BusinessCalendar.always)
+    pause_categories: frozenset[Category] = attrs.field(
+        default=frozenset({Category.PENDING, Category.ON_HOLD}), converter=_to_categories
+    )
+    pause_statuses: frozenset[str] = attrs.field(factory=frozenset, converter=_to_names)
+    honor_pause_flags: bool = True
+    warnings: tuple[int, ...] = attrs.field(default=(50, 75, 100), converter=_to_percents)
+    on_priority_change: PriorityChangeMode = attrs.field(
+        default=PriorityChangeMode.RECOMPUTE, converter=_to_mode
+    )
+    when: PolicyConditions = attrs.field(factory=PolicyConditions)
+    _compiled: tuple[tuple[CompiledMetric, ...], PauseRule] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        compiled = tuple(
+            compile_metric(name, targets, self.calendar) for name, targets in self.metrics.items()
+        )
+        rule = PauseRule(self.pause_categories, self.pause_statuses, self.honor_pause_flags)
+        object.__setattr__(self, "_compiled", (compiled, rule))
+
+    def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
+        """The ticket's SLA as it stood at ``now``: events after ``now`` are ignored, so evaluating at a past instant
+        gives the report of that instant (the same as evaluating the history cut at ``now``).
+
+        ``events`` is the ticket's history in order (an :class:`~ticketcore.model.Opened` first). Raises
+        :class:`~ticketcore.errors.InvalidEvent` for a history that is not one.
+        """
+        return self._evaluate(events, utc(now, "now"), None)
+
+    def _evaluate(self, events: Sequence[Event], now: datetime, match: PolicyMatch | None) -> SLAReport:
+        metrics, rule = self._compiled
+        priority, reports = run_clocks(
+            events, now, metrics=metrics, rule=rule, mode=self.on_priority_change, warnings=self.warnings
+        )
+        return SLAReport(events[0].ticket_id, self.name, now, priority, reports, match)
+
+
+def _to_policies(values: Iterable[SLAPolicy]) -> tuple[SLAPolicy, ...]:
+    policies = tuple(values)
+    seen: set[str] = set()
+    for index, policy in enumerate(policies):
+        if policy.name in seen:
+            raise ConfigError(
+                f"policy name {policy.name!r} is used twice; give every policy its own name",
+                f"policies[{index}].name",
+            )
+        seen.add(policy.name)
+    if not policies:
+        raise ConfigError("a policy set needs at least one policy; end it with a default policy", "policies")
+    return policies
+
+
+@attrs.frozen
+class SLAPolicySet:
+    """Ordered SLA policies: the first whose ``when`` conditions match a ticket applies.
+
+    Conditions are matched against the ticket's attributes as they stand at the evaluation instant, so a ticket
+    that changes channel, segment or priority is evaluated — over its whole history — under the policy that matches
+    it now. Put a policy without conditions last as the default.
+    """
+
+    policies: tuple[SLAPolicy, ...] = attrs.field(converter=_to_policies)
+
+    def select(self, events: Sequence[Event], *, now: datetime) -> tuple[SLAPolicy, PolicyMatch] | None:
+        """The policy that applies to the ticket at ``now`` and why, or ``None`` when none matches."""
+        attributes = _attributes(events, utc(now, "now"))
+        for index, policy in enumerate(self.policies):
+            reasons = policy.when.explain(attributes)
+            if reasons is not None:
+                return policy, PolicyMatch(policy.name, index, reasons)
+        return None
+
+    def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
+        """The ticket's SLA at ``now`` under the first matching policy; ``report.match`` says which and why.
+
+        When no policy matches, the report names no policy and has no metrics.
+        """
+        instant = utc(now, "now")
+        chosen = self.select(events, now=instant)
+        if chosen is None:
+            priority = _attributes(events, instant)["priority"]
+            return SLAReport(
+                events[0].ticket_id, None, instant, priority if isinstance(priority, int) else None
+            )
+        policy, match = chosen
+        return policy._evaluate(events, instant, match)
+
+
+def _attributes(events: Sequence[Event], now: datetime) -> dict[str, object]:
+    first = events[0] if events else None
+    if not isinstance(first, Opened):
+        raise InvalidEvent("an SLA is evaluated over a history that starts with an 'opened' event")
+    attributes: dict[str, object] = {
+        "channel": first.channel,
+        "priority": first.priority,
+        "segment": first.segment,
+        "region": first.region,
+        "country": first.country,
+        "language": first.language,
+        "group": first.group,
+        "tags": first.tags,
+        "fields": dict(first.fields),
+    }
+    for event in events:
+        if event.at > now:
+            break
+        kind = type(event)
+        if kind is PriorityChanged:
+            attributes["priority"] = event.to_priority  # type: ignore[attr-defined]
+        elif kind is FieldChanged:
+            assert isinstance(event, FieldChanged)
+            if event.field in FIELD_ATTRIBUTES:
+                attributes[event.field] = event.value
+            else:
+                fields = attributes["fields"]
+                assert isinstance(fields, dict)
+                if event.value is None:
+                    fields.pop(event.field, None)
+                else:
+                    fields[event.field] = event.value
+        elif kind is TagsChanged:
+            assert isinstance(event, TagsChanged)
+            tags = attributes["tags"]
+            assert isinstance(tags, frozenset)
+            attributes["tags"] = (tags - event.removed) | event.added
+        elif kind is Assigned:
+            assert isinstance(event, Assigned)
+            if event.group is not None:
+                attributes["group"] = event.group
+    return attributes
+
+
+@attrs.frozen
+class Upcoming:
+    """A breach or warning due soon: ``kind`` is ``"breach"`` (at the cycle's ``breach_at``: breached just after)
+    or ``"warning"`` (at the instant ``percent`` % of the target is reached)."""
+
+    at: datetime
+    ticket_id: str
+    policy: str | None
+    metric: str
+    cycle: int
+    kind: str
+    percent: int | None = None
+
+
+def upcoming(
+    items: Iterable[SLAReport | Sequence[Event]],
+    *,
+    now: datetime,
+    within: timedelta,
+    policy: SLAPolicy | SLAPolicySet | None = None,
+) -> list[Upcoming]:
+    """The breaches and warnings of running cycles due in ``[now, now + within]``, ordered by instant.
+
+    ``items`` are reports, or ticket histories evaluated at ``now`` with ``policy`` (a policy or a policy set).
+    A breach is listed while it is still ahead (``now <= breach_at``), a warning until it is reached. Feed the
+    result to escalation jobs; since everything is recomputed from events, the schedule survives restarts.
+    """
+    instant = utc(now, "now")
+    horizon = instant + within
+    found: list[Upcoming] = []
+    for item in items:
+        if isinstance(item, SLAReport):
+            report = item
+        elif policy is None:
+            raise TypeError(
+                "upcoming() got a ticket history but no policy; pass policy=<SLAPolicy or SLAPolicySet>"
+            )
+        else:
+            report = policy.evaluate(item, now=instant)
+        for metric in report.metrics:
+            for cycle in metric.cycles:
+                if cycle.state is not ClockState.RUNNING:
+                    continue  # only a running clock moves towards a breach
+                if cycle.breach_at is not None and instant <= cycle.breach_at <= horizon:
+                    found.append(_upcoming(report, cycle, cycle.breach_at, "breach", None))
+                for warning in cycle.warnings:
+                    if not warning.reached and instant < warning.at <= horizon:
+                        found.append(_upcoming(report, cycle, warning.at, "warning", warning.percent))
+    found.sort(key=lambda u: (u.at, u.ticket_id, u.metric, u.cycle, u.kind == "breach", u.percent or 0))
+    return found
+
+
+def _upcoming(
+    report: SLAReport, cycle: CycleReport, at: datetime, kind: str, percent: int | None
+) -> Upcoming:
+    return Upcoming(at, report.ticket_id, report.policy, cycle.metric, cycle.index, kind, percent)
+
+
+@attrs.frozen
+class ComplianceRow:
+    """Cycles of one metric under one policy at one priority: ``achieved`` within target, ``breached`` (ever),
+    still ``active`` within target, ``cancelled`` within target."""
+
+    policy: str | None
+    metric: str
+    priority: int | None
+    achieved: int = 0
+    breached: int = 0
+    active: int = 0
+    cancelled: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Achieved ÷ (achieved + breached), or ``None`` when no cycle has an outcome yet."""
+        done = self.achieved + self.breached
+        return self.achieved / done if done else None
+
+
+def compliance(reports: Iterable[SLAReport]) -> list[ComplianceRow]:
+    """Achieved and breached cycles per policy, metric and priority (each cycle counts once, at its own priority)."""
+    counts: dict[tuple[str, str, int], list[int]] = {}
+    keys: dict[tuple[str, str, int], tuple[str | None, str, int | None]] = {}
+    for report in reports:
+        for metric in report.metrics:
+            for cycle in metric.cycles:
+                sort_key = (
+                    report.policy or "",
+                    metric.metric,
+                    cycle.priority if cycle.priority is not None else -1,
+                )
+                keys[sort_key] = (report.policy, metric.metric, cycle.priority)
+                row = counts.setdefault(sort_key, [0, 0, 0, 0])
+                if cycle.ever_breached:
+                    row[1] += 1
+                elif cycle.state is ClockState.ACHIEVED:
+                    row[0] += 1
+                elif cycle.state is ClockState.CANCELLED:
+                    row[3] += 1
+                else:
+                    row[2] += 1
+    return [ComplianceRow(*keys[key], *counts[key]) for key in sorted(counts)]
