@@ -77,7 +77,7 @@ start = datetime(2025, 3, 3, 9, tzinfo=UTC)
 
 def stop_before_the_snapshot(statement):
     # Every event row of the batch is written (and, this large, spilled into the WAL); the commit is not.
-    if statement.startswith("INSERT OR REPLACE INTO tickets"):
+    if statement.startswith(("UPDATE tickets", "INSERT INTO tickets")):
         print("mid-batch", flush=True)
         threading.Event().wait()
 
@@ -148,10 +148,12 @@ def test_a_writer_killed_between_batches_leaves_whole_batches(tmp_path: Path) ->
     start_file(path, "T-1")
     size = 25
     child = spawn(BATCHES, path, size)
-    assert child.stdout is not None
-    reported = [int(child.stdout.readline()) for _ in range(6)]
-    os.kill(child.pid, signal.SIGKILL)
-    child.communicate(timeout=60)
+    try:
+        assert child.stdout is not None
+        reported = [int(child.stdout.readline()) for _ in range(6)]
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.communicate(timeout=60)
     assert child.returncode == -signal.SIGKILL
     store = SQLiteStore(path, tenant="acme")
     events = assert_consistent(store, "T-1")
@@ -166,12 +168,14 @@ def test_a_writer_killed_mid_batch_leaves_none_of_it(tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
     start_file(path, "T-1")
     child = spawn(STUCK_MID_BATCH, path, 2_000)
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "mid-batch"
-    # The uncommitted batch really reached the file before the kill: the WAL grew well past one page.
-    assert (tmp_path / "killed.db-wal").stat().st_size > 1_000_000
-    os.kill(child.pid, signal.SIGKILL)
-    child.communicate(timeout=60)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "mid-batch"
+        # The uncommitted batch really reached the file before the kill: the WAL grew well past one page.
+        assert (tmp_path / "killed.db-wal").stat().st_size > 1_000_000
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.communicate(timeout=60)
     store = SQLiteStore(path, tenant="acme")
     assert len(assert_consistent(store, "T-1")) == 1
     assert integrity(path) == "ok"

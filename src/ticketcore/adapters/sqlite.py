@@ -271,23 +271,29 @@ class SQLiteStore:
             except sqlite3.IntegrityError:
                 # Only a writer that bypassed the version check can get here; report it as the conflict it is.
                 raise ConcurrencyError(ticket_id, expected_version, expected_version + 1) from None
-            conn.execute(
-                "INSERT OR REPLACE INTO tickets (tenant, ticket_id, version, status, category, priority, assignee, "
-                "grp, created_us, updated_us, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self._tenant_name,
-                    ticket_id,
-                    ticket.version,
-                    ticket.status,
-                    ticket.category.value,
-                    ticket.priority,
-                    ticket.assignee,
-                    ticket.group,
-                    to_micros(ticket.created_at),
-                    to_micros(ticket.updated_at),
-                    snapshot,
-                ),
+            columns = (
+                ticket.version,
+                ticket.status,
+                ticket.category.value,
+                ticket.priority,
+                ticket.assignee,
+                ticket.group,
+                to_micros(ticket.updated_at),
+                snapshot,
             )
+            if current is None:
+                conn.execute(
+                    "INSERT INTO tickets (version, status, category, priority, assignee, grp, updated_us, data, "
+                    "tenant, ticket_id, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*columns, self._tenant_name, ticket_id, to_micros(ticket.created_at)),
+                )
+            else:
+                # An UPDATE (not a REPLACE) leaves alone the indexes whose columns did not change.
+                conn.execute(
+                    "UPDATE tickets SET version = ?, status = ?, category = ?, priority = ?, assignee = ?, grp = ?, "
+                    "updated_us = ?, data = ? WHERE tenant = ? AND ticket_id = ?",
+                    (*columns, self._tenant_name, ticket_id),
+                )
             old_tags = frozenset() if current is None else current.tags
             if ticket.tags != old_tags:
                 conn.executemany(
