@@ -336,9 +336,10 @@ class AgentDirectory(Protocol):
         """Every agent with its data, ordered by id."""
         ...
 
-    def agent_loads(self) -> dict[str, int]:
-        """For each assignee of an unsolved ticket of this tenant, how many unsolved tickets they hold.
+    def agent_loads(self) -> dict[str, dict[str, int]]:
+        """For each assignee of an unsolved ticket of this tenant, how many unsolved tickets they hold per channel.
 
-        Assignees need not be in the directory; agents with no unsolved ticket are absent (a load of 0).
+        ``{"ada": {"email": 2, "chat": 1}}``: the shape ``routing.AgentLoad(agent_id, per_channel=...)`` takes.
+        Assignees need not be in the directory; agents with no unsolved ticket are absent (no load).
         """
         ...

@@ -72,6 +72,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX tickets_by_status ON tickets (tenant, status, created_us, ticket_id)",
         "CREATE INDEX tickets_by_assignee ON tickets (tenant, assignee, category)",
     ),
+    # 3: the channel as a column, for per-channel agent loads; filled in from the snapshots already stored.
+    (
+        "ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'email'",
+        "UPDATE tickets SET channel = json_extract(data, '$.channel') WHERE json_valid(data) "
+        "AND json_type(data, '$.channel') = 'text'",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -181,11 +181,12 @@ class MemoryStore:
             items = sorted(self._data().agents.items())
         return [(agent_id, json.loads(text)) for agent_id, text in items]
 
-    def agent_loads(self) -> dict[str, int]:
+    def agent_loads(self) -> dict[str, dict[str, int]]:
         """See :meth:`AgentDirectory.agent_loads`."""
-        loads: dict[str, int] = {}
+        loads: dict[str, dict[str, int]] = {}
         with self._db.lock:
             for ticket in self._data().snapshots.values():
                 if ticket.assignee is not None and ticket.is_unsolved:
-                    loads[ticket.assignee] = loads.get(ticket.assignee, 0) + 1
+                    channels = loads.setdefault(ticket.assignee, {})
+                    channels[ticket.channel] = channels.get(ticket.channel, 0) + 1
         return loads

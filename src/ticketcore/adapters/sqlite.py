@@ -278,20 +278,21 @@ class SQLiteStore:
                 ticket.priority,
                 ticket.assignee,
                 ticket.group,
+                ticket.channel,
                 to_micros(ticket.updated_at),
                 snapshot,
             )
             if current is None:
                 conn.execute(
-                    "INSERT INTO tickets (version, status, category, priority, assignee, grp, updated_us, data, "
-                    "tenant, ticket_id, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO tickets (version, status, category, priority, assignee, grp, channel, updated_us, "
+                    "data, tenant, ticket_id, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*columns, self._tenant_name, ticket_id, to_micros(ticket.created_at)),
                 )
             else:
                 # An UPDATE (not a REPLACE) leaves alone the indexes whose columns did not change.
                 conn.execute(
                     "UPDATE tickets SET version = ?, status = ?, category = ?, priority = ?, assignee = ?, grp = ?, "
-                    "updated_us = ?, data = ? WHERE tenant = ? AND ticket_id = ?",
+                    "channel = ?, updated_us = ?, data = ? WHERE tenant = ? AND ticket_id = ?",
                     (*columns, self._tenant_name, ticket_id),
                 )
             old_tags = frozenset() if current is None else current.tags
@@ -447,16 +448,19 @@ class SQLiteStore:
         )
         return [(agent_id, self._agent_data(agent_id, data)) for agent_id, data in rows]
 
-    def agent_loads(self) -> dict[str, int]:
+    def agent_loads(self) -> dict[str, dict[str, int]]:
         """See :meth:`AgentDirectory.agent_loads`."""
         rows = self._run(
             lambda conn: conn.execute(
-                "SELECT assignee, COUNT(*) FROM tickets WHERE tenant = ? AND assignee IS NOT NULL "
-                "AND category NOT IN ('solved', 'closed') GROUP BY assignee",
+                "SELECT assignee, channel, COUNT(*) FROM tickets WHERE tenant = ? AND assignee IS NOT NULL "
+                "AND category NOT IN ('solved', 'closed') GROUP BY assignee, channel",
                 (self._tenant_name,),
             ).fetchall()
         )
-        return {str(assignee): int(count) for assignee, count in rows}
+        loads: dict[str, dict[str, int]] = {}
+        for assignee, channel, count in rows:
+            loads.setdefault(str(assignee), {})[str(channel)] = int(count)
+        return loads
 
     def _agent_data(self, agent_id: str, text: str) -> JSONData:
         try:

@@ -551,7 +551,7 @@ class TicketStoreContract:
             assert isinstance(acme, TicketStore)
             assert isinstance(globex, TicketStore)
             for n, agent in enumerate(["ada", "ada", "bo", None]):
-                events: list[Event] = [opened(f"T-{n}")]
+                events: list[Event] = [opened(f"T-{n}", channel="chat" if n else "email")]
                 if agent is not None:
                     events.append(Assigned(ticket_id=f"T-{n}", seq=2, at=_T0, actor=_AGENT, agent=agent))
                 acme.append(f"T-{n}", events, 0)
@@ -569,8 +569,8 @@ class TicketStoreContract:
             globex.append(
                 "G-1", [opened("G-1"), Assigned(ticket_id="G-1", seq=2, at=_T0, actor=_AGENT, agent="ada")], 0
             )
-            assert acme.agent_loads() == {"ada": 2}
-            assert globex.agent_loads() == {"ada": 1}
+            assert acme.agent_loads() == {"ada": {"email": 1, "chat": 1}}
+            assert globex.agent_loads() == {"ada": {"email": 1}}
 
     # stateful comparison with a model
 
