@@ -25,9 +25,11 @@ from ticketcore import (
     StatusChanged,
     Ticket,
 )
+from ticketcore._i18n_messages import MESSAGES
 from ticketcore.codec import dump, load
 from ticketcore.i18n import Glossary, format_deadline, format_duration, label
 from ticketcore.priority import Impact, Priority, PriorityMatrix, Urgency
+from ticketcore.routing import Presence, ReasonKind, Strategy
 
 LANGUAGES = ("en", "it", "hr", "de", "fr", "es", "pt")
 METRICS = (
@@ -118,23 +120,43 @@ def test_labels_in_italian_and_croatian(thing: object, kind: str | None, italian
     assert label(thing, "hr", kind=kind) == croatian
 
 
-class _ReasonKind(enum.StrEnum):
+class _ForeignReasonKind(enum.StrEnum):
     OFF_SHIFT = "off_shift"
 
 
-_ReasonKind.__name__ = "ReasonKind"
-_ReasonKind.__module__ = "ticketcore.routing"
+_ForeignReasonKind.__name__ = "ReasonKind"
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (list(Category), "category"),
+        (list(Role), "role"),
+        (list(ReasonKind), "routing_reason"),
+        (list(Presence), "presence"),
+        (list(Strategy), "routing_strategy"),
+    ],
+)
+def test_every_member_of_the_cores_enums_has_a_message(values: list[enum.Enum], kind: str) -> None:
+    """A member added to a core enum without a catalog entry fails here, not silently in English."""
+    for value in values:
+        english = MESSAGES[kind].get(str(value.value))
+        assert english is not None, f"add {kind} {value.value!r} to _i18n_messages.py and the catalogs"
+        for language in LANGUAGES:
+            assert label(value, language) == CATALOGS[language][(kind, english)]
 
 
 def test_things_from_other_modules_are_recognised_by_their_class() -> None:
-    assert label(_ReasonKind.OFF_SHIFT, "it") == "Fuori turno"
+    assert label(ReasonKind.OFF_SHIFT, "it") == "Fuori turno"
+    assert label(Presence.AWAY, "hr") == "Odsutan"
+    assert label(Strategy.ROUND_ROBIN, "it") == "A rotazione"
 
-    class ReasonKind(enum.StrEnum):  # the same name outside ticketcore is not ours
-        OFF_SHIFT = "off_shift"
-
+    # The same class name outside ticketcore is not ours.
+    foreign = _ForeignReasonKind.OFF_SHIFT
+    assert type(foreign).__name__ == "ReasonKind"
     with pytest.raises(TypeError, match="pass kind="):
-        label(ReasonKind.OFF_SHIFT, "it")
-    assert label(ReasonKind.OFF_SHIFT, "it", kind="routing_reason") == "Fuori turno"
+        label(foreign, "it")
+    assert label(foreign, "it", kind="routing_reason") == "Fuori turno"
 
     class Other(enum.Enum):
         X = "x"
