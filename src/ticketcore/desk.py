@@ -1,0 +1,454 @@
+"""``HelpDesk``: the thin shell that wires a store, a clock, a workflow, priorities, SLA policies and a router.
+
+Every command reads the ticket from the store, asks the pure core what should happen (the workflow decides the events,
+the priority policy assesses, the SLA policy evaluates), appends the events with the version it read, and then tells
+the listeners. Nothing is kept in memory between calls, so a new ``HelpDesk`` on the same store — after a restart, or
+in another process — carries on exactly where the last one stopped, timers included: a fired timer is an event.
+
+>>> from datetime import UTC, datetime
+>>> from ticketcore.adapters.memory import MemoryStore
+>>> desk = HelpDesk(MemoryStore("acme"), clock=lambda: datetime(2025, 3, 3, 9, tzinfo=UTC))
+>>> opening = desk.open(requester="cy", subject="VPN down")
+>>> opening.ticket.id, opening.ticket.status
+('T-1', 'new')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from ticketcore._time import require_aware
+from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, InvalidTransition
+from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
+from ticketcore.model import (
+    Actor,
+    Assigned,
+    Category,
+    Event,
+    FieldValue,
+    NoteAdded,
+    Opened,
+    Rated,
+    Role,
+    TagsChanged,
+    Ticket,
+    Unassigned,
+)
+from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
+from ticketcore.repositories import Page, TicketQuery, TicketStore
+from ticketcore.sla import SLAReport
+
+__all__ = ["HelpDesk", "Listener", "Opening", "SLAEvaluator"]
+
+Listener = Callable[[Ticket, Sequence[Event]], None]
+"""Called with the ticket after the append and the events just stored."""
+
+_TIMER_ROUNDS = 8
+"""At most this many timers fire on one ticket per ``run_timers`` call (each fired timer can make another due)."""
+
+
+class SLAEvaluator(Protocol):
+    """What the desk needs from its SLA configuration: ``SLAPolicy`` and ``SLAPolicySet`` both fit."""
+
+    def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
+        """The ticket's SLA report at ``now``."""
+        ...
+
+
+@attrs.frozen
+class Opening:
+    """What :meth:`HelpDesk.open` did: the stored ticket, how its priority was assessed, and its SLA at opening.
+
+    ``assessment`` is ``None`` without a priority policy (or when the caller gave the priority); ``sla`` is ``None``
+    without SLA policies.
+    """
+
+    ticket: Ticket
+    events: tuple[Event, ...]
+    assessment: PriorityAssessment | None = None
+    sla: SLAReport | None = None
+
+
+class HelpDesk:
+    """The help desk for applications: commands in, events stored, listeners told.
+
+    ``store`` is any :class:`~ticketcore.repositories.TicketStore`; ``clock`` returns the current aware datetime (it is
+    never read implicitly: pass ``lambda: datetime.now(UTC)`` in production and a fake clock in tests). ``workflow``
+    defaults to :func:`~ticketcore.lifecycle.default_workflow`; ``priorities`` (a
+    :class:`~ticketcore.priority.PriorityPolicy`) assesses new tickets; ``sla`` (an ``SLAPolicy`` or ``SLAPolicySet``)
+    answers :meth:`sla`; ``calendar`` is the business calendar for timers that count business time.
+
+    Concurrency: each command appends with the version it read. If another writer got there first, the command is
+    decided again once on the fresh ticket — and goes through if it is still allowed — otherwise the error is raised.
+    An event never predates the ticket's previous event: if clocks disagree a little, it takes the previous time.
+    """
+
+    def __init__(
+        self,
+        store: TicketStore,
+        *,
+        clock: Callable[[], datetime],
+        workflow: Workflow | None = None,
+        priorities: PriorityPolicy | None = None,
+        sla: SLAEvaluator | None = None,
+        calendar: TimerCalendar | None = None,
+    ) -> None:
+        if not callable(clock):
+            raise ConfigError(f"clock must be a callable returning an aware datetime, got {clock!r}", "clock")
+        self.store = store
+        self.workflow = workflow if workflow is not None else default_workflow()
+        self.priorities = priorities
+        self.sla_policy = sla
+        self.calendar = calendar
+        self._clock = clock
+        self._listeners: list[Listener] = []
+
+    def __repr__(self) -> str:
+        return f"HelpDesk({self.store!r})"
+
+    # listeners and time
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(ticket, events)`` after every successful append; returns a function that unsubscribes.
+
+        Listeners run in subscription order after the events are stored. If one raises, the others still run and the
+        first exception is re-raised to the caller; the events stay stored.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def now(self) -> datetime:
+        """The clock's current instant (refusing a naive one)."""
+        return require_aware(self._clock(), "the HelpDesk clock's value")
+
+    def _notify(self, ticket: Ticket, events: Sequence[Event]) -> None:
+        failure: BaseException | None = None
+        for listener in list(self._listeners):
+            try:
+                listener(ticket, events)
+            except Exception as error:
+                failure = failure or error
+        if failure is not None:
+            raise failure
+
+    # reading
+
+    def get(self, ticket_id: str) -> Ticket:
+        """The ticket's current snapshot (:class:`~ticketcore.errors.TicketNotFound` if unknown)."""
+        return self.store.get(ticket_id)
+
+    def events(self, ticket_id: str) -> list[Event]:
+        """The ticket's history."""
+        return self.store.events(ticket_id)
+
+    def find(self, query: TicketQuery) -> Page:
+        """One page of the tickets matching ``query`` (see :meth:`TicketStore.find`)."""
+        return self.store.find(query)
+
+    def allowed(self, ticket_id: str, actor: Actor) -> list[str]:
+        """The workflow actions ``actor`` may take on the ticket now."""
+        return self.workflow.allowed(self.store.get(ticket_id), actor)
+
+    def sla(self, ticket_id: str, *, now: datetime | None = None) -> SLAReport:
+        """The ticket's SLA report at ``now`` (the clock's instant by default)."""
+        if self.sla_policy is None:
+            raise ConfigError(
+                "this HelpDesk has no SLA policies; pass sla=SLAPolicy(...) or SLAPolicySet(...)", "sla"
+            )
+        instant = self.now() if now is None else require_aware(now, "now")
+        return self.sla_policy.evaluate(self.store.events(ticket_id), now=instant)
+
+    def timers(self, ticket_id: str, *, now: datetime | None = None) -> list[TimerDue]:
+        """The workflow timers that apply to the ticket, each with its due instant (fired ones left out)."""
+        instant = self.now() if now is None else require_aware(now, "now")
+        return self.workflow.timers(self.store.get(ticket_id), now=instant, calendar=self.calendar)
+
+    # commands
+
+    def open(
+        self,
+        *,
+        requester: str,
+        subject: str = "",
+        actor: Actor | None = None,
+        ticket_id: str | None = None,
+        channel: str = "email",
+        topic: str | None = None,
+        impact: int | None = None,
+        urgency: int | None = None,
+        priority: int | None = None,
+        segment: str | None = None,
+        region: str | None = None,
+        country: str | None = None,
+        language: str | None = None,
+        group: str | None = None,
+        tags: Iterable[str] = (),
+        fields: Mapping[str, FieldValue] | None = None,
+    ) -> Opening:
+        """Open a ticket: build its ``Opened`` event, assess its priority, store it, and evaluate its SLA.
+
+        ``ticket_id`` defaults to the store's next id. A given ``priority`` stands; otherwise the priority policy (if
+        any) assesses one. Raises :class:`ConcurrencyError` when ``ticket_id`` is already taken.
+        """
+        now = self.now()
+        new_id = ticket_id if ticket_id is not None else self.store.next_ticket_id()
+        start = self.workflow.initial_status
+        opened = Opened(
+            ticket_id=new_id,
+            seq=1,
+            at=now,
+            actor=actor if actor is not None else Actor(requester, Role.REQUESTER),
+            requester=requester,
+            subject=subject,
+            status=start.name,
+            category=start.category,
+            channel=channel,
+            topic=topic,
+            impact=impact,
+            urgency=urgency,
+            priority=priority,
+            segment=segment,
+            region=region,
+            country=country,
+            language=language,
+            group=group,
+            tags=frozenset(tags),
+            fields=dict(fields or {}),
+        )
+        assessment = None
+        if self.priorities is not None and priority is None:
+            assessment = self.priorities.assess(opened)
+            opened = attrs.evolve(opened, priority=assessment.final.level)
+        events: list[Event] = [opened]
+        self.store.append(new_id, events, 0)
+        ticket = Ticket.from_events(events)
+        report = None if self.sla_policy is None else self.sla_policy.evaluate(events, now=now)
+        self._notify(ticket, events)
+        return Opening(ticket, tuple(events), assessment, report)
+
+    def act(self, ticket_id: str, action: str, actor: Actor, *, reason: str | None = None) -> Ticket:
+        """Take a workflow ``action`` (``"solve"``, ``"wait_for_customer"`` …) as ``actor``.
+
+        Raises :class:`InvalidTransition` (or :class:`GuardRefused`) listing the actions allowed now.
+        """
+        return self._update(
+            ticket_id,
+            lambda ticket, at: self.workflow.apply(ticket, action, actor=actor, at=at, reason=reason),
+        )
+
+    def reply(self, ticket_id: str, actor: Actor, body: str = "", *, public: bool = True) -> Ticket:
+        """Add a comment; a requester's public reply may reopen the ticket (the workflow's system rules)."""
+        return self._update(
+            ticket_id,
+            lambda ticket, at: self.workflow.reply(ticket, actor=actor, at=at, body=body, public=public),
+        )
+
+    def note(self, ticket_id: str, actor: Actor, body: str) -> Ticket:
+        """Add an internal note (never seen by the requester)."""
+
+        def decide(ticket: Ticket, at: datetime) -> list[Event]:
+            self._refuse_if_closed(ticket, "note")
+            return [NoteAdded(ticket_id=ticket.id, seq=ticket.version + 1, at=at, actor=actor, body=body)]
+
+        return self._update(ticket_id, decide)
+
+    def assign(
+        self, ticket_id: str, actor: Actor, *, agent: str | None = None, group: str | None = None
+    ) -> Ticket:
+        """Assign the ticket to an ``agent`` and/or a ``group``; nothing is stored when neither changes."""
+        if agent is None and group is None:
+            raise InvalidEvent("assign needs an agent, a group or both", ticket_id=ticket_id)
+
+        def decide(ticket: Ticket, at: datetime) -> list[Event]:
+            self._refuse_if_closed(ticket, "assign")
+            if (agent is None or agent == ticket.assignee) and (group is None or group == ticket.group):
+                return []
+            return [
+                Assigned(
+                    ticket_id=ticket.id, seq=ticket.version + 1, at=at, actor=actor, agent=agent, group=group
+                )
+            ]
+
+        return self._update(ticket_id, decide)
+
+    def unassign(self, ticket_id: str, actor: Actor, *, reason: str | None = None) -> Ticket:
+        """Remove the assignee (the group stays); nothing is stored when there is none."""
+
+        def decide(ticket: Ticket, at: datetime) -> list[Event]:
+            self._refuse_if_closed(ticket, "unassign")
+            if ticket.assignee is None:
+                return []
+            return [
+                Unassigned(ticket_id=ticket.id, seq=ticket.version + 1, at=at, actor=actor, reason=reason)
+            ]
+
+        return self._update(ticket_id, decide)
+
+    def tag(
+        self, ticket_id: str, actor: Actor, *, add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> Ticket:
+        """Add and remove tags; only real changes are recorded, and nothing is stored when there are none."""
+        adding, removing = _names(add, "add"), _names(remove, "remove")
+
+        def decide(ticket: Ticket, at: datetime) -> list[Event]:
+            self._refuse_if_closed(ticket, "tag")
+            added, removed = adding - ticket.tags, (removing & ticket.tags) - adding
+            if not added and not removed:
+                return []
+            return [
+                TagsChanged(
+                    ticket_id=ticket.id,
+                    seq=ticket.version + 1,
+                    at=at,
+                    actor=actor,
+                    added=added,
+                    removed=removed,
+                )
+            ]
+
+        return self._update(ticket_id, decide)
+
+    def rate(
+        self, ticket_id: str, actor: Actor, score: int, *, scale: int = 5, comment: str | None = None
+    ) -> Ticket:
+        """Record the requester's satisfaction rating (``score`` from 1 to ``scale``)."""
+
+        def decide(ticket: Ticket, at: datetime) -> list[Event]:
+            if actor.role not in (Role.REQUESTER, Role.SYSTEM):
+                raise InvalidTransition(
+                    "rate",
+                    ticket.status,
+                    ticket_id=ticket.id,
+                    reason=f"only the requester rates a ticket, not a {actor.role.value!r}",
+                )
+            seq = ticket.version + 1
+            return [
+                Rated(
+                    ticket_id=ticket.id,
+                    seq=seq,
+                    at=at,
+                    actor=actor,
+                    score=score,
+                    scale=scale,
+                    comment=comment,
+                )
+            ]
+
+        return self._update(ticket_id, decide)
+
+    def override_priority(
+        self, ticket_id: str, actor: Actor, priority: Priority | int, *, reason: str
+    ) -> Ticket:
+        """Set the priority by hand, with a reason (needs a priority policy, whose ``override_roles`` apply)."""
+        policy = self.priorities
+        if policy is None:
+            raise ConfigError(
+                "this HelpDesk has no priority policy; pass priorities=PriorityPolicy(...)", "priorities"
+            )
+        return self._update(
+            ticket_id,
+            lambda ticket, at: [policy.override(ticket, priority, reason=reason, actor=actor, at=at)],
+        )
+
+    def run_timers(self, now: datetime | None = None) -> list[Event]:
+        """Fire every workflow timer due at ``now`` (the clock's instant by default); return the events stored.
+
+        Idempotent: a fired timer is recorded as an event, so running again — after a restart, twice, or from two
+        schedulers at once — fires nothing twice. A ticket another writer is changing at that moment is retried once
+        and otherwise left for the next run.
+        """
+        instant = self.now() if now is None else require_aware(now, "now")
+        fired: list[Event] = []
+        for ticket in self._timer_candidates():
+            fired.extend(self._fire_due(ticket, instant))
+        return fired
+
+    # internals
+
+    def _refuse_if_closed(self, ticket: Ticket, action: str) -> None:
+        if self.workflow.rules.closed_immutable and ticket.category is Category.CLOSED:
+            raise InvalidTransition(
+                action,
+                ticket.status,
+                ticket_id=ticket.id,
+                reason="closed tickets are immutable; open a follow-up ticket instead",
+            )
+
+    def _at(self, ticket: Ticket) -> datetime:
+        return max(self.now(), ticket.updated_at)
+
+    def _update(self, ticket_id: str, decide: Callable[[Ticket, datetime], list[Event]]) -> Ticket:
+        ticket = self.store.get(ticket_id)
+        for attempt in range(2):
+            events = decide(ticket, self._at(ticket))
+            if not events:
+                return ticket
+            try:
+                self.store.append(ticket_id, events, ticket.version)
+            except ConcurrencyError:
+                if attempt:
+                    raise
+                # Decide again on what is stored now: if the command is no longer allowed, decide() says so.
+                ticket = self.store.get(ticket_id)
+                continue
+            for event in events:
+                ticket = ticket.apply(event)
+            self._notify(ticket, events)
+            return ticket
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _timer_candidates(self) -> Iterator[Ticket]:
+        statuses = {t.status for t in self.workflow.timer_rules if t.status is not None}
+        categories = {t.category for t in self.workflow.timer_rules if t.category is not None}
+        queries = []
+        if statuses:
+            queries.append(TicketQuery(status=statuses, limit=500))
+        if categories:
+            queries.append(TicketQuery(category=categories, limit=500))
+        seen: set[str] = set()
+        for query in queries:
+            page = self.store.find(query)
+            while True:
+                for ticket in page:
+                    if ticket.id not in seen:
+                        seen.add(ticket.id)
+                        yield ticket
+                if page.next_cursor is None:
+                    break
+                page = self.store.find(attrs.evolve(query, cursor=page.next_cursor))
+
+    def _fire_due(self, ticket: Ticket, now: datetime) -> list[Event]:
+        fired: list[Event] = []
+        conflicts = 0
+        for _ in range(_TIMER_ROUNDS):
+            due = [d for d in self.workflow.timers(ticket, now=now, calendar=self.calendar) if d.due]
+            if not due:
+                break
+            events = self.workflow.fire(ticket, due[0], at=max(now, ticket.updated_at))
+            if not events:
+                break
+            try:
+                self.store.append(ticket.id, events, ticket.version)
+            except ConcurrencyError:
+                conflicts += 1
+                if conflicts > 1:
+                    break
+                ticket = self.store.get(ticket.id)
+                continue
+            for event in events:
+                ticket = ticket.apply(event)
+            fired.extend(events)
+            self._notify(ticket, events)
+        return fired
+
+
+def _names(values: Iterable[str], name: str) -> frozenset[str]:
+    if isinstance(values, str):
+        raise InvalidEvent(
+            f"{name} takes a collection of tags, got the string {values!r}; write [{values!r}]"
+        )
+    return frozenset(values)

@@ -1,0 +1,99 @@
+"""Issue 8's "Done when" story: a SQLite help desk survives a restart with everything — timers included — in place.
+
+Only public names are used: ``ticketcore``, ``ticketcore.desk``, ``ticketcore.adapters.sqlite``, ``ticketcore.sla``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ticketcore import Actor, Role, Ticket
+from ticketcore.adapters.sqlite import SQLiteStore
+from ticketcore.desk import HelpDesk
+from ticketcore.repositories import TicketQuery
+from ticketcore.sla import ClockState, MetricTargets, SLAPolicy
+
+T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
+ADA = Actor("ada", Role.AGENT)
+CY = Actor("cy", Role.REQUESTER)
+
+POLICY = SLAPolicy(
+    "standard",
+    {
+        "first_response": MetricTargets({}, timedelta(hours=4), business_hours=False),
+        "resolution": MetricTargets({}, timedelta(days=2), business_hours=False),
+    },
+)
+
+
+def open_desk(path: Path, now: datetime) -> HelpDesk:
+    return HelpDesk(SQLiteStore(path, tenant="acme"), clock=lambda: now, sla=POLICY)
+
+
+def test_a_sqlite_help_desk_finds_everything_where_it_was_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "helpdesk.db"
+    now = T0
+    desk = open_desk(path, now)
+    desk.open(requester="cy", subject="Laptop will not boot", channel="web", tags=["hardware"])
+    desk.open(requester="dee", subject="New monitor")
+    desk.assign("T-1", ADA, agent="ada", group="it")
+    desk.act("T-1", "accept", ADA)
+    desk.reply("T-1", ADA, "Please bring it to the service desk.")
+    desk.act("T-1", "wait_for_customer", ADA)
+
+    desk = open_desk(path, now := now + timedelta(hours=5))
+    desk.reply("T-1", CY, "Done, it is on your desk.")
+    desk.note("T-1", ADA, "Replaced the SSD")
+    solved_at = now + timedelta(hours=1)
+    desk = open_desk(path, solved_at)
+    desk.act("T-1", "solve", ADA)
+
+    before = {
+        "ticket": desk.get("T-1"),
+        "events": desk.events("T-1"),
+        "sla": desk.sla("T-1", now=solved_at),
+        "timers": desk.timers("T-1", now=solved_at),
+        "queue": [t.id for t in desk.find(TicketQuery(category="new"))],
+    }
+    assert [(due.timer.name, due.due_at, due.due) for due in before["timers"]] == [
+        ("auto_close", solved_at + timedelta(days=4), False)
+    ]
+    desk.store.close()
+
+    # The restart: a new process opens the same file and reads back what the first one left.
+    script = (
+        "import sys; from ticketcore.adapters.sqlite import SQLiteStore; "
+        "s = SQLiteStore(sys.argv[1], tenant='acme'); print(s.get('T-1').status, len(s.events('T-1'))); s.close()"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["solved", str(len(before["events"]))]
+
+    desk = open_desk(path, solved_at)
+    assert desk.get("T-1") == before["ticket"] == Ticket.from_events(before["events"])
+    assert desk.events("T-1") == before["events"]
+    assert desk.sla("T-1", now=solved_at) == before["sla"]
+    assert desk.sla("T-1").metric("first_response").state is ClockState.ACHIEVED
+    assert desk.timers("T-1", now=solved_at) == before["timers"]
+    assert [t.id for t in desk.find(TicketQuery(category="new"))] == before["queue"] == ["T-2"]
+    assert desk.store.next_ticket_id() == "T-3"
+    desk.store.close()
+
+    # Four days later a scheduler — another fresh desk — fires the auto-close, exactly once.
+    later = solved_at + timedelta(days=4)
+    desk = open_desk(path, later)
+    fired = desk.run_timers()
+    assert [getattr(e, "timer", None) or getattr(e, "to_status", None) for e in fired] == [
+        "auto_close",
+        "closed",
+    ]
+    desk.store.close()
+    desk = open_desk(path, later + timedelta(hours=1))
+    assert desk.run_timers() == []
+    assert desk.get("T-1").status == "closed"
+    assert desk.timers("T-1") == []
+    desk.store.close()
