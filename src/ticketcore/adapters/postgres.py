@@ -1,0 +1,553 @@
+"""The PostgreSQL storage adapter (``pip install 'ticketcore[postgres]'``, psycopg 3).
+
+``PostgresStore("host=db dbname=desk", tenant="acme")`` creates its schema (``ticketcore`` by default) and tables
+if needed, through numbered migration steps recorded in a ``schema_version`` table. Events are stored as JSON text
+(``ticketcore.codec.dump``) in an ``events`` table whose unique key is ``(tenant, ticket_id, seq)``; the ticket's
+snapshot is written in the same transaction, so a reader sees a batch whole or not at all.
+
+Commit order: an event's stream position is a ``BIGINT`` identity. Identity values are handed out when a row is
+inserted, not when its transaction commits, so two concurrent transactions could commit their positions out of order
+and a reader resuming ``stream(after=p)`` would miss the one that committed later with the smaller position. Every
+append (and :meth:`PostgresStore.next_ticket_id`) therefore first takes a transaction-level advisory lock on its
+tenant: one append transaction per tenant at a time, positions drawn and committed in the same order, and the lock
+released only after the commit is visible. Other tenants are not held up; a ``LOCK TABLE`` would have stopped them
+too, and a per-tenant counter row would serialize exactly the same way with one more table to keep.
+
+Concurrency: the store lends connections from a small pool (at most ``pool_size``), so it is safe to share between
+threads; several stores and several processes may use one database. A stale expected version raises
+:class:`ConcurrencyError` and writes nothing; psycopg's errors become :class:`StorageError` (or
+:class:`CorruptRecord` for a row that cannot be decoded), never escape raw.
+"""
+
+from __future__ import annotations
+
+try:
+    import psycopg
+except ImportError as _missing:  # pragma: no cover - tested by hiding psycopg in a subprocess-free way
+    from ticketcore.errors import MissingExtra
+
+    raise MissingExtra("PostgresStore", "postgres", ["psycopg"]) from _missing
+
+import functools
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from psycopg import errors as pg_errors
+
+from ticketcore import codec
+from ticketcore._time import to_micros
+from ticketcore.adapters._common import agent_json, check_tenant
+from ticketcore.adapters._postgres_pool import Pool
+from ticketcore.adapters._postgres_schema import APPEND_LOCK, migrate
+from ticketcore.errors import (
+    ConcurrencyError,
+    ConfigError,
+    CorruptRecord,
+    InvalidEvent,
+    StorageError,
+    TicketcoreError,
+    TicketNotFound,
+)
+from ticketcore.model import Event, Ticket
+from ticketcore.repositories import (
+    TICKET_ID_PREFIX,
+    AgentNotFound,
+    JSONData,
+    Page,
+    TicketQuery,
+    check_append,
+    decode_cursor,
+    encode_cursor,
+)
+
+__all__ = ["PostgresStore"]
+
+T = TypeVar("T")
+Connection = psycopg.Connection[Any]
+
+_STREAM_BATCH = 1_000
+_CACHE_SIZE = 4_096
+
+
+def _json(value: object) -> str:
+    return json.dumps(codec.dump(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def _storable(text: str) -> bool:
+    """Whether PostgreSQL can keep ``text`` in a text column (no NUL character, valid UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _in(column: str, values: frozenset[Any], cast: str, params: list[Any]) -> str:
+    """``column = ANY(…)``, where a ``None`` among ``values`` also matches NULL; an empty set matches nothing."""
+    present = sorted((v for v in values if v is not None), key=str)
+    clauses = []
+    if present:
+        clauses.append(f"{column} = ANY(%s::{cast}[])")
+        params.append(present)
+    if None in values:
+        clauses.append(f"{column} IS NULL")
+    return "(" + " OR ".join(clauses) + ")" if clauses else "FALSE"
+
+
+def _describe(conninfo: str) -> str:
+    """Where ``conninfo`` points, without its password or other secrets, for messages and ``repr``."""
+    try:
+        parts = psycopg.conninfo.conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        raise ConfigError(
+            f"{conninfo!r} is not a PostgreSQL connection string; give 'host=… dbname=… user=…' or "
+            "'postgresql://user@host/dbname'",
+            "conninfo",
+        ) from None
+    shown = [
+        f"{key}={parts[key]}" for key in ("host", "port", "dbname", "user") if parts.get(key) is not None
+    ]
+    return " ".join(shown) or "(libpq defaults)"
+
+
+class PostgresStore:
+    """A :class:`~ticketcore.repositories.TicketStore` and :class:`~ticketcore.repositories.AgentDirectory` in PostgreSQL.
+
+    ``conninfo`` is a libpq connection string (``"host=db dbname=desk user=app"``) or URL
+    (``"postgresql://app@db/desk"``); ``connect_args`` are passed on to ``psycopg.connect`` (``password=``,
+    ``sslmode=`` …), and secrets never appear in messages. ``schema`` is the PostgreSQL schema that holds the tables
+    (created if missing; several tenants share one schema). ``pool_size`` bounds the connections the store opens;
+    a thread that finds them all busy waits up to ``pool_timeout`` seconds, then gets :class:`StorageError`.
+    """
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        tenant: str = "default",
+        schema: str = "ticketcore",
+        pool_size: int = 4,
+        pool_timeout: float = 30.0,
+        connect_timeout: int = 10,
+        connect_args: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._tenant_name = check_tenant(tenant)
+        if not isinstance(conninfo, str):
+            raise ConfigError(
+                f"conninfo is a connection string such as 'host=db dbname=desk', got {conninfo!r}", "conninfo"
+            )
+        if not isinstance(schema, str) or not schema or not _storable(schema) or len(schema.encode()) > 63:
+            raise ConfigError(
+                f"a schema name is a non-empty string of at most 63 bytes (e.g. 'ticketcore'), got {schema!r}",
+                "schema",
+            )
+        if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+            raise ConfigError(f"pool_size is a positive integer, got {pool_size!r}", "pool_size")
+        if not _storable(tenant):
+            raise ConfigError(
+                f"PostgreSQL cannot store the tenant name {tenant!r} (NUL or invalid text)", "tenant"
+            )
+        self._where = _describe(conninfo)
+        self._schema = schema
+        self._lock_name = f"{schema}/{tenant}"
+        self._pool = Pool(
+            conninfo,
+            schema=schema,
+            size=pool_size,
+            timeout=pool_timeout,
+            describe=repr(self),
+            connect_timeout=connect_timeout,
+            **dict(connect_args or {}),
+        )
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, Ticket] = OrderedDict()
+        try:
+            self._read(lambda conn: migrate(conn, schema, repr(self)))
+        except BaseException:
+            self._pool.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self._where!r}, tenant={self._tenant_name!r}, schema={self._schema!r})"
+
+    @property
+    def tenant(self) -> str:
+        """The tenant this store is bound to."""
+        return self._tenant_name
+
+    @property
+    def schema(self) -> str:
+        """The PostgreSQL schema that holds this store's tables."""
+        return self._schema
+
+    # connections and transactions
+
+    def _read(self, action: Callable[[Connection], T]) -> T:
+        """Run ``action`` (autocommit statements) with driver errors translated.
+
+        A pooled connection the server has dropped meanwhile (a restart, an idle timeout) is replaced once.
+        """
+        for attempt in range(2):
+            with self._pool.connection() as (conn, fresh):
+                try:
+                    return action(conn)
+                except psycopg.OperationalError as error:
+                    if not conn.broken or fresh or attempt:
+                        raise self._storage_error(error) from error
+                    self._pool.discard_idle()
+                except psycopg.Error as error:
+                    raise self._storage_error(error) from error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write(self, body: Callable[[Connection], T]) -> T:
+        """Run ``body`` in one READ COMMITTED transaction: committed if it returns, rolled back if it raises.
+
+        A dropped connection is replaced and the transaction retried once, but only if the failure came before the
+        commit was sent: after that, whether it committed is unknown, and the caller is told so.
+        """
+        for attempt in range(2):
+            committing = False
+            with self._pool.connection() as (conn, fresh):
+                try:
+                    with conn.transaction():
+                        result = body(conn)
+                        committing = True
+                    return result
+                except psycopg.OperationalError as error:
+                    if committing:
+                        raise StorageError(
+                            f"{self!r}: the connection failed while committing, so whether the write was "
+                            f"saved is unknown; read the data back before retrying ({error})"
+                        ) from error
+                    if not conn.broken or fresh or attempt:
+                        raise self._storage_error(error) from error
+                    self._pool.discard_idle()
+                except psycopg.Error as error:
+                    raise self._storage_error(error) from error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _storage_error(self, error: psycopg.Error) -> StorageError:
+        text = str(error).strip() or type(error).__name__
+        return StorageError(f"{self!r}: {type(error).__name__}: {text}")
+
+    def _lock_tenant(self, conn: Connection) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (APPEND_LOCK, self._lock_name))
+
+    def close(self) -> None:
+        """Close this store's connections. Closing twice is harmless."""
+        self._pool.close()
+
+    # decoding
+
+    def _ticket(self, ticket_id: str, version: int, data: str) -> Ticket:
+        with self._lock:
+            cached = self._cache.get(ticket_id)
+        if cached is not None and cached.version == version:
+            return cached
+        try:
+            ticket = codec.load(Ticket, json.loads(data))
+        except (ValueError, TicketcoreError) as error:
+            raise CorruptRecord(
+                f"{self!r}: the snapshot row of ticket {ticket_id!r} (version {version}) cannot be decoded: "
+                f"{error}. Rebuild it from the ticket's events"
+            ) from None
+        if ticket.id != ticket_id or ticket.version != version:
+            raise CorruptRecord(
+                f"{self!r}: the snapshot row of ticket {ticket_id!r} (version {version}) holds ticket "
+                f"{ticket.id!r} version {ticket.version}"
+            )
+        self._remember(ticket)
+        return ticket
+
+    def _remember(self, ticket: Ticket) -> None:
+        with self._lock:
+            self._cache[ticket.id] = ticket
+            self._cache.move_to_end(ticket.id)
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _event(self, position: int, ticket_id: str, seq: int, data: str) -> Event:
+        try:
+            event = codec.load(Event, json.loads(data))
+        except (ValueError, TicketcoreError) as error:
+            raise CorruptRecord(
+                f"{self!r}: events row {position} (ticket {ticket_id!r}, seq {seq}) cannot be decoded: {error}"
+            ) from None
+        if event.ticket_id != ticket_id or event.seq != seq:
+            raise CorruptRecord(
+                f"{self!r}: events row {position} (ticket {ticket_id!r}, seq {seq}) holds the event of ticket "
+                f"{event.ticket_id!r} seq {event.seq}"
+            )
+        return event
+
+    # TicketStore
+
+    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
+        """See :meth:`TicketStore.append`."""
+        batch = list(events)
+        if not isinstance(ticket_id, str) or not ticket_id:
+            raise InvalidEvent(f"a ticket id is a non-empty string, got {ticket_id!r}")
+        if not _storable(ticket_id):
+            raise InvalidEvent(f"PostgreSQL cannot store the ticket id {ticket_id!r} (NUL or invalid text)")
+
+        def body(conn: Connection) -> Ticket:
+            self._lock_tenant(conn)
+            row = conn.execute(
+                "SELECT version, data FROM tickets WHERE tenant = %s AND ticket_id = %s",
+                (self._tenant_name, ticket_id),
+            ).fetchone()
+            current = None if row is None else self._ticket(ticket_id, row[0], row[1])
+            ticket = check_append(ticket_id, current, batch, expected_version)
+            rows = [(self._tenant_name, ticket_id, e.seq, _json(e)) for e in batch]
+            try:
+                with conn.cursor() as cursor:
+                    cursor.executemany(
+                        "INSERT INTO events (tenant, ticket_id, seq, data) VALUES (%s, %s, %s, %s)", rows
+                    )
+                columns = (
+                    ticket.version,
+                    ticket.status,
+                    ticket.category.value,
+                    ticket.priority,
+                    ticket.assignee,
+                    ticket.group,
+                    ticket.channel,
+                    sorted(ticket.tags),
+                    to_micros(ticket.updated_at),
+                    _json(ticket),
+                    self._tenant_name,
+                    ticket_id,
+                )
+                if current is None:
+                    conn.execute(
+                        "INSERT INTO tickets (version, status, category, priority, assignee, grp, channel, tags, "
+                        "updated_us, data, tenant, ticket_id, created_us) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        (*columns, to_micros(ticket.created_at)),
+                    )
+                else:
+                    conn.execute(
+                        "UPDATE tickets SET version = %s, status = %s, category = %s, priority = %s, assignee = %s, "
+                        "grp = %s, channel = %s, tags = %s, updated_us = %s, data = %s "
+                        "WHERE tenant = %s AND ticket_id = %s",
+                        columns,
+                    )
+            except pg_errors.UniqueViolation:
+                # Only a writer that bypassed the tenant lock can get here; report it as the conflict it is.
+                raise ConcurrencyError(ticket_id, expected_version, expected_version + 1) from None
+            except (psycopg.DataError, UnicodeEncodeError) as error:
+                raise InvalidEvent(
+                    f"holds a value PostgreSQL cannot store: {error}", ticket_id=ticket_id
+                ) from None
+            return ticket
+
+        ticket = self._write(body)
+        self._remember(ticket)
+        return ticket.version
+
+    def events(self, ticket_id: str, after: int = 0) -> list[Event]:
+        """See :meth:`TicketStore.events`."""
+        if not _storable(ticket_id):
+            return []
+        rows = self._read(
+            lambda conn: conn.execute(
+                "SELECT position, seq, data FROM events WHERE tenant = %s AND ticket_id = %s AND seq > %s "
+                "ORDER BY seq",
+                (self._tenant_name, ticket_id, after),
+            ).fetchall()
+        )
+        return [self._event(position, ticket_id, seq, data) for position, seq, data in rows]
+
+    def get(self, ticket_id: str) -> Ticket:
+        """See :meth:`TicketStore.get`."""
+        row = None
+        if _storable(ticket_id):
+            row = self._read(
+                lambda conn: conn.execute(
+                    "SELECT version, data FROM tickets WHERE tenant = %s AND ticket_id = %s",
+                    (self._tenant_name, ticket_id),
+                ).fetchone()
+            )
+        if row is None:
+            raise TicketNotFound(ticket_id)
+        return self._ticket(ticket_id, row[0], row[1])
+
+    def find(self, query: TicketQuery) -> Page:
+        """See :meth:`TicketStore.find`."""
+        params: list[Any] = [self._tenant_name]
+        where = ["tenant = %s"]
+        for column, values, cast in (
+            ("status", query.status, "text"),
+            (
+                "category",
+                None if query.category is None else frozenset(c.value for c in query.category),
+                "text",
+            ),
+            ("priority", query.priority, "bigint"),
+            ("assignee", query.assignee, "text"),
+            ("grp", query.group, "text"),
+        ):
+            if values is not None:
+                # A value PostgreSQL cannot store is in no row, so leaving it out changes no answer.
+                kept = frozenset(v for v in values if not isinstance(v, str) or _storable(v))
+                where.append(_in(column, kept, cast, params))
+        if query.tags:
+            if not all(_storable(tag) for tag in query.tags):
+                where.append("FALSE")
+            else:
+                where.append("tags @> %s::text[]")
+                params.append(sorted(query.tags))
+        for column, op, bound in (
+            ("created_us", ">=", query.created_from),
+            ("created_us", "<", query.created_before),
+            ("updated_us", ">=", query.updated_since),
+        ):
+            if bound is not None:
+                where.append(f"{column} {op} %s")
+                params.append(to_micros(bound))
+        direction = "DESC" if query.newest_first else "ASC"
+        if query.cursor is not None:
+            created, after_id = decode_cursor(query.cursor)
+            op = "<" if query.newest_first else ">"
+            if "\x00" in after_id:
+                # No stored id holds NUL: "after 'T\x00x'" is "after 'T'", and "before it" is "up to 'T'".
+                after_id = after_id.split("\x00", 1)[0]
+                op = "<=" if query.newest_first else ">"
+            if not _storable(after_id):
+                raise ConfigError(
+                    f"the cursor names ticket id {after_id!r}, which PostgreSQL cannot hold", "cursor"
+                )
+            where.append(f"(created_us, ticket_id) {op} (%s::bigint, %s::text)")
+            params.extend((created, after_id))
+        sql = (
+            f"SELECT ticket_id, version, data, created_us FROM tickets WHERE {' AND '.join(where)} "
+            f"ORDER BY created_us {direction}, ticket_id {direction} LIMIT %s"
+        )
+        params.append(query.limit + 1)
+        rows = self._read(lambda conn: conn.execute(sql, params).fetchall())
+        page = rows[: query.limit]
+        tickets = tuple(self._ticket(ticket_id, version, data) for ticket_id, version, data, _ in page)
+        more = len(rows) > query.limit
+        return Page(tickets, encode_cursor((page[-1][3], page[-1][0])) if more else None)
+
+    def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
+        """See :meth:`TicketStore.stream`. Reads in batches; no connection is held between them."""
+        position = after
+        while True:
+            rows = self._read(functools.partial(self._stream_rows, position))
+            for row_position, ticket_id, seq, data in rows:
+                yield row_position, self._event(row_position, ticket_id, seq, data)
+            if len(rows) < _STREAM_BATCH:
+                return
+            position = rows[-1][0]
+
+    def _stream_rows(self, after: int, conn: Connection) -> list[Any]:
+        return conn.execute(
+            "SELECT position, ticket_id, seq, data FROM events WHERE tenant = %s AND position > %s "
+            "ORDER BY position LIMIT %s",
+            (self._tenant_name, after, _STREAM_BATCH),
+        ).fetchall()
+
+    def next_ticket_id(self) -> str:
+        """See :meth:`TicketStore.next_ticket_id`: a per-tenant counter row, unique across processes."""
+
+        def body(conn: Connection) -> str:
+            # Under the tenant lock, no append can create the candidate between our check and our commit.
+            self._lock_tenant(conn)
+            while True:
+                row = conn.execute(
+                    "INSERT INTO counters (tenant, next_ticket) VALUES (%s, 1) ON CONFLICT (tenant) "
+                    "DO UPDATE SET next_ticket = counters.next_ticket + 1 RETURNING next_ticket",
+                    (self._tenant_name,),
+                ).fetchone()
+                assert row is not None
+                candidate = f"{TICKET_ID_PREFIX}{row[0]}"
+                taken = conn.execute(
+                    "SELECT 1 FROM tickets WHERE tenant = %s AND ticket_id = %s",
+                    (self._tenant_name, candidate),
+                ).fetchone()
+                if taken is None:
+                    return candidate
+
+        return self._write(body)
+
+    # AgentDirectory
+
+    def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
+        """See :meth:`AgentDirectory.put_agent`."""
+        text = agent_json(agent_id, data)
+        if not _storable(agent_id) or not _storable(text):
+            raise ConfigError(f"PostgreSQL cannot store agent {agent_id!r} or its data (NUL or invalid text)")
+        self._write(
+            lambda conn: conn.execute(
+                "INSERT INTO agents (tenant, agent_id, data) VALUES (%s, %s, %s) "
+                "ON CONFLICT (tenant, agent_id) DO UPDATE SET data = EXCLUDED.data",
+                (self._tenant_name, agent_id, text),
+            )
+        )
+
+    def get_agent(self, agent_id: str) -> JSONData:
+        """See :meth:`AgentDirectory.get_agent`."""
+        row = None
+        if isinstance(agent_id, str) and _storable(agent_id):
+            row = self._read(
+                lambda conn: conn.execute(
+                    "SELECT data FROM agents WHERE tenant = %s AND agent_id = %s",
+                    (self._tenant_name, agent_id),
+                ).fetchone()
+            )
+        if row is None:
+            raise AgentNotFound(agent_id)
+        return self._agent_data(agent_id, row[0])
+
+    def remove_agent(self, agent_id: str) -> None:
+        """See :meth:`AgentDirectory.remove_agent`."""
+        removed = 0
+        if isinstance(agent_id, str) and _storable(agent_id):
+            removed = self._write(
+                lambda conn: (
+                    conn.execute(
+                        "DELETE FROM agents WHERE tenant = %s AND agent_id = %s",
+                        (self._tenant_name, agent_id),
+                    ).rowcount
+                )
+            )
+        if not removed:
+            raise AgentNotFound(agent_id)
+
+    def list_agents(self) -> list[tuple[str, JSONData]]:
+        """See :meth:`AgentDirectory.list_agents`."""
+        rows = self._read(
+            lambda conn: conn.execute(
+                "SELECT agent_id, data FROM agents WHERE tenant = %s ORDER BY agent_id", (self._tenant_name,)
+            ).fetchall()
+        )
+        return [(agent_id, self._agent_data(agent_id, data)) for agent_id, data in rows]
+
+    def agent_loads(self) -> dict[str, dict[str, int]]:
+        """See :meth:`AgentDirectory.agent_loads`."""
+        rows = self._read(
+            lambda conn: conn.execute(
+                "SELECT assignee, channel, COUNT(*) FROM tickets WHERE tenant = %s AND assignee IS NOT NULL "
+                "AND category NOT IN ('solved', 'closed') GROUP BY assignee, channel",
+                (self._tenant_name,),
+            ).fetchall()
+        )
+        loads: dict[str, dict[str, int]] = {}
+        for assignee, channel, count in rows:
+            loads.setdefault(str(assignee), {})[str(channel)] = int(count)
+        return loads
+
+    def _agent_data(self, agent_id: str, text: str) -> JSONData:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise CorruptRecord(f"{self!r}: the agents row of agent {agent_id!r} is not a JSON object")
+        return data
