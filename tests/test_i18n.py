@@ -114,6 +114,7 @@ def test_every_sla_metric_and_state_in_every_language(language: str) -> None:
         ("zero_touch", "backlog", "Risolti senza risposta", "Riješeni bez odgovora"),
         ("auto_close", "timer", "Chiusura automatica", "Automatsko zatvaranje"),
         ("away", "presence", "Assente", "Odsutan"),
+        ("warning", "sla_alert", "Avviso", "Upozorenje"),
         ("round_robin", "routing_strategy", "A rotazione", "Kružno"),
     ],
 )

@@ -113,6 +113,12 @@ _SLA_STATE = {
     "cancelled": N_("sla_state", "Cancelled"),
 }
 
+# The kinds of ``ticketcore.sla.Upcoming``: what is due soon on a ticket's clock.
+_SLA_ALERT = {
+    "breach": N_("sla_alert", "Breach"),
+    "warning": N_("sla_alert", "Warning"),
+}
+
 _ROUTING_REASON = {
     "excluded": N_("routing_reason", "Excluded"),
     "presence": N_("routing_reason", "Not online"),
@@ -197,6 +203,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "urgency": _URGENCY,
     "sla_metric": _SLA_METRIC,
     "sla_state": _SLA_STATE,
+    "sla_alert": _SLA_ALERT,
     "routing_reason": _ROUTING_REASON,
     "routing_strategy": _ROUTING_STRATEGY,
     "presence": _PRESENCE,
