@@ -336,7 +336,7 @@ def moves(events: list[Event]) -> list[tuple[Event, Category, Category]]:
     first = events[0]
     assert isinstance(first, Opened)
     category = first.category
-    found = []
+    found: list[tuple[Event, Category, Category]] = []
     for event in events[1:]:
         if isinstance(event, StatusChanged):
             found.append((event, category, event.to_category))
@@ -378,7 +378,7 @@ periods = st.tuples(instants, st.integers(1, 60 * 86_400)).map(
     lambda p: bl.Period(p[0], p[0] + timedelta(seconds=p[1]))
 )
 dims = st.sampled_from(bl.DIMENSIONS)
-desks = many_histories(max_tickets=6, max_events=15)
+desks = many_histories(max_tickets=5, max_events=12)
 
 
 def check_backlog(histories: list[list[Event]], instant: datetime, by: str) -> None:
@@ -453,11 +453,13 @@ def test_series_and_flow_match_counting(
     result = bl.flow(histories, start, start + timedelta(days=days), tz="America/New_York", freq=freq)
     assert result.points[0].start.date() <= start
     assert result.points[-1].end.date() > start + timedelta(days=days)
-    for point in result.points:
-        assert point.created == sum(point.start <= h[0].at < point.end for h in histories)
-        assert point.solved == sum(point.start <= e.at < point.end for h in histories for e in resolutions(h))
-        assert point.reopened == sum(
-            point.start <= e.at < point.end for h in histories for e in reopen_events(h)
+    for flow_point in result.points:
+        assert flow_point.created == sum(flow_point.start <= h[0].at < flow_point.end for h in histories)
+        assert flow_point.solved == sum(
+            flow_point.start <= e.at < flow_point.end for h in histories for e in resolutions(h)
+        )
+        assert flow_point.reopened == sum(
+            flow_point.start <= e.at < flow_point.end for h in histories for e in reopen_events(h)
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ __all__ = [
     "TouchResolution",
     "TrendPoint",
     "Volumes",
+    "groups_of",
 ]
 
 Key = str | int | None
@@ -44,6 +46,12 @@ def _start(value: datetime) -> datetime:
 
 def _end(value: datetime) -> datetime:
     return utc(value, "period end")
+
+
+def groups_of(counts: Mapping[Key, int]) -> tuple[GroupCount, ...]:
+    """Counts as :class:`GroupCount` values ordered by key, ``None`` last."""
+    ordered = sorted(counts.items(), key=lambda item: (item[0] is None, "" if item[0] is None else item[0]))
+    return tuple(GroupCount(key, count) for key, count in ordered)
 
 
 def _rate(part: int, whole: int) -> float | None:

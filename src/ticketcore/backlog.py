@@ -54,6 +54,7 @@ from ticketcore._backlog_values import (
     TouchResolution,
     TrendPoint,
     Volumes,
+    groups_of,
 )
 from ticketcore._time import require_aware
 from ticketcore.errors import ConfigError
@@ -134,11 +135,6 @@ def _key(ticket: Ticket, by: str) -> Key:
     return str(value) if by == "category" else value
 
 
-def _groups(counts: Counter[Key]) -> tuple[GroupCount, ...]:
-    ordered = sorted(counts.items(), key=lambda item: (item[0] is None, "" if item[0] is None else item[0]))
-    return tuple(GroupCount(key, count) for key, count in ordered)
-
-
 def _open_at(history: History, instant: datetime) -> Ticket | None:
     ticket = history.at(instant)
     return ticket if ticket is not None and ticket.is_unsolved else None
@@ -156,7 +152,7 @@ def backlog(histories: Iterable[Source], as_of: datetime, *, by: str | None = No
             total += 1
             if dimension is not None:
                 counts[_key(ticket, dimension)] += 1
-    return Backlog(as_of, total, dimension, _groups(counts))
+    return Backlog(as_of, total, dimension, groups_of(counts))
 
 
 def _open_counts(histories: list[History], instants: Sequence[datetime]) -> list[int]:
@@ -415,7 +411,7 @@ def volumes(histories: Iterable[Source], period: Period, *, by: str = "channel")
     dimension = _dimension(by)
     created = _created_in(histories, period)
     counts: Counter[Key] = Counter(_key(ticket, dimension) for ticket in created)
-    return Volumes(period, dimension, len(created), _groups(counts))
+    return Volumes(period, dimension, len(created), groups_of(counts))
 
 
 def self_service_share(

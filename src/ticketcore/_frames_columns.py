@@ -1,0 +1,60 @@
+"""The documented column schema of events DataFrames; no pandas needed to read it (private to ``dataframes``)."""
+
+from __future__ import annotations
+
+__all__ = ["EVENT_COLUMNS"]
+
+EVENT_COLUMNS: dict[str, str] = {
+    "ticket_id": "str, required: the ticket the event belongs to",
+    "seq": "int: 1, 2, 3 … within the ticket; numbered in time order when the column is missing",
+    "at": "datetime, required: aware (or naive with tz=…); ISO 8601 strings are parsed",
+    "type": "str, required: opened, status_changed, priority_changed, assigned, unassigned, replied, note_added, "
+    "tags_changed, field_changed, rated, linked, timer_fired",
+    "actor_id": "str, required: who acted",
+    "actor_role": "str, required: requester, agent, supervisor, admin or system",
+    "subject": "str (opened)",
+    "requester": "str (opened, required there)",
+    "channel": "str (opened; default 'email')",
+    "status": "str (opened; default 'new')",
+    "category": "category (opened; looked up from the status when empty)",
+    "topic": "str (opened)",
+    "impact": "int (opened)",
+    "urgency": "int (opened)",
+    "priority": "int (opened)",
+    "segment": "str (opened)",
+    "region": "str (opened)",
+    "country": "str (opened)",
+    "language": "str (opened)",
+    "group": "str (opened, assigned)",
+    "tags": "strings (opened): a list, or one string of names separated by ';'",
+    "fields": "json (opened): a dict, or a JSON object string",
+    "follow_up_of": "str (opened)",
+    "from_status": "str (status_changed; the previous status when empty)",
+    "from_category": "category (status_changed; looked up from from_status when empty)",
+    "to_status": "str (status_changed, required there)",
+    "to_category": "category (status_changed; looked up from to_status when empty)",
+    "action": "str (status_changed)",
+    "reason": "str (status_changed, priority_changed, unassigned)",
+    "pauses_sla": "bool (status_changed)",
+    "from_priority": "int (priority_changed)",
+    "to_priority": "int (priority_changed, required there)",
+    "manual": "bool (priority_changed)",
+    "rule": "str (priority_changed)",
+    "agent": "str (assigned)",
+    "public": "bool (replied; default true)",
+    "body": "str (replied, note_added)",
+    "added": "strings (tags_changed)",
+    "removed": "strings (tags_changed)",
+    "field": "str (field_changed, required there)",
+    "value": "json scalar (field_changed)",
+    "previous": "json scalar (field_changed)",
+    "score": "int (rated, required there)",
+    "scale": "int (rated; default 5)",
+    "comment": "str (rated)",
+    "other": "str (linked, required there)",
+    "relation": "str (linked; default 'related')",
+    "timer": "str (timer_fired, required there)",
+    "due_at": "datetime (timer_fired, required there)",
+}
+"""Every column of an events DataFrame, with its kind and the event types that use it. A column an event type does
+not use is empty (null) on its rows; missing optional columns are treated as empty."""

@@ -1,0 +1,146 @@
+"""Result values of ``ticketcore.backlog`` as DataFrames (private to ``ticketcore.dataframes``)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from ticketcore._backlog_values import (
+    Ageing,
+    AgentReport,
+    Backlog,
+    BacklogRatio,
+    BacklogSeries,
+    Csat,
+    DurationStats,
+    Flow,
+    GrowthTrend,
+    Reopens,
+    Share,
+    TouchResolution,
+    Volumes,
+)
+
+__all__ = ["age_label", "to_frame"]
+
+
+def _instants(values: Sequence[datetime | None]) -> pd.Series:
+    return pd.Series(pd.to_datetime(list(values), utc=True)).dt.as_unit("us")
+
+
+def _durations(values: Sequence[timedelta | None]) -> pd.Series:
+    return pd.Series(pd.to_timedelta(list(values))).dt.as_unit("us")
+
+
+def _span(value: timedelta) -> str:
+    micros = value // timedelta(microseconds=1)
+    for unit, size in (("d", 86_400_000_000), ("h", 3_600_000_000), ("min", 60_000_000), ("s", 1_000_000)):
+        if micros % size == 0:
+            return f"{micros // size}{unit}" if micros else "0"
+    return f"{micros}µs"
+
+
+def age_label(low: timedelta, high: timedelta | None) -> str:
+    """A bucket's label: ``"1d–3d"``, or ``"30d+"`` for the last one."""
+    return f"{_span(low)}+" if high is None else f"{_span(low)}–{_span(high)}"
+
+
+def _one_row(columns: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame({name: [value] for name, value in columns.items()})
+
+
+def to_frame(result: object) -> pd.DataFrame:
+    if isinstance(result, Backlog):
+        if result.by is None:
+            return pd.DataFrame({"as_of": _instants([result.as_of]), "open": [result.open]})
+        keys = pd.Series([g.key for g in result.groups], dtype=object)
+        return pd.DataFrame({result.by: keys, "open": [g.count for g in result.groups]})
+    if isinstance(result, BacklogSeries):
+        return pd.DataFrame(
+            {
+                "day": [p.day for p in result.points],
+                "at": _instants([p.at for p in result.points]),
+                "open": [p.open for p in result.points],
+            }
+        )
+    if isinstance(result, BacklogRatio):
+        frame = pd.DataFrame({"as_of": _instants([result.as_of]), "window": _durations([result.window])})
+        frame["open"], frame["solved"] = result.open, result.solved
+        frame["solved_per_week"], frame["weeks"] = result.solved_per_week, result.weeks
+        frame["infinite"] = result.is_infinite
+        return frame
+    if isinstance(result, GrowthTrend):
+        counts = [p.open for p in result.points]
+        frame = pd.DataFrame({"at": _instants([p.at for p in result.points]), "open": counts})
+        frame["grew"] = [False] + [b > a for a, b in itertools.pairwise(counts)]
+        frame.attrs.update(growing_weeks=result.growing_weeks, steady=result.steady)
+        return frame
+    if isinstance(result, Flow):
+        return pd.DataFrame(
+            {
+                "start": _instants([p.start for p in result.points]),
+                "end": _instants([p.end for p in result.points]),
+                "created": [p.created for p in result.points],
+                "solved": [p.solved for p in result.points],
+                "reopened": [p.reopened for p in result.points],
+            }
+        )
+    if isinstance(result, Ageing):
+        return pd.DataFrame(
+            {
+                "bucket": [age_label(b.low, b.high) for b in result.buckets],
+                "low": _durations([b.low for b in result.buckets]),
+                "high": _durations([b.high for b in result.buckets]),
+                "open": [b.count for b in result.buckets],
+            }
+        )
+    if isinstance(result, DurationStats):
+        frame = pd.DataFrame(
+            {"metric": [result.metric], "business": [result.business], "count": [result.count]}
+        )
+        for name in ("mean", "median", "p90"):
+            frame[name] = _durations([getattr(result, name)])
+        return frame
+    if isinstance(result, TouchResolution):
+        return _one_row(
+            {
+                "solved": result.solved,
+                "zero_touch": result.zero_touch,
+                "one_touch": result.one_touch,
+                "two_touch": result.two_touch,
+                "multi_touch": result.multi_touch,
+                "one_touch_rate": result.one_touch_rate,
+                "two_touch_rate": result.two_touch_rate,
+                "multi_touch_rate": result.multi_touch_rate,
+            }
+        ).astype({"one_touch_rate": float, "two_touch_rate": float, "multi_touch_rate": float})
+    if isinstance(result, Reopens):
+        row = {"solved": result.solved, "reopened": result.reopened, "reopens": result.reopens}
+        return _one_row({**row, "rate": result.rate}).astype({"rate": float})
+    if isinstance(result, Csat):
+        return _one_row({"rated": result.rated, "good": result.good, "rate": result.rate}).astype(
+            {"rate": float}
+        )
+    if isinstance(result, Share):
+        return _one_row({"total": result.total, "matching": result.matching, "share": result.share}).astype(
+            {"share": float}
+        )
+    if isinstance(result, Volumes):
+        keys = pd.Series([g.key for g in result.groups], dtype=object)
+        return pd.DataFrame({result.by: keys, "created": [g.count for g in result.groups]})
+    if isinstance(result, AgentReport):
+        return pd.DataFrame(
+            {
+                "agent": pd.Series([a.agent for a in result.agents], dtype=object),
+                "open": [a.open for a in result.agents],
+                "solved": [a.solved for a in result.agents],
+                "replies": [a.replies for a in result.agents],
+            }
+        )
+    raise TypeError(
+        f"cannot make a DataFrame of {type(result).__name__}; pass a result of ticketcore.backlog"
+    )
