@@ -15,6 +15,7 @@ from datetime import datetime
 
 import attrs
 
+from ticketcore._calendar import BusinessCalendar
 from ticketcore._routing_model import (
     Agent,
     AgentLoad,
@@ -60,7 +61,7 @@ class Pool:
         now: datetime,
         weights: Mapping[str, int],
         strategy: Strategy,
-        shift_cache: dict[int, bool],
+        shift_cache: dict[BusinessCalendar, bool],
     ) -> None:
         self.agents = tuple(agents)
         self.base = loads
@@ -89,6 +90,7 @@ class Pool:
         self._skill_sets: dict[tuple[str, int], set[int]] = {}
         self._channel_sets: dict[str, set[int]] = {}
         self._kinds: dict[tuple[object, ...], _Kind] = {}
+        self._quick: dict[tuple[int, str, frozenset[str]], tuple[Requirements, _Kind]] = {}
         n = len(self.agents)
         start = [loads.get(agent.id, AgentLoad(agent.id)) for agent in self.agents]
         self.per_channel = [dict(load.per_channel) for load in start]
@@ -121,6 +123,11 @@ class Pool:
         return found
 
     def _kind(self, requirements: Requirements, channel: str, exclude: frozenset[str]) -> _Kind:
+        # The router hands the same requirements object to every ticket of a kind: try its identity first.
+        quick = (id(requirements), channel, exclude)
+        known = self._quick.get(quick)
+        if known is not None and known[0] is requirements:  # the id was not reused by another object
+            return known[1]
         skills = tuple(sorted(requirements.all_skills.items()))
         key: tuple[object, ...] = (
             channel,
@@ -133,6 +140,7 @@ class Pool:
         key += (exclude,)
         kind = self._kinds.get(key)
         if kind is not None:
+            self._quick[quick] = (requirements, kind)
             return kind
         sets: list[set[int] | frozenset[int]] = [self.available, self._channel_set(channel)]
         if requirements.agents:
@@ -151,6 +159,7 @@ class Pool:
         kind.heap = [self._entry(kind, i) for i in candidates if self._spare(kind, i) > 0]
         heapq.heapify(kind.heap)
         self._kinds[key] = kind
+        self._quick[quick] = (requirements, kind)
         return kind
 
     def _spare(self, kind: _Kind, i: int) -> int:
@@ -224,11 +233,10 @@ class Pool:
         return loads, order
 
 
-def _on_shift(agent: Agent, now: datetime, cache: dict[int, bool]) -> bool:
+def _on_shift(agent: Agent, now: datetime, cache: dict[BusinessCalendar, bool]) -> bool:
     if agent.shift is None:
         return True
-    key = id(agent.shift)
-    known = cache.get(key)
+    known = cache.get(agent.shift)
     if known is None:
-        known = cache[key] = agent.shift.is_open(now)
+        known = cache[agent.shift] = agent.shift.is_open(now)
     return known

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import attrs
 
+from ticketcore._calendar import BusinessCalendar
 from ticketcore._routing_model import (
     Agent,
     AgentLoad,
@@ -88,7 +89,7 @@ class Scene:
         now: datetime,
         weights: Mapping[str, int],
         exclude: Mapping[str, str],
-        shift_cache: dict[int, bool] | None = None,
+        shift_cache: dict[BusinessCalendar, bool] | None = None,
         batch_order: Mapping[str, int] | None = None,
     ) -> None:
         self.requirements = requirements
@@ -108,10 +109,11 @@ class Scene:
         """Whether ``agent`` is on shift now (one calendar lookup per calendar value per decision)."""
         if agent.shift is None:
             return True
-        key = id(agent.shift)
-        known = self._shifts.get(key)
+        # Keyed by value: agents loaded from configuration have equal but distinct calendars, and the first lookup
+        # in a calendar builds its tables.
+        known = self._shifts.get(agent.shift)
         if known is None:
-            known = self._shifts[key] = agent.shift.is_open(self.now)
+            known = self._shifts[agent.shift] = agent.shift.is_open(self.now)
         return known
 
     def speaks(self, agent: Agent) -> bool:
