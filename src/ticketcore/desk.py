@@ -16,11 +16,12 @@ in another process — carries on exactly where the last one stopped, timers inc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import attrs
 
+from ticketcore import codec
 from ticketcore._time import require_aware
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, InvalidTransition
 from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
@@ -39,7 +40,8 @@ from ticketcore.model import (
     Unassigned,
 )
 from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
-from ticketcore.repositories import Page, TicketQuery, TicketStore
+from ticketcore.repositories import AgentDirectory, Page, TicketQuery, TicketStore
+from ticketcore.routing import Agent, AgentLoad, Router, RoutingDecision
 from ticketcore.sla import SLAReport
 
 __all__ = ["HelpDesk", "Listener", "Opening", "SLAEvaluator"]
@@ -64,13 +66,15 @@ class Opening:
     """What :meth:`HelpDesk.open` did: the stored ticket, how its priority was assessed, and its SLA at opening.
 
     ``assessment`` is ``None`` without a priority policy (or when the caller gave the priority); ``sla`` is ``None``
-    without SLA policies.
+    without SLA policies; ``routing`` is ``None`` without a router (or when the caller named the agent), and
+    otherwise explains who got the ticket or why nobody did.
     """
 
     ticket: Ticket
     events: tuple[Event, ...]
     assessment: PriorityAssessment | None = None
     sla: SLAReport | None = None
+    routing: RoutingDecision | None = None
 
 
 class HelpDesk:
@@ -80,7 +84,10 @@ class HelpDesk:
     never read implicitly: pass ``lambda: datetime.now(UTC)`` in production and a fake clock in tests). ``workflow``
     defaults to :func:`~ticketcore.lifecycle.default_workflow`; ``priorities`` (a
     :class:`~ticketcore.priority.PriorityPolicy`) assesses new tickets; ``sla`` (an ``SLAPolicy`` or ``SLAPolicySet``)
-    answers :meth:`sla`; ``calendar`` is the business calendar for timers that count business time.
+    answers :meth:`sla`; ``calendar`` is the business calendar for timers that count business time. ``router``
+    assigns new tickets (and :meth:`route` re-routes); its agents come from ``agents()`` when given, otherwise from the
+    store's :class:`~ticketcore.repositories.AgentDirectory` (see :meth:`put_agent`). Agents' loads are their unsolved
+    tickets per channel, read from the store.
 
     Concurrency: each command appends with the version it read. If another writer got there first, the command is
     decided again once on the fresh ticket — and goes through if it is still allowed — otherwise the error is raised.
@@ -96,14 +103,24 @@ class HelpDesk:
         priorities: PriorityPolicy | None = None,
         sla: SLAEvaluator | None = None,
         calendar: TimerCalendar | None = None,
+        router: Router | None = None,
+        agents: Callable[[], Iterable[Agent]] | None = None,
     ) -> None:
         if not callable(clock):
             raise ConfigError(f"clock must be a callable returning an aware datetime, got {clock!r}", "clock")
+        if router is not None and agents is None and not isinstance(store, AgentDirectory):
+            raise ConfigError(
+                f"a router needs agents: pass agents=<callable returning Agent objects>, or a store that is an "
+                f"AgentDirectory (MemoryStore, SQLiteStore); {store!r} is not",
+                "agents",
+            )
         self.store = store
         self.workflow = workflow if workflow is not None else default_workflow()
         self.priorities = priorities
         self.sla_policy = sla
         self.calendar = calendar
+        self.router = router
+        self._agents = agents
         self._clock = clock
         self._listeners: list[Listener] = []
 
@@ -188,11 +205,13 @@ class HelpDesk:
         group: str | None = None,
         tags: Iterable[str] = (),
         fields: Mapping[str, FieldValue] | None = None,
+        agent: str | None = None,
     ) -> Opening:
-        """Open a ticket: build its ``Opened`` event, assess its priority, store it, and evaluate its SLA.
+        """Open a ticket: build its ``Opened`` event, assess its priority, route it, store it, evaluate its SLA.
 
         ``ticket_id`` defaults to the store's next id. A given ``priority`` stands; otherwise the priority policy (if
-        any) assesses one. Raises :class:`ConcurrencyError` when ``ticket_id`` is already taken.
+        any) assesses one. A given ``agent`` takes the ticket; otherwise the router (if any) picks one. The opening
+        and the assignment are stored as one batch. Raises :class:`ConcurrencyError` when ``ticket_id`` is taken.
         """
         now = self.now()
         new_id = ticket_id if ticket_id is not None else self.store.next_ticket_id()
@@ -224,11 +243,19 @@ class HelpDesk:
             assessment = self.priorities.assess(opened)
             opened = attrs.evolve(opened, priority=assessment.final.level)
         events: list[Event] = [opened]
-        self.store.append(new_id, events, 0)
         ticket = Ticket.from_events(events)
+        decision = None
+        if agent is None and self.router is not None:
+            decision = self.router.route(ticket, self._agent_list(), self._loads(), now=now)
+            agent = decision.agent_id
+        if agent is not None:
+            by = actor if actor is not None and actor.role.is_staff else Actor.system("router")
+            events.append(Assigned(ticket_id=new_id, seq=2, at=now, actor=by, agent=agent))
+            ticket = ticket.apply(events[-1])
+        self.store.append(new_id, events, 0)
         report = None if self.sla_policy is None else self.sla_policy.evaluate(events, now=now)
         self._notify(ticket, events)
-        return Opening(ticket, tuple(events), assessment, report)
+        return Opening(ticket, tuple(events), assessment, report, decision)
 
     def act(self, ticket_id: str, action: str, actor: Actor, *, reason: str | None = None) -> Ticket:
         """Take a workflow ``action`` (``"solve"``, ``"wait_for_customer"`` …) as ``actor``.
@@ -354,6 +381,42 @@ class HelpDesk:
             lambda ticket, at: [policy.override(ticket, priority, reason=reason, actor=actor, at=at)],
         )
 
+    def put_agent(self, agent: Agent) -> None:
+        """Add or replace ``agent`` in the store's agent directory (stored as ``codec.dump(agent)``)."""
+        if not isinstance(self.store, AgentDirectory):
+            raise ConfigError(
+                f"{self.store!r} is not an AgentDirectory; pass agents=... to HelpDesk instead", "store"
+            )
+        self.store.put_agent(agent.id, codec.dump(agent))
+
+    def route(self, ticket_id: str, *, waited: timedelta | None = None) -> RoutingDecision:
+        """Ask the router who should take the ticket now, and assign it when that is someone new.
+
+        ``waited`` (for the router's relaxation steps) defaults to the time since the ticket entered its status.
+        """
+        router = self.router
+        if router is None:
+            raise ConfigError("this HelpDesk has no router; pass router=Router(...)", "router")
+        decisions: list[RoutingDecision] = []
+
+        def decide(ticket: Ticket, at: datetime) -> list[Event]:
+            wait = waited if waited is not None else at - ticket.status_since
+            loads = self._loads(excluding=ticket)
+            decision = router.route(ticket, self._agent_list(), loads, now=at, waited=wait)
+            decisions.append(decision)
+            if decision.agent_id is None or decision.agent_id == ticket.assignee:
+                return []
+            self._refuse_if_closed(ticket, "route")
+            by = Actor.system("router")
+            return [
+                Assigned(
+                    ticket_id=ticket.id, seq=ticket.version + 1, at=at, actor=by, agent=decision.agent_id
+                )
+            ]
+
+        self._update(ticket_id, decide)
+        return decisions[-1]
+
     def run_timers(self, now: datetime | None = None) -> list[Event]:
         """Fire every workflow timer due at ``now`` (the clock's instant by default); return the events stored.
 
@@ -377,6 +440,37 @@ class HelpDesk:
                 ticket_id=ticket.id,
                 reason="closed tickets are immutable; open a follow-up ticket instead",
             )
+
+    def _agent_list(self) -> list[Agent]:
+        if self._agents is not None:
+            return list(self._agents())
+        assert isinstance(self.store, AgentDirectory)  # checked in __init__
+        return [codec.load(Agent, data) for _, data in self.store.list_agents()]
+
+    def _loads(self, excluding: Ticket | None = None) -> dict[str, AgentLoad]:
+        """Unsolved tickets per agent and channel; ``excluding`` (the ticket being routed) is not counted."""
+        if isinstance(self.store, AgentDirectory):
+            counts = self.store.agent_loads()
+        else:
+            counts = {}
+            query = TicketQuery(category={c for c in Category if c.is_unsolved}, limit=1_000)
+            for ticket in self._all(query):
+                if ticket.assignee is not None:
+                    per = counts.setdefault(ticket.assignee, {})
+                    per[ticket.channel] = per.get(ticket.channel, 0) + 1
+        if excluding is not None and excluding.assignee is not None and excluding.is_unsolved:
+            per = counts.get(excluding.assignee, {})
+            if per.get(excluding.channel, 0) > 0:
+                per[excluding.channel] -= 1
+        return {agent_id: AgentLoad(agent_id, per_channel=per) for agent_id, per in counts.items()}
+
+    def _all(self, query: TicketQuery) -> Iterator[Ticket]:
+        page = self.store.find(query)
+        while True:
+            yield from page
+            if page.next_cursor is None:
+                return
+            page = self.store.find(attrs.evolve(query, cursor=page.next_cursor))
 
     def _at(self, ticket: Ticket) -> datetime:
         return max(self.now(), ticket.updated_at)
@@ -411,15 +505,10 @@ class HelpDesk:
             queries.append(TicketQuery(category=categories, limit=500))
         seen: set[str] = set()
         for query in queries:
-            page = self.store.find(query)
-            while True:
-                for ticket in page:
-                    if ticket.id not in seen:
-                        seen.add(ticket.id)
-                        yield ticket
-                if page.next_cursor is None:
-                    break
-                page = self.store.find(attrs.evolve(query, cursor=page.next_cursor))
+            for ticket in self._all(query):
+                if ticket.id not in seen:
+                    seen.add(ticket.id)
+                    yield ticket
 
     def _fire_due(self, ticket: Ticket, now: datetime) -> list[Event]:
         fired: list[Event] = []
