@@ -39,6 +39,7 @@ from ticketcore._i18n_messages import KINDS, MESSAGES, PHRASES
 from ticketcore._time import require_aware, utc
 from ticketcore.errors import ConfigError
 from ticketcore.model import Category, Role, Status
+from ticketcore.priority import DEFAULT_PRIORITY_NAMES, Impact
 
 __all__ = [
     "KINDS",
@@ -60,7 +61,7 @@ __all__ = [
 LocaleLike = str | Locale
 """A locale tag (``"hr"``, ``"it_CH"``, ``"pt-BR"``) or a :class:`babel.Locale`."""
 
-_DEFAULT_PRIORITY_NAMES = ("Critical", "High", "Moderate", "Low", "Planning")
+_DEFAULT_LEVEL_NAMES = tuple(level.name for level in (Impact.HIGH, Impact.MEDIUM, Impact.LOW))
 # Things defined in core modules are recognised by class name, so this edge module keeps working while they evolve.
 _KIND_BY_CLASS = {
     "Priority": "priority",
@@ -152,7 +153,7 @@ def _resolve(thing: object, kind: str | None) -> tuple[str, str, int | None]:
         if kind not in (None, "priority", "impact", "urgency"):
             raise TypeError(f"an integer ({thing!r}) is a priority, impact or urgency level, not a {kind!r}")
         level_kind = kind or "priority"
-        names = _DEFAULT_PRIORITY_NAMES if level_kind == "priority" else ("High", "Medium", "Low")
+        names = DEFAULT_PRIORITY_NAMES if level_kind == "priority" else _DEFAULT_LEVEL_NAMES
         return level_kind, names[thing - 1] if 1 <= thing <= len(names) else "", thing
     cls = type(thing)
     guessed = _KIND_BY_CLASS.get(cls.__name__) if cls.__module__.startswith("ticketcore") else None
