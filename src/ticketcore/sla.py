@@ -43,6 +43,7 @@ from ticketcore._sla_report import (
     SLAReport,
     WarningInstant,
 )
+from ticketcore._sla_timeline import Timeline
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError, InvalidEvent
 from ticketcore.model import (
@@ -157,8 +158,9 @@ class SLAPolicy:
     )
 
     def __attrs_post_init__(self) -> None:
+        timelines: dict[int, Timeline] = {}
         compiled = tuple(
-            compile_metric(name, targets, self.calendar) for name, targets in self.metrics.items()
+            compile_metric(name, targets, self.calendar, timelines) for name, targets in self.metrics.items()
         )
         rule = PauseRule(self.pause_categories, self.pause_statuses, self.honor_pause_flags)
         object.__setattr__(self, "_compiled", (compiled, rule))

@@ -1,0 +1,196 @@
+"""Benchmark: evaluate an SLA policy set over many ticket histories with business calendars.
+
+Usage: python benchmarks/bench_sla.py [--tickets 100000] [--repeat 3] [--profile]
+
+Builds a reproducible set of ticket histories (about ten events each: replies, status changes with pauses,
+priority changes, reopens) over two years, and times ``SLAPolicySet.evaluate`` on every ticket at one ``now`` —
+the work of a nightly recomputation or of a breach scheduler rebuilding its queue. Generation is not timed; one
+warm-up pass over the first thousand tickets builds the calendars' interval tables first. Prints events per second
+(CPU time of one process, best of ``--repeat`` runs) and a Markdown table for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import platform
+import pstats
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+from ticketcore.codec import load
+from ticketcore.model import (
+    Actor,
+    Assigned,
+    Category,
+    Event,
+    Opened,
+    PriorityChanged,
+    Replied,
+    Role,
+    StatusChanged,
+)
+from ticketcore.sla import SLAPolicySet, compliance, upcoming
+
+OFFICE = {day: ["09:00-13:00", "14:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+POLICIES = {
+    "policies": [
+        {
+            "name": "vip_chat",
+            "when": {"channel": ["chat"], "segment": ["vip"]},
+            "metrics": {
+                "first_response": {"targets": {"1": "30s", "2": "60s"}, "default": "2m"},
+                "next_response": {"default": "5m"},
+                "resolution": {"targets": {"1": "2h", "2": "4h"}, "default": "8h"},
+            },
+        },
+        {
+            "name": "eu_email",
+            "when": {"region": ["EU"]},
+            "calendar": {"tz": "Europe/Rome", "hours": OFFICE, "holidays": {"country": "IT"}},
+            "metrics": {
+                "first_response": {"targets": {"1": "1h", "2": "2h"}, "default": "8h"},
+                "next_response": {"targets": {"1": "2h"}, "default": "8h"},
+                "resolution": {"targets": {"1": "8h", "2": "16h"}, "default": "5d"},
+                "periodic_update": {"default": "1d"},
+            },
+            "on_priority_change": "carry_elapsed",
+        },
+        {
+            "name": "default",
+            "calendar": {"tz": "America/New_York", "hours": OFFICE, "holidays": {"country": "US"}},
+            "metrics": {
+                "first_response": {"targets": {"1": "1h"}, "default": "4h"},
+                "next_response": {"default": "8h"},
+                "resolution": {"targets": {"1": "8h"}, "default": "3d"},
+                "agent_work": {"default": "2d"},
+            },
+        },
+    ]
+}
+REQUESTER = Actor("requester", Role.REQUESTER)
+AGENTS = [Actor(f"agent{i}", Role.AGENT) for i in range(20)]
+SYSTEM = Actor.system()
+START = datetime(2024, 1, 1, tzinfo=UTC)
+SPAN = 2 * 365 * 86_400
+
+
+def history(rng: random.Random, number: int) -> list[Event]:
+    """One ticket's history: about ten events, with pauses, priority changes, and sometimes a reopen."""
+    ticket = f"T-{number}"
+    at = START + timedelta(seconds=rng.randrange(SPAN))
+    priority = rng.choice([1, 2, 3, 3, 4])
+    channel = rng.choice(["email", "email", "chat", "web", "phone"])
+    events: list[Event] = [
+        Opened(
+            ticket_id=ticket,
+            seq=1,
+            at=at,
+            actor=REQUESTER,
+            requester="requester",
+            channel=channel,
+            priority=priority,
+            segment=rng.choice(["vip", None, None, None]),
+            region=rng.choice(["EU", "EU", "US", None]),
+        )
+    ]
+    status, category = "new", Category.NEW
+    agent = rng.choice(AGENTS)
+
+    def add(event_type: type[Event], actor: Actor, **body: object) -> None:
+        nonlocal at
+        at += timedelta(seconds=rng.randrange(60, 4 * 3600))
+        events.append(event_type(ticket_id=ticket, seq=len(events) + 1, at=at, actor=actor, **body))
+
+    def move(to: str, to_category: Category, actor: Actor) -> None:
+        nonlocal status, category
+        add(
+            StatusChanged,
+            actor,
+            from_status=status,
+            from_category=category,
+            to_status=to,
+            to_category=to_category,
+        )
+        status, category = to, to_category
+
+    add(Assigned, SYSTEM, agent=agent.id)
+    move("open", Category.OPEN, agent)
+    add(Replied, agent)
+    for _ in range(rng.randrange(1, 3)):
+        move("pending", Category.PENDING, agent)
+        add(Replied, REQUESTER)
+        move("open", Category.OPEN, REQUESTER)
+        add(Replied, agent)
+    if rng.random() < 0.3:
+        new = rng.choice([1, 2, 3, 4])
+        add(PriorityChanged, agent, from_priority=priority, to_priority=new)
+        priority = new
+    move("solved", Category.SOLVED, agent)
+    if rng.random() < 0.15:
+        add(Replied, REQUESTER)
+        move("open", Category.OPEN, REQUESTER)
+        add(Replied, agent)
+        move("solved", Category.SOLVED, agent)
+    return events
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+
+    rng = random.Random(20251123)
+    histories = [history(rng, n) for n in range(args.tickets)]
+    events = sum(len(h) for h in histories)
+    policies = load(SLAPolicySet, POLICIES)
+    now = START + timedelta(seconds=SPAN + 86_400)
+    for events_of_one in histories[:1000]:
+        policies.evaluate(events_of_one, now=now)
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for events_of_one in histories[:20_000]:
+            policies.evaluate(events_of_one, now=now)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        return
+
+    timings, walls = [], []
+    for _ in range(args.repeat):
+        started, wall = time.process_time(), time.perf_counter()
+        reports = [policies.evaluate(events_of_one, now=now) for events_of_one in histories]
+        timings.append(time.process_time() - started)
+        walls.append(time.perf_counter() - wall)
+    best = min(timings)
+    cycles = sum(len(m.cycles) for r in reports for m in r.metrics)
+    started = time.process_time()
+    rows = compliance(reports)
+    summary = time.process_time() - started
+    soon = upcoming(reports, now=now - timedelta(days=400), within=timedelta(days=30))
+
+    print(f"python {platform.python_version()} on {platform.machine()}, {sys.platform}")
+    print(
+        f"{args.tickets:,} tickets, {events:,} events, {cycles:,} cycles, {len(rows)} compliance rows, {len(soon)} upcoming"
+    )
+    print(f"CPU time per run (s): {', '.join(f'{t:.2f}' for t in timings)}")
+    print(f"wall time per run (s): {', '.join(f'{t:.2f}' for t in walls)}")
+    print()
+    print("| workload | tickets | events | CPU time, best run | events/s | tickets/s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        f"| `SLAPolicySet.evaluate` (3 policies, 3–4 metrics, Rome / New York business hours with holidays, 24×7) "
+        f"| {args.tickets:,} | {events:,} | {best:.2f} s | {events / best:,.0f} | {args.tickets / best:,.0f} |"
+    )
+    print(
+        f"| `compliance` over the reports | {args.tickets:,} | — | {summary:.2f} s | — | {args.tickets / summary:,.0f} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
