@@ -23,7 +23,7 @@ from __future__ import annotations
 
 try:
     import psycopg
-except ImportError as _missing:  # pragma: no cover - tested by hiding psycopg in a subprocess-free way
+except ImportError as _missing:  # pragma: no cover (a test hides psycopg to check it)
     from ticketcore.errors import MissingExtra
 
     raise MissingExtra("PostgresStore", "postgres", ["psycopg"]) from _missing
@@ -42,6 +42,15 @@ from ticketcore._time import to_micros
 from ticketcore.adapters._common import agent_json, check_tenant
 from ticketcore.adapters._postgres_pool import Pool
 from ticketcore.adapters._postgres_schema import APPEND_LOCK, migrate
+from ticketcore.adapters._postgres_sql import (
+    INSERT_EVENT,
+    INSERT_TICKET,
+    UPDATE_TICKET,
+    describe,
+    find_sql,
+    storable,
+    to_json,
+)
 from ticketcore.errors import (
     ConcurrencyError,
     ConfigError,
@@ -59,7 +68,6 @@ from ticketcore.repositories import (
     Page,
     TicketQuery,
     check_append,
-    decode_cursor,
     encode_cursor,
 )
 
@@ -70,49 +78,6 @@ Connection = psycopg.Connection[Any]
 
 _STREAM_BATCH = 1_000
 _CACHE_SIZE = 4_096
-
-
-def _json(value: object) -> str:
-    return json.dumps(codec.dump(value), separators=(",", ":"), ensure_ascii=False)
-
-
-def _storable(text: str) -> bool:
-    """Whether PostgreSQL can keep ``text`` in a text column (no NUL character, valid UTF-8)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _in(column: str, values: frozenset[Any], cast: str, params: list[Any]) -> str:
-    """``column = ANY(…)``, where a ``None`` among ``values`` also matches NULL; an empty set matches nothing."""
-    present = sorted((v for v in values if v is not None), key=str)
-    clauses = []
-    if present:
-        clauses.append(f"{column} = ANY(%s::{cast}[])")
-        params.append(present)
-    if None in values:
-        clauses.append(f"{column} IS NULL")
-    return "(" + " OR ".join(clauses) + ")" if clauses else "FALSE"
-
-
-def _describe(conninfo: str) -> str:
-    """Where ``conninfo`` points, without its password or other secrets, for messages and ``repr``."""
-    try:
-        parts = psycopg.conninfo.conninfo_to_dict(conninfo)
-    except psycopg.ProgrammingError:
-        raise ConfigError(
-            f"{conninfo!r} is not a PostgreSQL connection string; give 'host=… dbname=… user=…' or "
-            "'postgresql://user@host/dbname'",
-            "conninfo",
-        ) from None
-    shown = [
-        f"{key}={parts[key]}" for key in ("host", "port", "dbname", "user") if parts.get(key) is not None
-    ]
-    return " ".join(shown) or "(libpq defaults)"
 
 
 class PostgresStore:
@@ -141,18 +106,18 @@ class PostgresStore:
             raise ConfigError(
                 f"conninfo is a connection string such as 'host=db dbname=desk', got {conninfo!r}", "conninfo"
             )
-        if not isinstance(schema, str) or not schema or not _storable(schema) or len(schema.encode()) > 63:
+        if not isinstance(schema, str) or not schema or not storable(schema) or len(schema.encode()) > 63:
             raise ConfigError(
                 f"a schema name is a non-empty string of at most 63 bytes (e.g. 'ticketcore'), got {schema!r}",
                 "schema",
             )
         if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
             raise ConfigError(f"pool_size is a positive integer, got {pool_size!r}", "pool_size")
-        if not _storable(tenant):
+        if not storable(tenant):
             raise ConfigError(
                 f"PostgreSQL cannot store the tenant name {tenant!r} (NUL or invalid text)", "tenant"
             )
-        self._where = _describe(conninfo)
+        self._where = describe(conninfo)
         self._schema = schema
         self._lock_name = f"{schema}/{tenant}"
         self._pool = Pool(
@@ -292,7 +257,7 @@ class PostgresStore:
         batch = list(events)
         if not isinstance(ticket_id, str) or not ticket_id:
             raise InvalidEvent(f"a ticket id is a non-empty string, got {ticket_id!r}")
-        if not _storable(ticket_id):
+        if not storable(ticket_id):
             raise InvalidEvent(f"PostgreSQL cannot store the ticket id {ticket_id!r} (NUL or invalid text)")
 
         def body(conn: Connection) -> Ticket:
@@ -303,12 +268,10 @@ class PostgresStore:
             ).fetchone()
             current = None if row is None else self._ticket(ticket_id, row[0], row[1])
             ticket = check_append(ticket_id, current, batch, expected_version)
-            rows = [(self._tenant_name, ticket_id, e.seq, _json(e)) for e in batch]
+            rows = [(self._tenant_name, ticket_id, e.seq, to_json(e)) for e in batch]
             try:
                 with conn.cursor() as cursor:
-                    cursor.executemany(
-                        "INSERT INTO events (tenant, ticket_id, seq, data) VALUES (%s, %s, %s, %s)", rows
-                    )
+                    cursor.executemany(INSERT_EVENT, rows)
                 columns = (
                     ticket.version,
                     ticket.status,
@@ -319,22 +282,18 @@ class PostgresStore:
                     ticket.channel,
                     sorted(ticket.tags),
                     to_micros(ticket.updated_at),
-                    _json(ticket),
+                    to_json(ticket),
                     self._tenant_name,
                     ticket_id,
                 )
                 if current is None:
                     conn.execute(
-                        "INSERT INTO tickets (version, status, category, priority, assignee, grp, channel, tags, "
-                        "updated_us, data, tenant, ticket_id, created_us) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        INSERT_TICKET,
                         (*columns, to_micros(ticket.created_at)),
                     )
                 else:
                     conn.execute(
-                        "UPDATE tickets SET version = %s, status = %s, category = %s, priority = %s, assignee = %s, "
-                        "grp = %s, channel = %s, tags = %s, updated_us = %s, data = %s "
-                        "WHERE tenant = %s AND ticket_id = %s",
+                        UPDATE_TICKET,
                         columns,
                     )
             except pg_errors.UniqueViolation:
@@ -352,7 +311,7 @@ class PostgresStore:
 
     def events(self, ticket_id: str, after: int = 0) -> list[Event]:
         """See :meth:`TicketStore.events`."""
-        if not _storable(ticket_id):
+        if not storable(ticket_id):
             return []
         rows = self._read(
             lambda conn: conn.execute(
@@ -366,7 +325,7 @@ class PostgresStore:
     def get(self, ticket_id: str) -> Ticket:
         """See :meth:`TicketStore.get`."""
         row = None
-        if _storable(ticket_id):
+        if storable(ticket_id):
             row = self._read(
                 lambda conn: conn.execute(
                     "SELECT version, data FROM tickets WHERE tenant = %s AND ticket_id = %s",
@@ -379,56 +338,7 @@ class PostgresStore:
 
     def find(self, query: TicketQuery) -> Page:
         """See :meth:`TicketStore.find`."""
-        params: list[Any] = [self._tenant_name]
-        where = ["tenant = %s"]
-        for column, values, cast in (
-            ("status", query.status, "text"),
-            (
-                "category",
-                None if query.category is None else frozenset(c.value for c in query.category),
-                "text",
-            ),
-            ("priority", query.priority, "bigint"),
-            ("assignee", query.assignee, "text"),
-            ("grp", query.group, "text"),
-        ):
-            if values is not None:
-                # A value PostgreSQL cannot store is in no row, so leaving it out changes no answer.
-                kept = frozenset(v for v in values if not isinstance(v, str) or _storable(v))
-                where.append(_in(column, kept, cast, params))
-        if query.tags:
-            if not all(_storable(tag) for tag in query.tags):
-                where.append("FALSE")
-            else:
-                where.append("tags @> %s::text[]")
-                params.append(sorted(query.tags))
-        for column, op, bound in (
-            ("created_us", ">=", query.created_from),
-            ("created_us", "<", query.created_before),
-            ("updated_us", ">=", query.updated_since),
-        ):
-            if bound is not None:
-                where.append(f"{column} {op} %s")
-                params.append(to_micros(bound))
-        direction = "DESC" if query.newest_first else "ASC"
-        if query.cursor is not None:
-            created, after_id = decode_cursor(query.cursor)
-            op = "<" if query.newest_first else ">"
-            if "\x00" in after_id:
-                # No stored id holds NUL: "after 'T\x00x'" is "after 'T'", and "before it" is "up to 'T'".
-                after_id = after_id.split("\x00", 1)[0]
-                op = "<=" if query.newest_first else ">"
-            if not _storable(after_id):
-                raise ConfigError(
-                    f"the cursor names ticket id {after_id!r}, which PostgreSQL cannot hold", "cursor"
-                )
-            where.append(f"(created_us, ticket_id) {op} (%s::bigint, %s::text)")
-            params.extend((created, after_id))
-        sql = (
-            f"SELECT ticket_id, version, data, created_us FROM tickets WHERE {' AND '.join(where)} "
-            f"ORDER BY created_us {direction}, ticket_id {direction} LIMIT %s"
-        )
-        params.append(query.limit + 1)
+        sql, params = find_sql(self._tenant_name, query)
         rows = self._read(lambda conn: conn.execute(sql, params).fetchall())
         page = rows[: query.limit]
         tickets = tuple(self._ticket(ticket_id, version, data) for ticket_id, version, data, _ in page)
@@ -481,7 +391,7 @@ class PostgresStore:
     def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
         """See :meth:`AgentDirectory.put_agent`."""
         text = agent_json(agent_id, data)
-        if not _storable(agent_id) or not _storable(text):
+        if not storable(agent_id) or not storable(text):
             raise ConfigError(f"PostgreSQL cannot store agent {agent_id!r} or its data (NUL or invalid text)")
         self._write(
             lambda conn: conn.execute(
@@ -494,7 +404,7 @@ class PostgresStore:
     def get_agent(self, agent_id: str) -> JSONData:
         """See :meth:`AgentDirectory.get_agent`."""
         row = None
-        if isinstance(agent_id, str) and _storable(agent_id):
+        if isinstance(agent_id, str) and storable(agent_id):
             row = self._read(
                 lambda conn: conn.execute(
                     "SELECT data FROM agents WHERE tenant = %s AND agent_id = %s",
@@ -508,7 +418,7 @@ class PostgresStore:
     def remove_agent(self, agent_id: str) -> None:
         """See :meth:`AgentDirectory.remove_agent`."""
         removed = 0
-        if isinstance(agent_id, str) and _storable(agent_id):
+        if isinstance(agent_id, str) and storable(agent_id):
             removed = self._write(
                 lambda conn: (
                     conn.execute(
