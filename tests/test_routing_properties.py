@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from test_routing_support import expected_kinds, oracle_key, ticket
-from ticketcore._calendar import BusinessCalendar
 from ticketcore.model import Ticket
 from ticketcore.routing import (
     Agent,
@@ -26,6 +25,7 @@ from ticketcore.routing import (
     RoutingRule,
     Strategy,
 )
+from ticketcore.sla import BusinessCalendar
 
 SKILLS = ["a", "b", "c"]
 LANGUAGES = ["it", "it-CH", "it-IT", "en", "de-AT"]
