@@ -77,12 +77,12 @@ def _parse_window(text: object, path: str, *, overnight: bool) -> Interval:
         )
     start = _parse_time(parts[0].strip(), path, end=False)
     end = _parse_time(parts[1].strip(), path, end=True)
-    if end == 0:
-        end = _DAY
     if start == end:
         raise ConfigError(
             f"{text!r} is empty: it ends when it starts; write '00:00-24:00' for a whole day", path
         )
+    if end == 0:
+        end = _DAY
     if end < start and not overnight:
         raise ConfigError(
             f"{text!r} ends before it starts; here a window cannot run past midnight: end it at '24:00' "
@@ -107,13 +107,15 @@ def _window_list(value: object, path: str) -> list[object]:
 
 
 def _check_overlaps(pieces: list[tuple[int, int, str, str]], path: str) -> None:
-    """``pieces`` are (start, end, text, path) on one local date; refuse any two that overlap."""
+    """``pieces`` are (start, end, text, path) on one local date; refuse any two that overlap, naming the one
+    written later (its path sorts last; parts of the previous day's windows have an empty path)."""
     pieces = sorted(pieces)
     for before, after in itertools.pairwise(pieces):
         if after[0] < before[1]:
+            first, second = sorted((before, after), key=lambda piece: (len(piece[3]), piece[3]))
             raise ConfigError(
-                f"{after[2]} overlaps {before[2]}; windows of one day must not overlap (merge them into one)",
-                after[3] or before[3] or path,
+                f"{second[2]} overlaps {first[2]}; windows of one day must not overlap (merge them into one)",
+                second[3] or path,
             )
 
 
@@ -205,7 +207,7 @@ def _to_closures(value: Iterable[tuple[datetime, datetime]] | None) -> tuple[tup
                     f"{instant!r} is not a timezone-aware datetime; give one with a zone or an offset",
                     f"{path}.{name}",
                 )
-        if end <= start:
+        if to_micros(end) <= to_micros(start):
             raise ConfigError(
                 f"the closure ends at {end.isoformat()}, not after its start {start.isoformat()}; "
                 "give an end later than the start",
@@ -411,11 +413,7 @@ def _to_recurring(value: Iterable[RecurringClosure] | None) -> tuple[RecurringCl
 
 
 def _to_parts(value: Iterable[BusinessCalendar]) -> tuple[BusinessCalendar, ...]:
-    parts = tuple(value)
-    for index, part in enumerate(parts):
-        if not isinstance(part, BusinessCalendar):
-            raise ConfigError(f"{part!r} is not a BusinessCalendar", f"[{index}]")
-    return parts
+    return tuple(value)
 
 
 # --- time-zone arithmetic ------------------------------------------------------------------------------------------
@@ -634,6 +632,8 @@ class BusinessCalendar:
     rules. ``any_of`` / ``all_of`` combine calendars (see ``a | b`` and ``a & b``); a combined calendar takes its
     open time from its parts, minus its own closures. Results are aware datetimes in ``tz``; durations are
     ``timedelta``; everything is exact to the microsecond. Calendars are immutable, hashable, thread-safe values.
+    Compare results as instants (``.astimezone(UTC)``): Python compares datetimes of one zone by wall time, fold
+    ignored, and never finds a datetime in a repeated hour equal to another zone's (PEP 495).
 
     >>> from datetime import datetime, timedelta
     >>> from zoneinfo import ZoneInfo
@@ -662,6 +662,10 @@ class BusinessCalendar:
 
     def __attrs_post_init__(self) -> None:
         parts = self.any_of or self.all_of
+        for name in ("any_of", "all_of"):
+            for index, part in enumerate(getattr(self, name)):
+                if not isinstance(part, BusinessCalendar):
+                    raise ConfigError(f"{part!r} is not a BusinessCalendar", f"{name}[{index}]")
         if self.any_of and self.all_of:
             raise ConfigError(
                 "a calendar combines its parts either with any_of or with all_of, not both", "all_of"
@@ -804,7 +808,7 @@ class BusinessCalendar:
         before ``start`` to the first one starting after ``end`` (when they exist), so that for every instant ``x``
         (in µs) in ``[start, end]``, with ``i = bisect_right(starts, x) - 1`` (numpy: ``searchsorted(starts, x,
         "right") - 1``), the open time up to ``x`` is ``F(x) = before[i] + min(x, ends[i]) - starts[i]`` (``before[0]``
-        when ``i < 0``); ``elapsed(a, b) == F(b) - F(a)``, and ``add(s, d)`` for ``d > 0`` is
+        when ``i < 0``, 0 when there are no segments); ``elapsed(a, b) == F(b) - F(a)``, and ``add(s, d)`` for ``d > 0`` is
         ``starts[j] + F(s) + d - before[j]`` with ``j`` the first index where ``before[j] + ends[j] - starts[j] >=
         F(s) + d`` (valid when that ``j`` exists).
         """
@@ -837,7 +841,8 @@ class BusinessCalendar:
     # --- arithmetic on µs ------------------------------------------------------------------------------------------
 
     def _micros(self, value: datetime, name: str) -> int:
-        return to_micros(require_aware(value, name))
+        delta = require_aware(value, name) - _EPOCH
+        return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
 
     def _datetime(self, micros: int) -> datetime:
         return _micros_to_utc(micros).astimezone(self.tz)
@@ -852,7 +857,9 @@ class BusinessCalendar:
         table = self._table(s, s)
         target = table.open_before(s) + d
         while not table.after or table.after[-1] < target:
-            table = self._grow(table, forward=True, want_open=True)
+            missing = target - (table.after[-1] if table.after else 0)
+            table = self._grow(table, forward=True, want_open=True, missing=missing)
+            target = table.open_before(s) + d
         j = bisect_left(table.after, target)
         return table.starts[j] + target - table.before[j]
 
@@ -861,7 +868,7 @@ class BusinessCalendar:
             return e
         table = self._table(e, e)
         while table.open_before(e) < d:
-            table = self._grow(table, forward=False, want_open=True)
+            table = self._grow(table, forward=False, want_open=True, missing=d - table.open_before(e))
         target = table.open_before(e) - d
         j = bisect_right(table.after, target)
         return table.starts[j] + target - table.before[j]
@@ -899,8 +906,9 @@ class BusinessCalendar:
         self._state.table = table
         return table
 
-    def _grow(self, table: _Table, *, forward: bool, want_open: bool) -> _Table:
-        """The table one year wider, or :class:`NoBusinessTime` once the search is hopeless."""
+    def _grow(self, table: _Table, *, forward: bool, want_open: bool, missing: int = 0) -> _Table:
+        """The table wider by a year, or by about the years ``missing`` open µs need (at most doubling it), or
+        :class:`NoBusinessTime` once the search is hopeless."""
         with self._state.lock:
             current = self._state.table
             assert current is not None
@@ -909,20 +917,28 @@ class BusinessCalendar:
             ):
                 return current
             self._give_up_if_hopeless(current, forward=forward, want_open=want_open)
-            year = current.last + 1 if forward else current.first - 1
-            if not _MIN_YEAR <= year <= _MAX_YEAR:
+            span = current.last - current.first + 1
+            total = current.after[-1] if current.after else 0
+            years = 1
+            if missing > 0 and total > 0:
+                years = min(-(-missing * span // total), span + 10)
+            if forward:
+                first, last = current.first, min(current.last + years, _MAX_YEAR)
+            else:
+                first, last = max(current.first - years, _MIN_YEAR), current.last
+            if (first, last) == (current.first, current.last):
                 raise NoBusinessTime(
                     f"the calendar has no {'open' if want_open else 'closing'} time within the years "
                     f"{_MIN_YEAR} to {_MAX_YEAR} that business calendars support"
                 )
-            return self._build(min(current.first, year), max(current.last, year))
+            return self._build(first, last)
 
     def _give_up_if_hopeless(self, table: _Table, *, forward: bool, want_open: bool) -> None:
         extent = self._state.extent
         years = range(table.last, table.first - 1, -1) if forward else range(table.first, table.last + 1)
         useless = 0
         for year in years:
-            if extent is not None and extent[0] <= year <= extent[1]:
+            if extent is not None and (year <= extent[1] if forward else year >= extent[0]):
                 break
             chunk = self._state.chunks[year]
             high = _year_start(year + 1)
