@@ -221,6 +221,23 @@ class SQLiteStore:
         self._remember(ticket)
         return ticket
 
+    def _stored(self, conn: sqlite3.Connection, ticket_id: str) -> Ticket | None:
+        """The stored snapshot; the row's JSON is read and decoded only when the cached one is not current."""
+        row = conn.execute(
+            "SELECT version FROM tickets WHERE tenant = ? AND ticket_id = ?", (self._tenant_name, ticket_id)
+        ).fetchone()
+        if row is None:
+            return None
+        with self._lock:
+            cached = self._cache.get(ticket_id)
+        if cached is not None and cached.version == row[0]:
+            return cached
+        row = conn.execute(
+            "SELECT version, data FROM tickets WHERE tenant = ? AND ticket_id = ?",
+            (self._tenant_name, ticket_id),
+        ).fetchone()
+        return None if row is None else self._ticket(ticket_id, row[0], row[1])
+
     def _remember(self, ticket: Ticket) -> None:
         with self._lock:
             self._cache[ticket.id] = ticket
@@ -251,11 +268,7 @@ class SQLiteStore:
         if not isinstance(ticket_id, str) or not ticket_id:
             raise InvalidEvent(f"a ticket id is a non-empty string, got {ticket_id!r}")
         with self._write() as conn:
-            row = conn.execute(
-                "SELECT version, data FROM tickets WHERE tenant = ? AND ticket_id = ?",
-                (self._tenant_name, ticket_id),
-            ).fetchone()
-            current = None if row is None else self._ticket(ticket_id, row[0], row[1])
+            current = self._stored(conn, ticket_id)
             ticket = check_append(ticket_id, current, batch, expected_version)
             try:
                 rows = [(self._tenant_name, ticket_id, e.seq, _json(e)) for e in batch]
@@ -321,15 +334,10 @@ class SQLiteStore:
 
     def get(self, ticket_id: str) -> Ticket:
         """See :meth:`TicketStore.get`."""
-        row = self._run(
-            lambda conn: conn.execute(
-                "SELECT version, data FROM tickets WHERE tenant = ? AND ticket_id = ?",
-                (self._tenant_name, ticket_id),
-            ).fetchone()
-        )
-        if row is None:
+        ticket = self._run(lambda conn: self._stored(conn, ticket_id))
+        if ticket is None:
             raise TicketNotFound(ticket_id)
-        return self._ticket(ticket_id, row[0], row[1])
+        return ticket
 
     def find(self, query: TicketQuery) -> Page:
         """See :meth:`TicketStore.find`."""
