@@ -460,27 +460,29 @@ def _measure(
     else:
         state = ClockState.PAUSED
     due = breach = None
-    measurable = breached or running or cycle.end is not None
-    amounts = [-(-target * percent // 100) for percent in percents]
-    wanted = [amount for amount in amounts if running or elapsed >= amount]
-    if len(parts) == 2 and parts[0] == 0:
-        # One run and nothing carried (most cycles): every instant is an ``add`` from the run's start.
-        found = timeline.add_all(bounds[0], [target, *wanted] if measurable else wanted)
-        if measurable:
-            due, breach = found[0], timeline.next_open(found[0])
-            found = found[1:]
-    else:
-        if (len(parts) > 1 or parts[0] >= target) and measurable:
+    single = len(parts) == 2 and parts[0] == 0  # one run, nothing carried: most cycles
+    if (breached or running or cycle.end is not None) and (len(parts) > 1 or parts[0] >= target):
+        if single:
+            due = timeline.add(bounds[0], target)
+            breach = timeline.next_open(due)
+        else:
             due, breach = _due_and_breach(cycle, parts, target, timeline)
-        found = [_reach(cycle, parts, amount, timeline, exceed=False) for amount in wanted]  # type: ignore[misc]
-    warnings = []
-    reach_of = dict(zip(wanted, found, strict=True))
-    for percent, amount in zip(percents, amounts, strict=True):
-        at = reach_of.get(amount)
-        if at is not None:
-            warnings.append(WarningInstant(percent, from_micros(at), elapsed >= amount))
-    get = instants.get
     due_at = None if due is None else from_micros(due)
+    warnings = []
+    for percent in percents:
+        amount = -(-target * percent // 100)
+        reached = elapsed >= amount
+        if reached or running:
+            if amount == target and due is not None:
+                at: int | None = due  # the 100 % warning is the due instant
+            elif single:
+                at = timeline.add(bounds[0], amount)
+            else:
+                at = _reach(cycle, parts, amount, timeline, exceed=False)
+            if at is not None:
+                instant = due_at if at == due and due_at is not None else from_micros(at)
+                warnings.append(WarningInstant(percent, instant, reached))
+    get = instants.get
     return CycleReport(
         metric=metric.name,
         index=index,

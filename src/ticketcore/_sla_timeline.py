@@ -81,24 +81,6 @@ class Timeline:
         j = bisect_left(after, target)
         return table[2][j] + target - table[4][j]
 
-    def add_all(self, start: int, amounts: list[int]) -> list[int]:
-        """``[add(start, a) for a in amounts]``, locating ``start`` once (the due and warnings of one run)."""
-        table = self._cover(start, start + max(amounts, default=0))
-        origin = self._open_before(table, start)
-        after, starts, before = table[5], table[2], table[4]
-        result = []
-        for amount in amounts:
-            if amount <= 0:
-                result.append(start)
-                continue
-            target = origin + amount
-            if not after or after[-1] < target:
-                result.append(self.add(start, amount))
-                continue
-            j = bisect_left(after, target)
-            result.append(starts[j] + target - before[j])
-        return result
-
     def next_open(self, x: int) -> int:
         """The first open instant at or after ``x``."""
         table = self._cover(x, x)
