@@ -508,3 +508,55 @@ def test_times_must_be_aware() -> None:
 def test_duplicate_agents_are_refused() -> None:
     with pytest.raises(ConfigError, match="appears twice"):
         Router().route(ticket(), [Agent("a"), Agent("a")], {}, now=T0)
+
+
+@pytest.mark.parametrize(
+    ("when", "matching", "other"),
+    [
+        (Match(topics={"billing"}), {"topic": "billing"}, {"topic": "network"}),
+        (Match(channels={"chat", "phone"}), {"channel": "phone"}, {"channel": "email"}),
+        (Match(priorities={1, 2}), {"priority": 2}, {"priority": 3}),
+        (Match(segments={"vip"}), {"segment": "vip"}, {}),
+        (Match(regions={"EMEA"}), {"region": "EMEA"}, {"region": "APAC"}),
+        (Match(countries={"IT"}), {"country": "IT"}, {"country": "CH"}),
+        (Match(languages={"it"}), {"language": "it_CH"}, {"language": "en"}),
+        (Match(languages={"it-CH"}), {"language": "it-ch"}, {"language": "it-IT"}),
+        (Match(groups={"billing"}), {"group": "billing"}, {"group": None}),
+        (Match(tags_any={"system down", "outage"}), {"tags": ["outage", "x"]}, {"tags": ["x"]}),
+        (Match(tags_all={"vip", "billing"}), {"tags": ["vip", "billing", "x"]}, {"tags": ["vip"]}),
+        (
+            Match(fields={"plan": "gold", "seats": 10}),
+            {"fields": {"plan": "gold", "seats": 10}},
+            {"fields": {"plan": "gold"}},
+        ),
+        (Match(fields={"urgent": True}), {"fields": {"urgent": True}}, {"fields": {"urgent": 1}}),
+        (Match(fields={"team": None}), {}, {"fields": {"team": "a"}}),
+    ],
+)
+def test_each_rule_condition(when: Match, matching: dict[str, Any], other: dict[str, Any]) -> None:
+    assert when.matches(ticket(**matching))
+    assert not when.matches(ticket(**other))
+    assert Match().matches(ticket(**other))
+
+
+def test_first_matching_rule_wins() -> None:
+    router = Router(
+        [
+            RoutingRule("outage", when=Match(tags_any={"outage"}), then=Requirements(min_tier=3)),
+            RoutingRule("billing", when=Match(topics={"billing"}), then=Requirements(group="billing")),
+        ],
+        fallback=Requirements(min_tier=2),
+    )
+    rule, requirements = router.requirements_for(ticket(topic="billing", tags=["outage"]))
+    assert rule is not None
+    assert (rule.name, requirements.min_tier, requirements.group) == ("outage", 3, None)
+    assert router.requirements_for(ticket(topic="billing"))[1].group == "billing"
+    assert router.requirements_for(ticket(topic="other")) == (None, Requirements(min_tier=2))
+
+
+def test_decisions_keep_the_loads_they_were_made_with() -> None:
+    crew = [Agent("a", capacity={"email": 1}), Agent("b", capacity={"email": 1})]
+    loads = {"a": AgentLoad("a", per_channel={"email": 1})}
+    decision = Router().route(ticket(), crew, loads, now=T0)
+    loads["a"] = AgentLoad("a")
+    assert decision.reasons_for("a")[0].message == "at capacity for email: 1 of 1 open"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from test_routing_properties import crews, routers
+from test_routing_properties import crews, loads_for, routers
 from ticketcore import ConfigError
 from ticketcore.codec import dump, load
 from ticketcore.routing import Agent, AgentLoad, Match, Requirements, Router, RoutingRule
@@ -194,3 +194,9 @@ def test_loading_near_rules_raises_only_config_errors(data: dict[str, Any]) -> N
     except ConfigError:
         return
     assert load(RoutingRule, dump(rule)) == rule
+
+
+@given(crews().flatmap(loads_for))
+def test_loads_round_trip(loads: dict[str, AgentLoad]) -> None:
+    data = dump(list(loads.values()))
+    assert load(list[AgentLoad], data) == list(loads.values())

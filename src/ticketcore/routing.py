@@ -185,9 +185,10 @@ def _weights(value: Mapping[str, int]) -> dict[str, int]:
     return out
 
 
-def _load_map(loads: Loads) -> Mapping[str, AgentLoad]:
+def _load_map(loads: Loads) -> dict[str, AgentLoad]:
+    # A copy: decisions explain themselves later, from the loads as they were, whatever the caller does with theirs.
     if isinstance(loads, Mapping):
-        return loads
+        return dict(loads)
     return {load.agent_id: load for load in loads}
 
 
