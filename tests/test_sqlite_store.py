@@ -213,3 +213,8 @@ def test_a_second_store_sees_writes_without_a_stale_cache(path: Path) -> None:
     assert first.get("T-1").version == 3
     first.close()
     second.close()
+
+
+def test_a_file_that_cannot_be_opened_is_a_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="unable to open"):
+        SQLiteStore(tmp_path / "missing-folder" / "desk.db")
