@@ -138,18 +138,23 @@ class Scene:
 
     def eligible(self, agent: Agent, load: AgentLoad) -> bool:
         """Whether ``agent`` may take the ticket now (every requirement met, on shift, online, with room)."""
+        return self.qualifies(agent) and self.spare(agent, load) > 0
+
+    def qualifies(self, agent: Agent) -> bool:
+        """Whether ``agent`` meets everything but capacity: online, on shift, group, tier, skills, language …"""
+        # The most selective checks first: this runs for every agent of every single decision.
+        if agent.presence is not Presence.ONLINE or agent.id in self.exclude:
+            return False
+        skills = agent.skills
+        for name, level in self.skills:
+            if skills.get(name, 0) < level:
+                return False
         req = self.requirements
-        return (
-            agent.id not in self.exclude
-            and agent.presence is Presence.ONLINE
-            and (not req.agents or agent.id in req.agents)
-            and (req.group is None or req.group in agent.groups)
-            and agent.tier >= req.min_tier
-            and all(agent.skills.get(name, 0) >= level for name, level in self.skills)
-            and self.speaks(agent)
-            and self.on_shift(agent)
-            and self.spare(agent, load) > 0
-        )
+        if agent.tier < req.min_tier or (req.group is not None and req.group not in agent.groups):
+            return False
+        if req.agents and agent.id not in req.agents:
+            return False
+        return self.speaks(agent) and self.on_shift(agent)
 
     def rank(self, agent: Agent, load: AgentLoad, strategy: Strategy) -> tuple[int, int, int, str]:
         """The sort key of an eligible agent under ``strategy``: smaller ranks first (see :class:`Strategy`)."""

@@ -194,6 +194,8 @@ def _load_map(loads: Loads) -> dict[str, AgentLoad]:
 
 def _agent_tuple(agents: Iterable[Agent]) -> tuple[Agent, ...]:
     out = tuple(agents)
+    if len({agent.id for agent in out}) == len(out):
+        return out
     seen: set[str] = set()
     for agent in out:
         if agent.id in seen:
@@ -304,8 +306,10 @@ class Router:
         best: tuple[Any, ...] | None = None
         chosen: str | None = None
         for agent in agents:
+            if not scene.qualifies(agent):
+                continue
             load = loads.get(agent.id) or AgentLoad(agent.id)
-            if scene.eligible(agent, load):
+            if scene.spare(agent, load) > 0:
                 key = scene.rank(agent, load, self.strategy)
                 if best is None or key < best:
                     best, chosen = key, agent.id
