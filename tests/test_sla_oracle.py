@@ -297,3 +297,11 @@ def test_changing_the_policy_needs_nothing_but_the_events(
 
 def test_every_builtin_metric_is_covered_by_the_oracle() -> None:
     assert set(METRICS) == set(CATALOGUE)
+
+
+@given(day_windows(), st.integers(0, 7 * 86_400 - 1))
+def test_the_oracles_reading_of_each_calendar_agrees_with_is_open(
+    windows: tuple[tuple[int, int], ...], second: int
+) -> None:
+    at = BASE + timedelta(seconds=second)
+    assert calendar_of(windows).is_open(at) is bool(membership(windows)[second % 86_400])
