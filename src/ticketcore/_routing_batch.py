@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
 from ticketcore._calendar import BusinessCalendar
+from ticketcore._routing_language import primary_language, region_of
 from ticketcore._routing_model import (
     Agent,
     AgentLoad,
     Presence,
     Requirements,
+    RoutingRule,
     Strategy,
-    primary_language,
-    region_of,
 )
 from ticketcore._time import to_micros
+from ticketcore.model import Ticket
 
-__all__ = ["Pool"]
+__all__ = ["Pool", "RequirementsMemo"]
 
 _NEVER = -(2**62)
 _BUSY = 2**62
@@ -240,3 +241,56 @@ def _on_shift(agent: Agent, now: datetime, cache: dict[BusinessCalendar, bool]) 
     if known is None:
         known = cache[agent.shift] = agent.shift.is_open(now)
     return known
+
+
+_READS = {
+    "topics": "topic",
+    "channels": "channel",
+    "priorities": "priority",
+    "segments": "segment",
+    "regions": "region",
+    "countries": "country",
+    "languages": "language",
+    "groups": "group",
+    "tags_any": "tags",
+    "tags_all": "tags",
+}
+
+
+class RequirementsMemo:
+    """``Router.requirements_for`` for a batch, remembered by what the rules read and which relaxation steps are due.
+
+    Thousands of queued tickets differ in few of the attributes rules look at, so each distinct combination is
+    matched, resolved and relaxed once.
+    """
+
+    def __init__(self, rules: tuple[RoutingRule, ...], fallback: Requirements) -> None:
+        self.all_rules = rules
+        self.fallback = fallback
+        reads: set[str] = set()
+        self.fields = False
+        for rule in rules:
+            for name, attribute in _READS.items():
+                if getattr(rule.when, name):
+                    reads.add(attribute)
+            self.fields = self.fields or bool(rule.when.fields)
+        self.reads = tuple(sorted(reads))
+        self.rules: dict[tuple[object, ...], RoutingRule | None] = {}
+        self.requirements: dict[tuple[object, ...], Requirements] = {}
+
+    def get(self, ticket: Ticket, waited: timedelta) -> tuple[RoutingRule | None, Requirements]:
+        key: tuple[object, ...] = tuple(getattr(ticket, name) for name in self.reads)
+        if self.fields:
+            key += (tuple(sorted((k, type(v).__name__, v) for k, v in ticket.fields.items())),)
+        if key in self.rules:
+            rule = self.rules[key]
+        else:
+            rule = self.rules[key] = next((r for r in self.all_rules if r.when.matches(ticket)), None)
+        base = rule.then if rule is not None else self.fallback
+        due = tuple(step.after <= waited for step in base.relax)
+        language = ticket.language if base.ticket_language else None
+        spec = (rule.name if rule is not None else None, language, due)
+        requirements = self.requirements.get(spec)
+        if requirements is None:
+            requirements = self.requirements[spec] = base.resolve(ticket).relaxed(waited)
+        return rule, requirements

@@ -13,14 +13,13 @@ from datetime import datetime
 import attrs
 
 from ticketcore._calendar import BusinessCalendar
+from ticketcore._routing_language import primary_language, region_of
 from ticketcore._routing_model import (
     Agent,
     AgentLoad,
     Presence,
     Requirements,
     Strategy,
-    primary_language,
-    region_of,
 )
 from ticketcore._time import to_micros
 

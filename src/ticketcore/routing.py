@@ -27,8 +27,9 @@ from typing import Any
 import attrs
 
 from ticketcore._calendar import BusinessCalendar
-from ticketcore._routing_batch import Pool
+from ticketcore._routing_batch import Pool, RequirementsMemo
 from ticketcore._routing_explain import Explainer, PassedOver, Reason, ReasonKind, Scene
+from ticketcore._routing_language import normalize_language
 from ticketcore._routing_model import (
     TIERS,
     Agent,
@@ -40,7 +41,6 @@ from ticketcore._routing_model import (
     RoutingRule,
     Strategy,
     _agent_ids,
-    normalize_language,
 )
 from ticketcore._time import require_aware, to_micros
 from ticketcore.errors import ConfigError
@@ -331,7 +331,7 @@ class Router:
         crew = _agent_tuple(agents)
         base = _load_map(loads)
         shifts: dict[BusinessCalendar, bool] = {}
-        memo = _RequirementsMemo(self)
+        memo = RequirementsMemo(self.rules, self.fallback)
         pool = Pool(
             agents=crew,
             loads=base,
@@ -398,55 +398,3 @@ def _situation(
         return scene, loads
 
     return rebuild
-
-
-_READS = {
-    "topics": "topic",
-    "channels": "channel",
-    "priorities": "priority",
-    "segments": "segment",
-    "regions": "region",
-    "countries": "country",
-    "languages": "language",
-    "groups": "group",
-    "tags_any": "tags",
-    "tags_all": "tags",
-}
-
-
-class _RequirementsMemo:
-    """``router.requirements_for`` for a batch, remembered by what the rules read and which relaxation steps are due.
-
-    Thousands of queued tickets differ in few of the attributes rules look at, so each distinct combination is
-    matched, resolved and relaxed once.
-    """
-
-    def __init__(self, router: Router) -> None:
-        self.router = router
-        reads: set[str] = set()
-        self.fields = False
-        for rule in router.rules:
-            for name, attribute in _READS.items():
-                if getattr(rule.when, name):
-                    reads.add(attribute)
-            self.fields = self.fields or bool(rule.when.fields)
-        self.reads = tuple(sorted(reads))
-        self.rules: dict[tuple[object, ...], RoutingRule | None] = {}
-        self.requirements: dict[tuple[object, ...], Requirements] = {}
-
-    def get(self, ticket: Ticket, waited: timedelta) -> tuple[RoutingRule | None, Requirements]:
-        key: tuple[object, ...] = tuple(getattr(ticket, name) for name in self.reads)
-        if self.fields:
-            key += (tuple(sorted((k, type(v).__name__, v) for k, v in ticket.fields.items())),)
-        if key in self.rules:
-            rule = self.rules[key]
-        else:
-            rule = self.rules[key] = next((r for r in self.router.rules if r.when.matches(ticket)), None)
-        base = rule.then if rule is not None else self.router.fallback
-        due = tuple(step.after <= waited for step in base.relax)
-        language = ticket.language if base.ticket_language else None
-        spec = (rule.name if rule is not None else None, language, due)
-        requirements = self.requirements.get(spec)
-        if requirements is None:
-            requirements = self.requirements[spec] = base.resolve(ticket).relaxed(waited)
-        return rule, requirements
