@@ -1,15 +1,14 @@
-"""The clock engine: one pass over a ticket's events runs every metric's clock, then each cycle is measured.
+"""The clock engine: one pass over a ticket's events runs every metric's clock. Private to :mod:`ticketcore.sla`.
 
-Private to :mod:`ticketcore.sla`. A cycle records its running intervals as alternating resume/pause instants; its
-consumed time is the calendar's elapsed time over them (plus time carried from an earlier cycle), and its due,
-breach and warning instants come from ``calendar.add`` / ``calendar.breach_at`` in the interval where the consumed
-time crosses the threshold. Nothing steps through time.
+Each event is classified once into a bit mask of trigger kinds; each metric's conditions are matched against it in
+the documented order (see ``ClockConditions``), and its cycles record their running intervals. ``_sla_measure``
+then measures every cycle at ``now``. Nothing steps through time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ticketcore._calendar import BusinessCalendar
 from ticketcore._sla_config import (
@@ -20,8 +19,9 @@ from ticketcore._sla_config import (
     PriorityChangeMode,
     Trigger,
 )
-from ticketcore._sla_report import ClockState, CycleReport, MetricReport, PausedInterval, WarningInstant
-from ticketcore._sla_timeline import Timeline, from_micros, micros
+from ticketcore._sla_measure import Cycle, measure
+from ticketcore._sla_report import MetricReport
+from ticketcore._sla_timeline import Timeline, micros
 from ticketcore.errors import InvalidEvent
 from ticketcore.model import (
     Assigned,
@@ -56,7 +56,6 @@ _AGENT_ACTION, _ASSIGNED, _STATUS, _SOLVED, _REOPENED, _PRIORITY = 32, 64, 128, 
 _CANCELS, _STOPS, _RESETS, _RESUMES, _STARTS = 1, 1 | 2, 4, 8, 16  # a cancel also stops
 _BEGINS = _RESUMES | _STARTS
 _DONE = (Category.SOLVED, Category.CLOSED)
-_ZERO = timedelta(0)
 _STAFF = frozenset(role for role in Role if role.is_staff)
 
 
@@ -179,31 +178,6 @@ def compile_metric(
 _ALWAYS = BusinessCalendar.always()
 
 
-class _Cycle:
-    """A cycle being run: instants are UTC microseconds since the epoch."""
-
-    __slots__ = ("bounds", "cancelled", "carry_from", "end", "priority", "start", "target")
-
-    def __init__(self, start: int, priority: int | None, target: timedelta) -> None:
-        self.start, self.priority, self.target = start, priority, target
-        self.bounds: list[int] = []  # resume, pause, resume, …: running while its length is odd
-        self.end: int | None = None
-        self.cancelled = False
-        self.carry_from: _Cycle | None = None
-
-    def run(self, at: int) -> None:
-        bounds = self.bounds
-        if bounds and bounds[-1] == at:
-            bounds.pop()  # a pause and a resume at one instant: no pause at all
-        else:
-            bounds.append(at)
-
-    def finish(self, at: int, cancelled: bool = False) -> None:
-        if len(self.bounds) % 2:
-            self.run(at)  # closes the open run, or drops it if it has no length
-        self.end, self.cancelled = at, cancelled
-
-
 def run_clocks(
     events: Sequence[Event],
     now: datetime,
@@ -221,8 +195,8 @@ def run_clocks(
     if not isinstance(first, Opened):
         raise InvalidEvent("an SLA is evaluated over a history that starts with an 'opened' event")
     count = len(metrics)
-    actives: list[_Cycle | None] = [None] * count
-    cycles: list[list[_Cycle]] = [[] for _ in range(count)]
+    actives: list[Cycle | None] = [None] * count
+    cycles: list[list[Cycle]] = [[] for _ in range(count)]
     status, category, flag = first.status, first.category, None
     priority: int | None = first.priority
     channel: str | None = first.channel
@@ -305,7 +279,7 @@ def run_clocks(
                     active = None
                 elif hits & _RESETS:
                     active.finish(x)
-                    active = _Cycle(x, active.priority, active.target)
+                    active = Cycle(x, active.priority, active.target)
                     cycles[i].append(active)
                 if active is not None and mask & _PRIORITY:
                     active = _priority_changed(
@@ -319,7 +293,7 @@ def run_clocks(
                 elif hits & _STARTS:
                     target = metric.targets.lookup(priority, channel)
                     if target is not None:
-                        active = _Cycle(x, priority, target)
+                        active = Cycle(x, priority, target)
                         own.append(active)
             if active is not None and (mask & _STATUS or active is not previous_active):
                 paused = (
@@ -336,7 +310,15 @@ def run_clocks(
         MetricReport(
             metric.name,
             tuple(
-                _measure(c, n, now_us, metric=metric, percents=warnings, instants=instants)
+                measure(
+                    c,
+                    n,
+                    now_us,
+                    name=metric.name,
+                    timeline=metric.timeline,
+                    percents=warnings,
+                    instants=instants,
+                )
                 for n, c in enumerate(cycles[i])
             ),
         )
@@ -346,15 +328,15 @@ def run_clocks(
 
 
 def _priority_changed(
-    active: _Cycle,
+    active: Cycle,
     at: int,
     *,
     priority: int | None,
     channel: str | None,
     metric: CompiledMetric,
     mode: PriorityChangeMode,
-    own: list[_Cycle],
-) -> _Cycle | None:
+    own: list[Cycle],
+) -> Cycle | None:
     target = metric.targets.lookup(priority, channel)
     if target is None:
         active.finish(at, cancelled=True)
@@ -363,160 +345,8 @@ def _priority_changed(
         active.priority, active.target = priority, target
         return active
     active.finish(at, cancelled=True)
-    fresh = _Cycle(at, priority, target)
+    fresh = Cycle(at, priority, target)
     if mode is PriorityChangeMode.CARRY_ELAPSED:
         fresh.carry_from = active
     own.append(fresh)
     return fresh
-
-
-def _td_us(value: timedelta) -> int:
-    return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
-
-
-def _consumed(cycle: _Cycle, end: int, timeline: Timeline) -> list[int]:
-    """The µs a cycle carried, then the open µs of each of its runs up to ``end``."""
-    bounds = cycle.bounds
-    size = len(bounds)
-    carried = sum(_consumed(cycle.carry_from, cycle.start, timeline)) if cycle.carry_from is not None else 0
-    parts = [carried]
-    for k in range(0, size, 2):
-        parts.append(timeline.elapsed(bounds[k], bounds[k + 1] if k + 1 < size else end))
-    return parts
-
-
-def _reach(cycle: _Cycle, parts: list[int], amount: int, timeline: Timeline, *, exceed: bool) -> int | None:
-    """Along the cycle's runs with the last one continued for ever: the first instant the consumed time reaches
-    ``amount`` (``exceed=False``), or the last instant at which it has not exceeded it (``exceed=True``)."""
-    consumed = parts[0]
-    if consumed > amount or (consumed == amount and not exceed):
-        return cycle.start
-    bounds = cycle.bounds
-    last = len(parts) - 2
-    for k in range(last + 1):
-        run = parts[k + 1]
-        if k == last or (consumed + run > amount if exceed else consumed + run >= amount):
-            resume = bounds[2 * k]
-            left = amount - consumed
-            return timeline.breach_at(resume, left) if exceed else timeline.add(resume, left)
-        consumed += run
-    return None  # the clock never ran: its consumed time stays at what it carried
-
-
-def _due_and_breach(
-    cycle: _Cycle, parts: list[int], target: int, timeline: Timeline
-) -> tuple[int | None, int | None]:
-    """``_reach`` for the target, both ways, sharing the work when both land in the same run."""
-    consumed = parts[0]
-    if consumed > target:
-        return cycle.start, cycle.start
-    last = len(parts) - 2
-    for k in range(last + 1):
-        run = parts[k + 1]
-        if k == last or consumed + run > target:
-            resume = bounds_k = cycle.bounds[2 * k]
-            if consumed == target:
-                return cycle.start, timeline.next_open(bounds_k)
-            due = timeline.add(resume, target - consumed)
-            return due, timeline.next_open(due)
-        if consumed + run == target:
-            break  # the target is reached exactly at this run's end: exceeded later, if ever
-        consumed += run
-    return _reach(cycle, parts, target, timeline, exceed=False), _reach(
-        cycle, parts, target, timeline, exceed=True
-    )
-
-
-def _measure(
-    cycle: _Cycle,
-    index: int,
-    now: int,
-    *,
-    metric: CompiledMetric,
-    percents: Sequence[int],
-    instants: dict[int, datetime],
-) -> CycleReport:
-    timeline = metric.timeline
-    bounds = cycle.bounds
-    end = cycle.end if cycle.end is not None else now
-    if cycle.carry_from is None and len(bounds) <= 2:
-        parts = (
-            [0] if not bounds else [0, timeline.elapsed(bounds[0], bounds[1] if len(bounds) == 2 else end)]
-        )
-    else:
-        parts = _consumed(cycle, end, timeline)
-    elapsed = sum(parts)
-    target = _td_us(cycle.target)
-    breached = elapsed > target
-    running = len(bounds) % 2 == 1 and cycle.end is None
-    if cycle.cancelled:
-        state = ClockState.CANCELLED
-    elif breached:
-        state = ClockState.BREACHED
-    elif cycle.end is not None:
-        state = ClockState.ACHIEVED
-    elif running:
-        state = ClockState.RUNNING
-    else:
-        state = ClockState.PAUSED
-    due = breach = None
-    single = len(parts) == 2 and parts[0] == 0  # one run, nothing carried: most cycles
-    if (breached or running or cycle.end is not None) and (len(parts) > 1 or parts[0] >= target):
-        if single:
-            due = timeline.add(bounds[0], target)
-            breach = timeline.next_open(due)
-        else:
-            due, breach = _due_and_breach(cycle, parts, target, timeline)
-    due_at = None if due is None else from_micros(due)
-    warnings = []
-    for percent in percents:
-        amount = -(-target * percent // 100)
-        reached = elapsed >= amount
-        if reached or running:
-            if amount == target and due is not None:
-                at: int | None = due  # the 100 % warning is the due instant
-            elif single:
-                at = timeline.add(bounds[0], amount)
-            else:
-                at = _reach(cycle, parts, amount, timeline, exceed=False)
-            if at is not None:
-                instant = due_at if at == due and due_at is not None else from_micros(at)
-                warnings.append(WarningInstant(percent, instant, reached))
-    get = instants.get
-    return CycleReport(
-        metric=metric.name,
-        index=index,
-        priority=cycle.priority,
-        target=cycle.target,
-        state=state,
-        started_at=get(cycle.start) or from_micros(cycle.start),
-        stopped_at=None if cycle.end is None else get(cycle.end) or from_micros(cycle.end),
-        due_at=due_at,
-        breach_at=due_at if breach == due else None if breach is None else from_micros(breach),
-        elapsed=timedelta(microseconds=elapsed),
-        remaining=timedelta(microseconds=target - elapsed),
-        ever_breached=breached,
-        paused=_pauses(cycle, end),
-        warnings=tuple(warnings),
-        carried=timedelta(microseconds=parts[0]) if parts[0] else _ZERO,
-    )
-
-
-def _pauses(cycle: _Cycle, end: int) -> tuple[PausedInterval, ...]:
-    """The gaps between a cycle's runs within ``[start, end]`` (an open one has no end while the cycle is active)."""
-    bounds = cycle.bounds
-    if bounds and bounds[0] == cycle.start and (len(bounds) == 1 or (len(bounds) == 2 and bounds[1] == end)):
-        return ()  # one run from start to end: the common case
-    if not bounds and cycle.start == end:
-        return ()
-    edges = [cycle.start, *bounds]
-    still_paused = len(bounds) % 2 == 0
-    if still_paused:
-        edges.append(end)
-    result = []
-    for k in range(0, len(edges), 2):
-        low, high = edges[k], edges[k + 1]
-        if high > low:
-            open_end = k + 2 == len(edges) and cycle.end is None and still_paused
-            result.append(PausedInterval(from_micros(low), None if open_end else from_micros(high)))
-    return tuple(result)
