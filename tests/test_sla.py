@@ -490,3 +490,48 @@ def test_refuses_events_out_of_time_order() -> None:
     with pytest.raises(InvalidEvent, match="time order"):
         policy("first_response", H).evaluate(swapped, now=rome(3, 12))
     assert events  # the helper history itself is in order
+
+
+def test_a_metric_without_a_target_for_the_priority_does_not_run_and_a_change_to_such_a_priority_cancels() -> (
+    None
+):
+    only_p1 = policy("resolution", MetricTargets({1: H}), calendar=BusinessCalendar.always())
+    p3 = only_p1.evaluate(History(rome(3, 9), priority=3).events, now=rome(3, 10)).metric("resolution")
+    assert p3.cycles == ()
+    lowered = History(rome(3, 9), priority=1).priority(rome(3, 9, 30), 3)
+    cycles = only_p1.evaluate(lowered.events, now=rome(3, 10)).metric("resolution").cycles
+    assert [(c.state, c.stopped_at, c.elapsed) for c in cycles] == [
+        (ClockState.CANCELLED, rome(3, 9, 30), 30 * M)
+    ]
+
+
+def test_a_report_names_its_metrics_when_asked_for_another() -> None:
+    report = policy("first_response", H).evaluate(History(rome(3, 9)).events, now=rome(3, 10))
+    with pytest.raises(KeyError, match="'first_response'"):
+        report.metric("resolution")
+    assert not report.ever_breached
+
+
+def test_a_reply_while_solved_does_not_reopen_a_clock_until_the_status_changes() -> None:
+    history = (
+        History(rome(3, 9))
+        .agent(rome(3, 9, 10))
+        .status_to(rome(3, 9, 20), "solved")
+        .requester(rome(3, 10))
+        .status_to(rome(3, 10, 5), "open")
+        .agent(rome(3, 10, 30))
+    )
+    both = SLAPolicy(
+        "p",
+        {"next_response": MetricTargets(default=H), "periodic_update": MetricTargets(default=H)},
+        calendar=BusinessCalendar.always(),
+    )
+    report = both.evaluate(history.events, now=rome(3, 11))
+    assert [(c.started_at, c.stopped_at) for c in report.metric("next_response").cycles] == [
+        (rome(3, 10), rome(3, 10, 30))
+    ]
+    assert [(c.started_at, c.stopped_at) for c in report.metric("periodic_update").cycles] == [
+        (rome(3, 9, 10), rome(3, 9, 20)),
+        (rome(3, 10, 5), rome(3, 10, 30)),
+        (rome(3, 10, 30), None),
+    ]

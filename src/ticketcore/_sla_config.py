@@ -134,14 +134,16 @@ class ClockConditions:
 
     For each event, in the event's order, every clock applies its conditions in this one order:
 
-    0. a priority change applies the policy's ``on_priority_change`` mode to an active cycle;
     1. **cancel**: an active (running or paused) cycle ends as ``cancelled``;
     2. **stop**: an active cycle ends, achieved or breached;
     3. **reset**: an active cycle ends, achieved or breached, and a new cycle starts at the same instant;
-    4. **resume**: if there is no active cycle, the last cycle — when an earlier event stopped it — runs again,
-       keeping the time it had consumed (a reopened ticket's resolution clock carries on);
-    5. **start**: if there is no active cycle and neither cancel nor stop matched this event, a new cycle starts;
-    6. **pause**: with the ticket's state after the event, an active cycle pauses while ``pause`` holds and runs
+    4. **priority change**: the policy's ``on_priority_change`` mode applies to the cycle still active;
+    5. **resume**: if no cycle is active and neither cancel nor stop matched this event, the last cycle — when an
+       earlier event stopped it — runs again, keeping the time it had consumed (a reopened ticket's resolution
+       clock carries on);
+    6. **start**: otherwise, under the same conditions, a new cycle starts (when the metric has a target for the
+       ticket's priority and channel);
+    7. **pause**: with the ticket's state after the event, an active cycle pauses while ``pause`` holds and runs
        again as soon as it no longer does.
 
     Start, stop, reset, resume and cancel are event triggers; pause is a state. A cycle that starts while its
