@@ -18,7 +18,7 @@ from ticketcore import ConfigError, Event, InvalidEvent, MissingExtra, NaiveDate
 from ticketcore import _frames_kpis as kpis
 from ticketcore import backlog as bl
 from ticketcore import dataframes as dfs
-from ticketcore._calendar import BusinessCalendar
+from ticketcore.sla import BusinessCalendar
 from ticketcore.testing.strategies import many_histories
 
 START = datetime(2024, 1, 1, tzinfo=UTC)

@@ -107,7 +107,7 @@ def _counts(values: npt.NDArray[Any]) -> Counter[Key]:
 def backlog(events: PreparedEvents, as_of: datetime, by: str | None) -> Backlog:
     dimension = _dimension(by) if by is not None else None
     rows = events.open_before(_us(as_of))
-    counts = _counts(events.dimension(dimension)[rows]) if dimension else Counter[Key]()
+    counts = _counts(events.dimension(dimension, rows)) if dimension else Counter[Key]()
     return Backlog(as_of, len(rows), dimension, groups_of(counts))
 
 
@@ -285,22 +285,21 @@ def _created_rows(events: PreparedEvents, period: Period) -> Ints:
 def volumes(events: PreparedEvents, period: Period, by: str) -> Volumes:
     dimension = _dimension(by)
     rows = _created_rows(events, period)
-    return Volumes(period, dimension, len(rows), groups_of(_counts(events.dimension(dimension)[rows])))
+    return Volumes(period, dimension, len(rows), groups_of(_counts(events.dimension(dimension, rows))))
 
 
 def self_service_share(events: PreparedEvents, period: Period, channels: Iterable[str]) -> Share:
     wanted = [channels] if isinstance(channels, str) else list(channels)
     rows = _created_rows(events, period)
-    matching = np.isin(events.dimension("channel")[rows], np.array(wanted, dtype=object))
+    matching = np.isin(events.dimension("channel", rows), np.array(wanted, dtype=object))
     return Share(period, len(rows), int(matching.sum()))
 
 
 def agents(events: PreparedEvents, period: Period) -> AgentReport:
     _, end = _bounds(period)
-    assignee = events.dimension("assignee")
-    load = _counts(assignee[events.open_before(end)])
+    load = _counts(events.dimension("assignee", events.open_before(end)))
     resolved = events.resolved_rows[_in(events.at[events.resolved_rows], period)]
-    solved = _counts(assignee[resolved])
+    solved = _counts(events.dimension("assignee", resolved))
     replies = events.reply_rows[_in(events.at[events.reply_rows], period)]
     actor = events.frame["actor_id"].to_numpy(dtype=object)
     replied = _counts(actor[replies])

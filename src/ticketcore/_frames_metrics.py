@@ -50,14 +50,30 @@ def _lookup(column: pd.Series | None, rows: Bools, table: dict[Any, int], defaul
     return result
 
 
-def _objects(frame: pd.DataFrame, name: str, rows: int) -> npt.NDArray[Any]:
+def _subset(frame: pd.DataFrame, name: str, rows: Bools) -> npt.NDArray[Any]:
+    """The values of column ``name`` on ``rows`` as Python objects, ``None`` for nulls (and for a missing column)."""
+    count = int(rows.sum())
     if name not in frame.columns:
-        return np.full(rows, None, dtype=object)
-    column = frame[name]
-    values = column.astype(object).to_numpy(dtype=object, copy=True)
-    values[column.isna().to_numpy()] = None
-    result: npt.NDArray[Any] = values
+        return np.full(count, None, dtype=object)
+    column = frame[name][rows]
+    values = column.to_numpy(dtype=object, na_value=None)
+    result: npt.NDArray[Any] = values if values.flags.writeable else values.copy()
     return result
+
+
+def _setters(parts: list[tuple[Bools, npt.NDArray[Any] | None]]) -> tuple[Ints, npt.NDArray[Any]]:
+    """The ascending rows where any of the masks holds, and the value each sets (later parts win)."""
+    mask = np.zeros(len(parts[0][0]), dtype=bool)
+    for rows, _ in parts:
+        mask |= rows
+    where = np.flatnonzero(mask)
+    values = np.full(len(where), None, dtype=object)
+    for rows, given in parts:
+        if given is not None:
+            values[np.searchsorted(where, np.flatnonzero(rows))] = given
+        else:
+            values[np.searchsorted(where, np.flatnonzero(rows))] = None
+    return where, values
 
 
 class PreparedEvents:
@@ -99,9 +115,12 @@ class PreparedEvents:
         self.first: Bools = np.ones(rows, dtype=bool)
         self.first[1:] = self.ticket[1:] != self.ticket[:-1]
         self._types, self._type_names = pd.factorize(self.frame["type"])
+        self._is_type: dict[str, Bools] = {}
+        self._last_before: dict[int, Ints] = {}
+        self._solved_in: dict[tuple[int, int], tuple[Ints, Ints]] = {}
         self._check()
         self.created: Ints = self.at[self.first]  # indexed by ticket code: codes ascend with the blocks
-        self._dims: dict[str, npt.NDArray[Any]] = {}
+        self._dims: dict[str, tuple[Ints, npt.NDArray[Any]]] = {}
         self._derive()
 
     def _fail(self, rows: Bools, problem: str) -> None:
@@ -129,7 +148,12 @@ class PreparedEvents:
         self._fail(follows & (self.at < previous_at), "events must be in time order")
 
     def is_type(self, name: str) -> Bools:
-        """Rows whose event type is ``name``."""
+        """Rows whose event type is ``name`` (a fresh array: callers may change it)."""
+        if name not in self._is_type:
+            self._is_type[name] = self._find_type(name)
+        return self._is_type[name].copy()
+
+    def _find_type(self, name: str) -> Bools:
         found = np.flatnonzero(np.asarray(self._type_names, dtype=object) == name)
         if not len(found):
             return np.zeros(self.rows, dtype=bool)
@@ -148,53 +172,63 @@ class PreparedEvents:
         before = np.r_[True, self.unsolved[:-1]]
         self.resolved_rows: Ints = np.flatnonzero(~opened & before & ~self.unsolved)
         self.reopen_rows: Ints = np.flatnonzero(~opened & ~before & self.unsolved)
-        every = np.ones(self.rows, dtype=bool)
-        staff = _lookup(self.frame["actor_role"], every, dict.fromkeys(_STAFF, 1), 0) == 1
-        public = _lookup(self.frame.get("public"), every, {True: 1, False: 0}, 1) == 1
-        self.reply_rows: Ints = np.flatnonzero(self.is_type("replied") & staff & public)
+        replied = self.is_type("replied")
+        staff = _lookup(self.frame["actor_role"], replied, dict.fromkeys(_STAFF, 1), 0) == 1
+        public = _lookup(self.frame.get("public"), replied, {True: 1, False: 0}, 1) == 1
+        replied[replied] = staff & public
+        self.reply_rows: Ints = np.flatnonzero(replied)
         self.rating_rows: Ints = np.flatnonzero(self.is_type("rated"))
 
-    def dimension(self, name: str) -> npt.NDArray[Any]:
-        """The value of a breakdown dimension after each row (``None`` where unset)."""
+    def dimension(self, name: str, rows: Ints) -> npt.NDArray[Any]:
+        """The value of a breakdown dimension just after each of ``rows`` (``None`` where unset)."""
+        if name == "category":
+            result: npt.NDArray[Any] = np.array(_CATEGORIES, dtype=object)[self.category[rows]]
+            return result
         if name not in self._dims:
             self._dims[name] = self._dimension(name)
-        return self._dims[name]
+        source, values = self._dims[name]
+        found: npt.NDArray[Any] = values[np.searchsorted(source, rows, side="right") - 1]
+        return found
 
-    def _dimension(self, name: str) -> npt.NDArray[Any]:
+    def _dimension(self, name: str) -> tuple[Ints, npt.NDArray[Any]]:
+        """The rows that set the dimension (ascending) and the value each sets."""
         opened = self.first
-        if name == "category":
-            return np.array(_CATEGORIES, dtype=object)[self.category]
-        values = np.full(self.rows, None, dtype=object)
         if name == "assignee":
             assigned = self.is_type("assigned")
-            agent = _objects(self.frame, "agent", self.rows)
-            changed = assigned & (agent != None)  # noqa: E711
-            values[changed] = agent[changed]
-            return values[_ffill_index(opened | self.is_type("unassigned") | changed)]
-        own = _objects(self.frame, name, self.rows)
+            agent = _subset(self.frame, "agent", assigned)
+            changed = assigned.copy()
+            changed[assigned] = agent != None  # noqa: E711
+            setters = [(opened, None), (self.is_type("unassigned"), None), (changed, agent[agent != None])]  # noqa: E711
+            return _setters(setters)
+        at_opening = _subset(self.frame, name, opened)
         default = {"status": "new", "channel": "email"}.get(name)
-        values[opened] = [default if v is None else v for v in own[opened]]
+        if default is not None:
+            at_opening[at_opening == None] = default  # noqa: E711
         if name == "status":
-            changed = self.is_type("status_changed")
-            source = _objects(self.frame, "to_status", self.rows)
+            changed, column = self.is_type("status_changed"), "to_status"
         elif name == "priority":
-            changed = self.is_type("priority_changed")
-            source = _objects(self.frame, "to_priority", self.rows)
+            changed, column = self.is_type("priority_changed"), "to_priority"
         elif name == "group":
-            changed = self.is_type("assigned") & (own != None)  # noqa: E711
-            source = own
+            changed, column = self.is_type("assigned"), "group"
+            changed[changed] = _subset(self.frame, "group", changed) != None  # noqa: E711
         else:  # channel, region: set at opening, changed by field_changed events
-            changed = self.is_type("field_changed") & (_objects(self.frame, "field", self.rows) == name)
-            source = _objects(self.frame, "value", self.rows)
-        values[changed] = source[changed]
+            changed, column = self.is_type("field_changed").copy(), "value"
+            changed[changed] = _subset(self.frame, "field", changed) == name
+        rows, picked = _setters([(opened, at_opening), (changed, _subset(self.frame, column, changed))])
         if name == "priority":
-            values = np.array([None if v is None else int(v) for v in values], dtype=object)
-        return values[_ffill_index(opened | changed)]
+            # Exports often hold priorities as floats (a column with gaps); the model's priorities are ints.
+            picked = pd.array(picked, dtype="Int64").to_numpy(dtype=object, na_value=None)
+        return rows, picked
 
     # --- building blocks ---------------------------------------------------------------------------------------
 
     def last_before(self, instant: int) -> Ints:
         """Per ticket existing before ``instant``, the row of its last event strictly before it."""
+        if instant not in self._last_before:
+            self._last_before[instant] = self._find_last_before(instant)
+        return self._last_before[instant]
+
+    def _find_last_before(self, instant: int) -> Ints:
         seen = self.at < instant
         same_next = np.r_[self.ticket[1:] == self.ticket[:-1], False]
         seen_next = np.r_[seen[1:], False]
@@ -222,6 +256,11 @@ class PreparedEvents:
 
     def solved_in(self, start: int, end: int) -> tuple[Ints, Ints]:
         """Tickets solved in ``[start, end)`` and the row of their last resolution."""
+        if (start, end) not in self._solved_in:
+            self._solved_in[start, end] = self._find_solved_in(start, end)
+        return self._solved_in[start, end]
+
+    def _find_solved_in(self, start: int, end: int) -> tuple[Ints, Ints]:
         done = self.last_before(end)
         done = done[~self.unsolved[done]]
         rows = self.resolved_rows[self.at[self.resolved_rows] < end]

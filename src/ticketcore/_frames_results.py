@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ticketcore._backlog_sla import SlaAchievement
 from ticketcore._backlog_values import (
     Ageing,
     AgentReport,
@@ -36,17 +37,20 @@ def _durations(values: Sequence[timedelta | None]) -> pd.Series:
     return pd.Series(pd.to_timedelta(list(values))).dt.as_unit("us")
 
 
-def _span(value: timedelta) -> str:
+def _span(value: timedelta, days: bool) -> str:
     micros = value // timedelta(microseconds=1)
-    for unit, size in (("d", 86_400_000_000), ("h", 3_600_000_000), ("min", 60_000_000), ("s", 1_000_000)):
+    units = (("d", 86_400_000_000),) if days else ()
+    for unit, size in (*units, ("h", 3_600_000_000), ("min", 60_000_000), ("s", 1_000_000)):
         if micros % size == 0:
             return f"{micros // size}{unit}" if micros else "0"
     return f"{micros}µs"
 
 
-def age_label(low: timedelta, high: timedelta | None) -> str:
-    """A bucket's label: ``"1d–3d"``, or ``"30d+"`` for the last one."""
-    return f"{_span(low)}+" if high is None else f"{_span(low)}–{_span(high)}"
+def age_label(low: timedelta, high: timedelta | None, business: bool = False) -> str:
+    """A bucket's label: ``"1d–3d"``, or ``"30d+"`` for the last one; business ages in hours (``"8h–24h"``), since
+    a business day is not 24 hours."""
+    days = not business
+    return f"{_span(low, days)}+" if high is None else f"{_span(low, days)}–{_span(high, days)}"
 
 
 def _one_row(columns: dict[str, Any]) -> pd.DataFrame:
@@ -92,7 +96,7 @@ def to_frame(result: object) -> pd.DataFrame:
     if isinstance(result, Ageing):
         return pd.DataFrame(
             {
-                "bucket": [age_label(b.low, b.high) for b in result.buckets],
+                "bucket": [age_label(b.low, b.high, result.business) for b in result.buckets],
                 "low": _durations([b.low for b in result.buckets]),
                 "high": _durations([b.high for b in result.buckets]),
                 "open": [b.count for b in result.buckets],
@@ -141,6 +145,15 @@ def to_frame(result: object) -> pd.DataFrame:
                 "replies": [a.replies for a in result.agents],
             }
         )
+    if isinstance(result, SlaAchievement):
+        columns: dict[str, Any] = {"metric": pd.Series([r.metric for r in result.rates], dtype=object)}
+        if result.by_priority:
+            columns["priority"] = pd.Series([r.priority for r in result.rates], dtype="Int64")
+        frame = pd.DataFrame(columns)
+        frame["achieved"] = pd.Series([r.achieved for r in result.rates], dtype="int64")
+        frame["breached"] = pd.Series([r.breached for r in result.rates], dtype="int64")
+        frame["rate"] = pd.Series([r.rate for r in result.rates], dtype=float)
+        return frame
     raise TypeError(
         f"cannot make a DataFrame of {type(result).__name__}; pass a result of ticketcore.backlog"
     )

@@ -249,7 +249,7 @@ def _event(
             continue
         kwargs[field.name] = _convert(_KINDS[field.name], value, field.name)
     actor = Actor(str(row["actor_id"]), str(row["actor_role"]))
-    at = row["at"]
+    at = _convert("datetime", row["at"], "at")
     assert isinstance(at, datetime)
     return cls(ticket_id=str(row["ticket_id"]), seq=_int(row["seq"], "seq"), at=at, actor=actor, **kwargs)
 

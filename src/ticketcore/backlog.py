@@ -15,6 +15,8 @@ Definitions, shared by every metric and by the DataFrame path in ``ticketcore.da
 * **First response** is the first public reply by staff (agent, supervisor, admin); **first resolution** the first
   resolution; **full resolution** the last one of a ticket solved in the period — each measured from creation.
 
+SLA achievement rates come from SLA reports (:func:`sla_achievement` over ``policy.evaluate(events, now=…)``).
+
 Snapshots stand for their history up to ``updated_at``: the state-at-an-instant metrics (backlog, ageing) accept
 them for instants after it; metrics that count events raise :class:`HistoryNeeded` for them.
 """
@@ -32,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from ticketcore._backlog_history import History, HistoryNeeded, Source, histories_of
 from ticketcore._backlog_periods import local_instant, period_starts, zone
+from ticketcore._backlog_sla import SlaAchievement, SlaRate, sla_achievement
 from ticketcore._backlog_values import (
     AgeBucket,
     Ageing,
@@ -84,6 +87,8 @@ __all__ = [
     "Period",
     "Reopens",
     "Share",
+    "SlaAchievement",
+    "SlaRate",
     "Source",
     "TouchResolution",
     "TrendPoint",
@@ -99,6 +104,7 @@ __all__ = [
     "growth_trend",
     "reopens",
     "self_service_share",
+    "sla_achievement",
     "touches",
     "volumes",
 ]

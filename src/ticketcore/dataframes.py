@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ticketcore._frames_metrics import PreparedEvents
+    from ticketcore.sla import SLAReport
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -51,6 +52,8 @@ __all__ = [
     "prepare",
     "reopens",
     "self_service_share",
+    "sla_achievement",
+    "sla_cycles_to_frame",
     "tickets_from_frame",
     "tickets_to_frame",
     "to_frame",
@@ -263,6 +266,30 @@ def self_service_share(
 def agents(events: pd.DataFrame | PreparedEvents, period: Period) -> pd.DataFrame:
     """:func:`ticketcore.backlog.agents`: one row per agent with ``open``, ``solved``, ``replies``."""
     return _frame(_kpis().agents(_prepared(events), period))
+
+
+def sla_cycles_to_frame(reports: Iterable[SLAReport]) -> pd.DataFrame:
+    """Every cycle of every metric of SLA reports (``policy.evaluate(events, now=…)``) as one row: ``ticket_id``,
+    ``policy``, ``evaluated_at``, ``metric``, ``index``, ``priority``, ``target``, ``state``, ``started_at``,
+    ``stopped_at``, ``due_at``, ``breach_at``, ``elapsed``, ``remaining``, ``ever_breached``."""
+    _require()
+    from ticketcore._frames_sla import cycles_to_frame
+
+    return cycles_to_frame(reports)
+
+
+def sla_achievement(
+    cycles: pd.DataFrame | Iterable[SLAReport], period: Period | None = None, *, by_priority: bool = False
+) -> pd.DataFrame:
+    """:func:`ticketcore.backlog.sla_achievement` over SLA reports or a :func:`sla_cycles_to_frame` frame: rows
+    ``metric`` (``priority`` when ``by_priority``), ``achieved``, ``breached``, ``rate``."""
+    _require()
+    import pandas as pd
+
+    from ticketcore._frames_sla import achievement, cycles_to_frame
+
+    frame = cycles if isinstance(cycles, pd.DataFrame) else cycles_to_frame(cycles)
+    return _frame(achievement(frame, period, by_priority))
 
 
 # --- business time over columns ------------------------------------------------------------------------------------
