@@ -168,3 +168,11 @@ def test_whole_seconds_load_as_durations_but_floats_do_not() -> None:
     assert load(timedelta, 60) == timedelta(minutes=1)
     with pytest.raises(ConfigError, match="expected a duration"):
         load(timedelta, 1.5)
+
+
+def test_enums_dump_as_their_plain_values() -> None:
+    from ticketcore import Status
+
+    data = dump(Status("awaiting_vendor", Category.ON_HOLD))
+    assert data["category"] == "on_hold"
+    assert type(data["category"]) is str

@@ -164,6 +164,10 @@ def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
         raise ConfigError(f"{value!r} is not a valid {cls.__name__}; valid values: {options}") from None
 
 
+def _enum_value(member: enum.Enum) -> Any:
+    return member.value
+
+
 def _not_text(value: object, hint: str) -> object:
     if isinstance(value, str | bytes | Mapping):
         raise ConfigError(f"expected a list {hint}, got {type(value).__name__} {value!r}")
@@ -237,9 +241,8 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook_func(
         cattrs.cols.is_any_set, lambda values: sorted(converter.unstructure(v) for v in values)
     )
-    converter.register_unstructure_hook_func(
-        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda member: member.value
-    )
+    for base in (enum.Enum, enum.StrEnum, enum.IntEnum):
+        converter.register_unstructure_hook(base, _enum_value)
     configure_union_passthrough(Union[str, int, float, bool, None], converter)  # noqa: UP007
 
     for cls in EVENT_TYPES.values():
