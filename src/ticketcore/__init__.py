@@ -4,6 +4,7 @@ The names below are the public surface; everything else lives in its module (``t
 ``ticketcore.backlog`` …) or at the edges (``ticketcore.codec``, ``ticketcore.desk``, ``ticketcore.adapters``).
 """
 
+from ticketcore import backlog
 from ticketcore._version import __version__
 from ticketcore.errors import (
     ConcurrencyError,
@@ -60,6 +61,17 @@ from ticketcore.priority import (
     Urgency,
     WeightedPriorityMatrix,
 )
+from ticketcore.routing import (
+    Agent,
+    AgentLoad,
+    Match,
+    QueueItem,
+    Requirements,
+    Router,
+    RoutingDecision,
+    RoutingRule,
+)
+from ticketcore.sla import BusinessCalendar, SLAPolicy, SLAPolicySet, SLAReport
 
 __all__ = [
     # errors
@@ -113,5 +125,21 @@ __all__ = [
     "PriorityPolicy",
     "PriorityRule",
     "PriorityAssessment",
+    # sla
+    "BusinessCalendar",
+    "SLAPolicy",
+    "SLAPolicySet",
+    "SLAReport",
+    # routing
+    "Agent",
+    "Router",
+    "RoutingRule",
+    "Match",
+    "Requirements",
+    "AgentLoad",
+    "QueueItem",
+    "RoutingDecision",
+    # metrics
+    "backlog",
     "__version__",
 ]
