@@ -1,69 +1,348 @@
-"""The ``ticketcore`` command: see a help desk work in one command (``ticketcore demo``)."""
+"""The ``ticketcore`` command: a sample help desk in one command, and imports, reports and config checks for scripts.
+
+Commands (``ticketcore COMMAND --help`` for the options)::
+
+    ticketcore demo   [--db FILE] [--format table|json|csv] [--locale it] [--by channel|priority|group|region]
+    ticketcore import FILE [--db FILE] [--map SRC=DST ...] [--format csv|jsonl]
+    ticketcore report [--db FILE | --events FILE] [--config CFG] [--calendar CFG] [--policies CFG]
+                      [--as-of ISO] [--by ...] [--format ...] [--locale ...]
+    ticketcore check  CONFIG
+
+Exit codes, for scripts: 0 when everything went through; 1 when rows were refused or a configuration has errors (the
+output says which and where); 2 for usage errors (unknown options, unreadable files). ``python -m ticketcore`` is the
+same command. Progress goes to stderr, and only when stderr is a terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
 
-from ticketcore import Actor, Assigned, Event, Opened, Replied, Role, StatusChanged, Ticket
+from ticketcore._cli_config import SECTIONS, Config, bundled_data, check_data, load_config, read_data
+from ticketcore._cli_import import IMPORT_FORMATS, ImportResult, import_events, read_rows
+from ticketcore._cli_render import FORMATS, render
+from ticketcore._cli_report import BY_DIMENSIONS, build_report
+from ticketcore._demo import run_demo
 from ticketcore._version import __version__
+from ticketcore.adapters.memory import MemoryStore
+from ticketcore.adapters.sqlite import SQLiteStore
+from ticketcore.errors import ConfigError, TicketcoreError
+from ticketcore.lifecycle import default_workflow
+from ticketcore.model import Event
+from ticketcore.repositories import TicketStore
+from ticketcore.sla import SLAPolicySet
 
-__all__ = ["main"]
+__all__ = ["EXIT_OK", "EXIT_REFUSED", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+"""Everything was imported, reported or valid."""
+EXIT_REFUSED = 1
+"""Rows were refused (``import``, ``report --events``) or a configuration has errors (``check``, ``--policies``)."""
+EXIT_USAGE = 2
+"""The command line was wrong: an unknown option, a missing or unreadable file."""
 
 
-def _sample_history() -> list[Event]:
-    at = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-    requester, agent = Actor("cy", Role.REQUESTER), Actor("ada", Role.AGENT)
+class _UsageError(Exception):
+    """A problem with the command line or its files (exit code 2)."""
 
-    def move(seq: int, minutes: int, frm: str, to: str, actor: Actor = agent) -> StatusChanged:
-        return StatusChanged(
-            ticket_id="T-1",
-            seq=seq,
-            at=at + timedelta(minutes=minutes),
-            actor=actor,
-            from_status=frm,
-            from_category=frm,
-            to_status=to,
-            to_category=to,
+
+class _Progress:
+    """``label: n`` on one rewritten stderr line, only when stderr is a terminal."""
+
+    def __init__(self, label: str, stream: TextIO) -> None:
+        self._label = label
+        self._stream = stream
+        self._on = stream.isatty()
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if self._on:
+            of = f"/{total}" if total is not None else ""
+            self._stream.write(f"\r{self._label}: {done}{of}")
+            self._stream.flush()
+
+    def close(self) -> None:
+        if self._on:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+
+
+def _histories(store: TicketStore) -> list[list[Event]]:
+    tickets: dict[str, list[Event]] = {}
+    for _, event in store.stream():
+        tickets.setdefault(event.ticket_id, []).append(event)
+    for events in tickets.values():
+        events.sort(key=lambda event: event.seq)
+    return list(tickets.values())
+
+
+def _print_report(
+    histories: Sequence[Sequence[Event]], policies: SLAPolicySet, as_of: datetime, args: argparse.Namespace
+) -> None:
+    progress = _Progress("evaluating SLAs", sys.stderr)
+    sections = build_report(histories, policies, as_of=as_of, by=args.by, progress=progress)
+    progress.close()
+    print(render(sections, args.format, args.locale))
+
+
+# demo
+
+
+def _demo(args: argparse.Namespace) -> int:
+    config = load_config(bundled_data())
+    assert config.sample is not None  # the bundled sample has both
+    assert config.policies is not None
+    with tempfile.TemporaryDirectory(prefix="ticketcore-demo-") as scratch:
+        path = Path(args.db) if args.db else Path(scratch) / "demo.db"
+        if args.db and path.exists():
+            raise _UsageError(f"{str(path)!r} already exists; give --db a new file for the demo help desk")
+        store = SQLiteStore(path)
+        try:
+            run_demo(store, config)
+            _print_report(_histories(store), config.policies, config.sample.as_of, args)
+        finally:
+            store.close()
+    if args.db:
+        print(
+            f"\nThe demo help desk is in {str(path)!r}: try  ticketcore report --db {path}", file=sys.stderr
         )
-
-    return [
-        Opened(ticket_id="T-1", seq=1, at=at, actor=requester, requester="cy", subject="VPN down"),
-        Assigned(ticket_id="T-1", seq=2, at=at + timedelta(minutes=4), actor=agent, agent="ada"),
-        move(3, 5, "new", "open"),
-        Replied(ticket_id="T-1", seq=4, at=at + timedelta(minutes=12), actor=agent, body="Which client?"),
-        move(5, 13, "open", "pending"),
-        Replied(ticket_id="T-1", seq=6, at=at + timedelta(hours=2), actor=requester, body="Windows"),
-        move(7, 121, "pending", "open", Actor.system()),
-        move(8, 180, "open", "solved"),
-        move(9, 60 * 24 * 4 + 180, "solved", "closed", Actor.system()),
-    ]
+    return EXIT_OK
 
 
-def _demo(_: argparse.Namespace) -> int:
-    events = _sample_history()
-    for event in events:
-        detail = f" {event.from_status} → {event.to_status}" if isinstance(event, StatusChanged) else ""
-        print(f"{event.seq:>3}  {event.at:%Y-%m-%d %H:%M}  {event.actor.id:<7} {event.type}{detail}")
-    ticket = Ticket.from_events(events)
-    print(f"\n{ticket.id}: {ticket.status} (version {ticket.version}, reopened {ticket.reopen_count}×)")
-    return 0
+# import
+
+
+def _format_of(path: Path, given: str | None) -> str:
+    if given is not None:
+        return given
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    raise _UsageError(
+        f"cannot tell the format of {str(path)!r} from its suffix; pass --format csv or --format jsonl"
+    )
+
+
+def _pairs(values: Iterable[str]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        source, sep, target = value.partition("=")
+        if not sep or not source or not target:
+            raise _UsageError(f"--map takes SRC=DST (a file column and a schema column), got {value!r}")
+        pairs[source] = target
+    return pairs
+
+
+def _load_file(path: Path, fmt: str | None, mapping: Mapping[str, str], store: TicketStore) -> ImportResult:
+    if not path.is_file():
+        raise _UsageError(f"no such file: {str(path)!r}")
+    progress = _Progress(f"importing {path.name}", sys.stderr)
+    try:
+        return import_events(
+            read_rows(path, _format_of(path, fmt), mapping), store, default_workflow(), progress=progress
+        )
+    except UnicodeDecodeError:
+        raise _UsageError(f"{str(path)!r} is not UTF-8 text") from None
+    finally:
+        progress.close()
+
+
+def _print_refusals(result: ImportResult, out: TextIO) -> None:
+    for refusal in result.refused:
+        ticket = f"ticket {refusal.ticket_id}: " if refusal.ticket_id is not None else ""
+        print(f"  line {refusal.line}: {ticket}{refusal.reason}", file=out)
+
+
+def _import(args: argparse.Namespace) -> int:
+    source, mapping = Path(args.file), _pairs(args.map)
+    if not source.is_file():
+        raise _UsageError(f"no such file: {str(source)!r}")
+    _format_of(source, args.format)
+    store = SQLiteStore(args.db)
+    try:
+        result = _load_file(source, args.format, mapping, store)
+    finally:
+        store.close()
+    print(f"imported {result.rows} rows ({result.tickets} tickets) into {args.db}")
+    if result.refused:
+        tickets = len({r.ticket_id for r in result.refused})
+        print(
+            f"refused {len(result.refused)} rows ({tickets} tickets), nothing of those tickets was imported:"
+        )
+        _print_refusals(result, sys.stdout)
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+# report
+
+
+def _policies(args: argparse.Namespace) -> SLAPolicySet:
+    """The policies of ``--policies`` (or ``--config``, or the bundled sample), calendars named by ``--calendar``."""
+    data: dict[str, Any] = {}
+    if args.config is None and args.policies is None:
+        sample = bundled_data()
+        data = {"calendars": sample["calendars"], "policies": sample["policies"]}
+    for file in (args.config, args.calendar, args.policies):
+        if file is not None:
+            data.update(_read(file))
+    if "policies" not in data:
+        raise ConfigError("no 'policies' section in the configuration files; give one with --policies FILE")
+    config: Config = load_config({k: data[k] for k in ("calendars", "policies") if k in data})
+    assert config.policies is not None
+    return config.policies
+
+
+def _read(file: str) -> dict[str, Any]:
+    if not Path(file).is_file():
+        raise _UsageError(f"no such file: {file!r}")
+    return read_data(file)
+
+
+def _as_of(value: str | None, histories: Sequence[Sequence[Event]]) -> datetime:
+    if value is not None:
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            raise _UsageError(
+                f"--as-of {value!r} is not an ISO 8601 instant, e.g. 2025-12-22T12:00:00+00:00"
+            ) from None
+        if instant.tzinfo is None:
+            raise _UsageError(f"--as-of {value!r} has no UTC offset; add one, e.g. {value}+00:00")
+        return instant
+    last = max((event.at for events in histories for event in events), default=None)
+    if last is None:
+        raise _UsageError("there are no tickets to report on; import some first, or pass --events FILE")
+    # Just after the last event, on a whole minute: deterministic, and every event counts.
+    return last.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def _report(args: argparse.Namespace) -> int:
+    policies = _policies(args)
+    status = EXIT_OK
+    if args.events is not None:
+        store: TicketStore = MemoryStore("report")
+        result = _load_file(Path(args.events), None, _pairs(args.map), store)
+        if result.refused:
+            print(
+                f"refused {len(result.refused)} rows of {args.events}; reporting on the rest:",
+                file=sys.stderr,
+            )
+            _print_refusals(result, sys.stderr)
+            status = EXIT_REFUSED
+    else:
+        if not Path(args.db).is_file():
+            raise _UsageError(
+                f"no such database: {args.db!r}; import events with: ticketcore import FILE --db {args.db}"
+            )
+        store = SQLiteStore(args.db)
+    try:
+        histories = _histories(store)
+    finally:
+        store.close()
+    _print_report(histories, policies, _as_of(args.as_of, histories), args)
+    return status
+
+
+# check
+
+
+def _check(args: argparse.Namespace) -> int:
+    data = _read(args.config)
+    errors = check_data(data)
+    for error in errors:
+        print(f"{error.path or '(file)'}: {error.problem}")
+    if errors:
+        print(f"{len(errors)} error(s) in {args.config}")
+        return EXIT_REFUSED
+    print(f"{args.config}: ok ({', '.join(key for key in SECTIONS if key in data)})")
+    return EXIT_OK
+
+
+# the parser
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), json or csv")
+    parser.add_argument(
+        "--locale", default="en", help="language of the table: en (default), it, de, fr, es, pt, hr"
+    )
+    parser.add_argument("--by", choices=BY_DIMENSIONS, default="channel", help="the breakdown's dimension")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ticketcore", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="ticketcore",
+        description="The core of a help desk: run the demo, import events, report, check configuration.",
+        epilog="Exit codes: 0 ok; 1 rows refused or configuration errors; 2 usage errors.",
+    )
     parser.add_argument("--version", action="version", version=f"ticketcore {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="run a sample help desk and print its report")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="run the bundled sample help desk and print its report")
+    demo.add_argument(
+        "--db", help="keep the demo help desk in this new SQLite file (default: a temporary file)"
+    )
+    _output_options(demo)
     demo.set_defaults(run=_demo)
+
+    load = commands.add_parser("import", help="load ticket events from CSV or JSON Lines into a SQLite store")
+    load.add_argument("file", help="the events file (columns: see docs/how-to/import-and-report.md)")
+    load.add_argument("--db", default="ticketcore.db", help="the SQLite store (default: ticketcore.db)")
+    load.add_argument("--map", action="append", default=[], metavar="SRC=DST", help="rename a file column")
+    load.add_argument("--format", choices=IMPORT_FORMATS, help="the file's format (default: from its suffix)")
+    load.set_defaults(run=_import)
+
+    report = commands.add_parser("report", help="the help-desk report over a store or an events file")
+    source = report.add_mutually_exclusive_group()
+    source.add_argument("--db", default="ticketcore.db", help="the SQLite store (default: ticketcore.db)")
+    source.add_argument("--events", help="report on a CSV or JSON Lines events file instead of a store")
+    report.add_argument(
+        "--map", action="append", default=[], metavar="SRC=DST", help="rename a column of --events"
+    )
+    report.add_argument("--config", help="a configuration file (JSON or TOML) with calendars and policies")
+    report.add_argument("--calendar", help="a file whose 'calendars' the policies name")
+    report.add_argument("--policies", help="a file with the SLA 'policies' (default: the bundled sample's)")
+    report.add_argument(
+        "--as-of", help="report as of this ISO 8601 instant (default: just after the last event)"
+    )
+    _output_options(report)
+    report.set_defaults(run=_report)
+
+    check = commands.add_parser(
+        "check", help="validate a configuration file and print each error with its path"
+    )
+    check.add_argument("config", help=f"a JSON or TOML file with any of: {', '.join(SECTIONS)}")
+    check.set_defaults(run=_check)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit code."""
-    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
-    run = args.run
-    result: int = run(args)
-    return result
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    try:
+        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exit_:  # argparse has printed the usage or the help
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except _UsageError as error:
+        print(f"ticketcore {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as error:
+        print(f"ticketcore {args.command}: configuration error: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except TicketcoreError as error:
+        print(f"ticketcore {args.command}: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    except BrokenPipeError:
+        # The reader (``| head``) left: stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

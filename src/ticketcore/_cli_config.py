@@ -1,0 +1,189 @@
+"""Configuration files for the command line: JSON or TOML, one section per kind of configuration (private to cli).
+
+A file holds any of these top-level sections; each is the data form ``ticketcore.codec`` loads::
+
+    workflow    a Workflow                  (default: ticketcore.default_workflow())
+    priorities  a PriorityPolicy
+    calendars   {name: BusinessCalendar}
+    policies    [SLAPolicy, ...]            an SLAPolicySet's policies, first match wins
+    agents      [Agent, ...]
+    routing     a Router                    (strategy, rules, channel_weights, fallback)
+    sample      the bundled demo's generator settings (seed, tickets, start, weeks, as_of)
+
+Wherever a calendar is expected (a policy's or a metric's ``calendar``, an agent's ``shift``) a string names one of
+``calendars``, so each calendar is written once.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ticketcore import codec
+from ticketcore.errors import ConfigError
+from ticketcore.lifecycle import Workflow, default_workflow
+from ticketcore.priority import PriorityPolicy
+from ticketcore.routing import Agent, Router
+from ticketcore.sla import BusinessCalendar, SLAPolicySet
+
+__all__ = ["SECTIONS", "Config", "SampleSettings", "bundled_data", "check_data", "load_config", "read_data"]
+
+SECTIONS = ("workflow", "priorities", "calendars", "policies", "agents", "routing", "sample")
+"""The top-level keys a configuration file may have."""
+
+
+@attrs.frozen
+class SampleSettings:
+    """How the demo generates its tickets: ``tickets`` over ``weeks`` from ``start``, reported ``as_of``."""
+
+    seed: int
+    tickets: int
+    start: date
+    weeks: int
+    as_of: datetime
+
+
+@attrs.frozen
+class Config:
+    """Every section of a configuration, loaded (absent sections are ``None``, the workflow is the default)."""
+
+    workflow: Workflow = attrs.field(factory=default_workflow)
+    priorities: PriorityPolicy | None = None
+    calendars: dict[str, BusinessCalendar] = attrs.field(factory=dict)
+    policies: SLAPolicySet | None = None
+    agents: tuple[Agent, ...] = ()
+    routing: Router | None = None
+    sample: SampleSettings | None = None
+
+
+def read_data(path: str | Path) -> dict[str, Any]:
+    """The mapping in a ``.json`` or ``.toml`` file (TOML for ``.toml``, JSON otherwise)."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read {str(file)!r}: {error.strerror or error}") from None
+    try:
+        data = tomllib.loads(text) if file.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        kind = "TOML" if file.suffix.lower() == ".toml" else "JSON"
+        raise ConfigError(f"{str(file)!r} is not valid {kind}: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{str(file)!r} must hold a mapping of sections ({', '.join(SECTIONS)})")
+    return data
+
+
+def bundled_data() -> dict[str, Any]:
+    """The bundled sample configuration (``ticketcore/samples/demo.json``) as data."""
+    text = resources.files("ticketcore").joinpath("samples/demo.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _calendar_ref(
+    value: object, calendars: Mapping[str, object], path: str, errors: list[ConfigError]
+) -> object:
+    if not isinstance(value, str):
+        return value
+    if value not in calendars:
+        names = ", ".join(repr(n) for n in calendars) or "none are defined"
+        errors.append(ConfigError(f"no calendar named {value!r} in 'calendars'; defined: {names}", path))
+        return None
+    return calendars[value]
+
+
+def _resolve(data: Mapping[str, Any], errors: list[ConfigError]) -> dict[str, Any]:
+    """``data`` with calendar names replaced by the calendars they name (unknown names go to ``errors``)."""
+    resolved = dict(data)
+    raw_calendars = data.get("calendars", {})
+    calendars = raw_calendars if isinstance(raw_calendars, Mapping) else {}
+    policies = data.get("policies")
+    if isinstance(policies, list):
+        out = []
+        for index, policy in enumerate(policies):
+            if isinstance(policy, Mapping):
+                fixed = dict(policy)
+                if "calendar" in fixed:
+                    path = f"policies[{index}].calendar"
+                    fixed["calendar"] = _calendar_ref(fixed["calendar"], calendars, path, errors)
+                metrics = fixed.get("metrics")
+                if isinstance(metrics, Mapping):
+                    fixed["metrics"] = {
+                        name: _metric(targets, calendars, f"policies[{index}].metrics.{name}", errors)
+                        for name, targets in metrics.items()
+                    }
+                out.append(fixed)
+            else:
+                out.append(policy)
+        resolved["policies"] = out
+    agents = data.get("agents")
+    if isinstance(agents, list):
+        resolved["agents"] = [
+            {**agent, "shift": _calendar_ref(agent["shift"], calendars, f"agents[{i}].shift", errors)}
+            if isinstance(agent, Mapping) and "shift" in agent
+            else agent
+            for i, agent in enumerate(agents)
+        ]
+    return resolved
+
+
+def _metric(targets: object, calendars: Mapping[str, object], path: str, errors: list[ConfigError]) -> object:
+    if isinstance(targets, Mapping) and "calendar" in targets:
+        return {
+            **targets,
+            "calendar": _calendar_ref(targets["calendar"], calendars, f"{path}.calendar", errors),
+        }
+    return targets
+
+
+_TYPES: dict[str, Any] = {
+    "workflow": Workflow,
+    "priorities": PriorityPolicy,
+    "calendars": dict[str, BusinessCalendar],
+    "agents": list[Agent],
+    "routing": Router,
+    "sample": SampleSettings,
+}
+
+
+def check_data(data: Mapping[str, Any]) -> list[ConfigError]:
+    """Every problem of a configuration mapping, each with the path of its field (empty when it loads)."""
+    errors: list[ConfigError] = []
+    for key in data:
+        if key not in SECTIONS:
+            errors.append(
+                ConfigError(f"unknown section {key!r}; valid sections: {', '.join(SECTIONS)}", str(key))
+            )
+    if not errors and not data:
+        errors.append(ConfigError(f"the file has no sections; give any of: {', '.join(SECTIONS)}"))
+    resolved = _resolve(data, errors)
+    for key, kind in _TYPES.items():
+        if key in resolved:
+            errors.extend(error.within(key) for error in codec.check(kind, resolved[key]))
+    if "policies" in resolved:
+        # The policies list is an SLAPolicySet's "policies" field, so its paths already start with "policies".
+        errors.extend(codec.check(SLAPolicySet, {"policies": resolved["policies"]}))
+    return errors
+
+
+def load_config(data: Mapping[str, Any]) -> Config:
+    """A :class:`Config` from a configuration mapping; raises the first :class:`ConfigError` with its path."""
+    errors = check_data(data)
+    if errors:
+        raise errors[0]
+    resolved = _resolve(data, [])
+    values: dict[str, Any] = {
+        key: codec.load(kind, resolved[key]) for key, kind in _TYPES.items() if key in resolved
+    }
+    if "agents" in values:
+        values["agents"] = tuple(values["agents"])
+    if "policies" in resolved:
+        values["policies"] = codec.load(SLAPolicySet, {"policies": resolved["policies"]})
+    return Config(**values)

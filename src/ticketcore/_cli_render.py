@@ -1,0 +1,184 @@
+"""Render report sections as a text table, JSON or CSV (private to cli).
+
+The text table is for people: titles, column headers, priorities, metrics, durations and numbers are localised with
+``ticketcore.i18n`` (and babel). JSON and CSV are for machines: keys stay the stable English identifiers, durations
+are ISO 8601 (``PT2H30M``), instants ISO 8601 in UTC and rates plain fractions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import babel.numbers
+
+from ticketcore._cli_report import Cell, Section
+from ticketcore.codec import dumps_duration
+from ticketcore.i18n import format_datetime, format_duration, label
+
+__all__ = ["FORMATS", "render", "text"]
+
+FORMATS = ("table", "json", "csv")
+"""The output formats of reports."""
+
+# Words the shipped catalogs do not have yet: (English, Italian) per key.
+_TEXTS: dict[str, tuple[str, str]] = {
+    "summary": ("Summary", "Riepilogo"),
+    "trend": ("Backlog week by week", "Arretrato settimana per settimana"),
+    "flow": ("Created and solved per week", "Creati e risolti per settimana"),
+    "response_times": ("Response and resolution times", "Tempi di risposta e di risoluzione"),
+    "breakdown": ("Breakdown", "Dettaglio"),
+    "top_breaches": ("Top breaches", "Violazioni principali"),
+    "routing": ("Routing outcomes", "Esiti dell'instradamento"),
+    "agents": ("Tickets per agent", "Ticket per operatore"),
+    "as_of": ("As of", "Alla data"),
+    "period_start": ("Period from", "Periodo dal"),
+    "tickets": ("Tickets", "Ticket"),
+    "events": ("Events", "Eventi"),
+    "solved_per_week": ("Solved per week", "Risolti per settimana"),
+    "growing_weeks": ("Weeks of growth", "Settimane di crescita"),
+    "steady_growth": ("Steady growth", "Crescita costante"),
+    "item": ("Item", "Voce"),
+    "value": ("Value", "Valore"),
+    "metric": ("Metric", "Metrica"),
+    "rate": ("Compliance", "Conformità"),
+    "running": ("Running", "In corso"),
+    "at": ("At", "Alle"),
+    "from": ("From", "Da"),
+    "to": ("To", "A"),
+    "count": ("Count", "Numero"),
+    "ticket": ("Ticket", "Ticket"),
+    "policy": ("Policy", "Policy"),
+    "overdue": ("Overdue by", "In ritardo di"),
+    "due_at": ("Due", "Scadenza"),
+    "outcome": ("Outcome", "Esito"),
+    "agent": ("Agent", "Operatore"),
+    "routed_at_opening": ("Routed at opening", "Instradati all'apertura"),
+    "routed_later": ("Routed later", "Instradati dopo"),
+    "assigned_by_staff": ("Assigned by staff", "Assegnati dal personale"),
+    "never_assigned": ("Not assigned yet", "Non ancora assegnati"),
+    "reassigned": ("Reassigned", "Riassegnati"),
+    "yes": ("yes", "sì"),
+    "no": ("no", "no"),
+    "steady": ("steady", "costante"),
+}
+# Keys the shipped catalogs translate, with their kind.
+_CATALOG = {
+    "sla_compliance": "backlog",
+    "backlog": "backlog",
+    "backlog_ratio": "backlog",
+    "ageing": "backlog",
+    "open": "backlog",
+    "created": "backlog",
+    "solved": "backlog",
+    "reopened": "backlog",
+    "median": "backlog",
+    "p90": "backlog",
+    "week": "backlog",
+    "priority": "backlog",
+    "channel": "backlog",
+    "group": "backlog",
+    "region": "backlog",
+    "achieved": "sla_state",
+    "breached": "sla_state",
+}
+
+
+def text(key: str, locale: str) -> str:
+    """The localised word for a report key (a section, a column or an item)."""
+    if key in _CATALOG:
+        return label(key, locale, kind=_CATALOG[key])
+    if key in _TEXTS:
+        english, italian = _TEXTS[key]
+        return label(key, locale, kind="backlog", translations={"en": english, "it": italian})
+    return key
+
+
+def _number(value: float, locale: str) -> str:
+    return babel.numbers.format_decimal(value, format="#,##0.##", locale=locale.replace("-", "_"))
+
+
+def _cell(section: str, column: str, value: Cell, locale: str) -> str:
+    if value is None:
+        return "-" if column != "to" else "∞"
+    if isinstance(value, timedelta):
+        return format_duration(value, locale, length="short") if value else "0"
+    if isinstance(value, datetime):
+        return format_datetime(value, locale, "UTC", format="yyyy-MM-dd HH:mm")
+    if column == "priority" and isinstance(value, int):
+        return label(value, locale)
+    if column == "rate" and isinstance(value, float):
+        return babel.numbers.format_percent(value, format="#,##0.0%", locale=locale.replace("-", "_"))
+    if isinstance(value, float):
+        return _number(value, locale)
+    if isinstance(value, str):
+        if column == "metric":
+            kind = "sla_metric" if section in ("sla_compliance", "top_breaches") else "backlog"
+            return label(value, locale, kind=kind)
+        if column in ("item", "outcome") or value in ("yes", "no"):
+            return text(value, locale)
+    return str(value)
+
+
+def _table(section: Section, locale: str) -> str:
+    headers = [text(column, locale) for column in section.columns]
+    body = [
+        [_cell(section.key, c, v, locale) for c, v in zip(section.columns, row, strict=True)]
+        for row in section.rows
+    ]
+    widths = [max(len(cells[i]) for cells in [headers, *body]) for i in range(len(headers))]
+    numeric = [
+        all(_is_number(row[i]) for row in section.rows) and bool(section.rows) for i in range(len(headers))
+    ]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if right else cell.ljust(width)
+            for cell, width, right in zip(cells, widths, numeric, strict=True)
+        ).rstrip()
+
+    title = text(section.key, locale)
+    out = [title, "=" * len(title), line(headers), line(["-" * w for w in widths])]
+    out.extend(line(cells) for cells in body)
+    if not section.rows:
+        out.append("(-)")
+    return "\n".join(out)
+
+
+def _is_number(value: Cell) -> bool:
+    return isinstance(value, int | float | timedelta) and not isinstance(value, bool)
+
+
+def _plain(value: Cell) -> object:
+    if isinstance(value, timedelta):
+        return dumps_duration(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def render(sections: Sequence[Section], fmt: str, locale: str = "en") -> str:
+    """``sections`` as ``table`` (localised text), ``json`` (an object of sections) or ``csv`` (one row per cell)."""
+    if fmt == "json":
+        data = {
+            s.key: {
+                "title": text(s.key, locale),
+                "rows": [{c: _plain(v) for c, v in zip(s.columns, row, strict=True)} for row in s.rows],
+            }
+            for s in sections
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["section", "row", "column", "value"])
+        for s in sections:
+            for index, row in enumerate(s.rows, start=1):
+                for column, value in zip(s.columns, row, strict=True):
+                    plain = _plain(value)
+                    writer.writerow([s.key, index, column, "" if plain is None else plain])
+        return buffer.getvalue().rstrip("\n")
+    return "\n\n".join(_table(s, locale) for s in sections)
