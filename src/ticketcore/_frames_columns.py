@@ -13,7 +13,7 @@ EVENT_COLUMNS: dict[str, str] = {
     "actor_id": "str, required: who acted",
     "actor_role": "str, required: requester, agent, supervisor, admin or system",
     "subject": "str (opened)",
-    "requester": "str (opened, required there)",
+    "requester": "str (opened; the opener's actor_id when empty)",
     "channel": "str (opened; default 'email')",
     "status": "str (opened; default 'new')",
     "category": "category (opened; looked up from the status when empty)",

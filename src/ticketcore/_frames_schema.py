@@ -234,6 +234,8 @@ def _event(
         value = row.get(field.name)
         if field.name == "from_status" and _is_null(value):
             value = status
+        if field.name == "requester" and _is_null(value):
+            value = row.get("actor_id")
         if _is_null(value) and field.name in ("category", "from_category", "to_category"):
             source = {"category": "status", "from_category": "from_status", "to_category": "to_status"}[
                 field.name
