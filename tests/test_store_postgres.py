@@ -375,6 +375,47 @@ def test_dropped_connections_are_replaced(make: Callable[..., PostgresStore], sc
     assert store.append("T-1", [note("T-1", 2)], 1) == 2
 
 
+def test_an_append_whose_connection_dies_mid_flight_is_retried_once_and_never_doubled(
+    make: Callable[..., PostgresStore], schemas: Schemas
+) -> None:
+    name = f"tc-victim-{uuid.uuid4().hex[:8]}"
+    store = make(connect_args={"application_name": name}, pool_size=1)
+    blocker = schemas.admin()
+    blocker.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (APPEND_LOCK, f"{store.schema}/acme"))
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def append() -> None:
+        try:
+            results.append(store.append("T-1", [opened(), note("T-1", 2)], 0))
+        except BaseException as error:
+            errors.append(error)
+
+    def waiting_pid() -> int | None:
+        row = blocker.execute(
+            "SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid"
+            " WHERE a.application_name = %s AND l.locktype = 'advisory' AND NOT l.granted",
+            (name,),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    thread = threading.Thread(target=append)
+    try:
+        thread.start()
+        until(lambda: waiting_pid() is not None, "the append to wait for the tenant lock")
+        first = waiting_pid()
+        blocker.execute("SELECT pg_terminate_backend(%s)", (first,))
+        until(lambda: waiting_pid() not in (None, first), "the retried append to wait for the lock")
+    finally:
+        blocker.execute("SELECT pg_advisory_unlock_all()")
+        thread.join()
+        blocker.close()
+    assert errors == []
+    assert results == [2]
+    assert [e.seq for e in store.events("T-1")] == [1, 2]
+    assert [e.seq for _, e in store.stream()] == [1, 2]
+
+
 def test_an_unreachable_server_is_a_storage_error_without_secrets() -> None:
     with pytest.raises(StorageError, match="cannot connect") as caught:
         PostgresStore("host=/nonexistent/socket/dir dbname=desk user=app password=hunter2", connect_timeout=2)

@@ -10,6 +10,7 @@ open an explicit READ COMMITTED transaction, whatever the server's default isola
 from __future__ import annotations
 
 import os
+import select
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,8 +77,7 @@ class Pool:
                 "raise pool_size, or hold fewer stream() iterators open"
             )
         try:
-            with self._lock:
-                conn = self._idle.pop() if self._idle else None
+            conn = self._take_idle()
             fresh = conn is None
             if conn is None:
                 conn = self._open()
@@ -87,6 +87,23 @@ class Pool:
                 self._give_back(conn)
         finally:
             slots.release()
+
+    def _take_idle(self) -> psycopg.Connection[Any] | None:
+        """The most recently used idle connection that still looks alive, or ``None``."""
+        while True:
+            with self._lock:
+                if not self._idle:
+                    return None
+                conn = self._idle.pop()
+            # An idle session has nothing to say: a readable socket means the server ended it (a restart, an
+            # administrator, an idle timeout) and sent its farewell or closed the socket. Checking costs no round trip.
+            try:
+                alive = not select.select([conn.fileno()], [], [], 0)[0]
+            except (OSError, ValueError, psycopg.Error):
+                alive = False
+            if alive:
+                return conn
+            conn.close()
 
     def _give_back(self, conn: psycopg.Connection[Any]) -> None:
         healthy = not conn.closed and conn.info.transaction_status == pq.TransactionStatus.IDLE

@@ -15,9 +15,16 @@ from ticketcore._time import to_micros
 from ticketcore.errors import ConfigError
 from ticketcore.repositories import TicketQuery, decode_cursor
 
-__all__ = ["INSERT_EVENT", "INSERT_TICKET", "UPDATE_TICKET", "describe", "find_sql", "storable", "to_json"]
+__all__ = ["INSERT_EVENTS", "INSERT_TICKET", "UPDATE_TICKET", "describe", "find_sql", "storable", "to_json"]
 
-INSERT_EVENT = "INSERT INTO events (tenant, ticket_id, seq, data) VALUES (%s, %s, %s, %s)"
+INSERT_EVENTS = (
+    "INSERT INTO events (tenant, ticket_id, seq, data) SELECT %s, %s, s, d "
+    "FROM unnest(%s::integer[], %s::text[]) WITH ORDINALITY AS batch (s, d, n) ORDER BY n"
+)
+"""A batch of one ticket's events in one statement: tenant, ticket id, the seqs, the JSON texts.
+
+Rows are inserted in batch order, so their positions (an identity column) follow seq order within the batch.
+"""
 
 _TICKET_COLUMNS = "version, status, category, priority, assignee, grp, channel, tags, updated_us, data"
 

@@ -28,6 +28,7 @@ except ImportError as _missing:  # pragma: no cover (a test hides psycopg to che
 
     raise MissingExtra("PostgresStore", "postgres", ["psycopg"]) from _missing
 
+import contextlib
 import functools
 import json
 import threading
@@ -43,7 +44,7 @@ from ticketcore.adapters._common import agent_json, check_tenant
 from ticketcore.adapters._postgres_pool import Pool
 from ticketcore.adapters._postgres_schema import APPEND_LOCK, migrate
 from ticketcore.adapters._postgres_sql import (
-    INSERT_EVENT,
+    INSERT_EVENTS,
     INSERT_TICKET,
     UPDATE_TICKET,
     describe,
@@ -77,6 +78,7 @@ T = TypeVar("T")
 Connection = psycopg.Connection[Any]
 
 _STREAM_BATCH = 1_000
+_PIPELINE = psycopg.Pipeline.is_supported()  # libpq 14+: a whole append in one round trip
 _CACHE_SIZE = 4_096
 
 
@@ -253,61 +255,121 @@ class PostgresStore:
     # TicketStore
 
     def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
-        """See :meth:`TicketStore.append`."""
+        """See :meth:`TicketStore.append`.
+
+        One round trip in the common case: the current snapshot comes from this store's cache when it is at
+        ``expected_version`` (a new ticket needs none), and the lock, the events, the snapshot and the commit go to
+        the server in one pipeline. A writer that got there first has taken seq ``expected_version + 1``, so the
+        unique key refuses the whole transaction and the conflict is reported with the version actually stored.
+        """
         batch = list(events)
         if not isinstance(ticket_id, str) or not ticket_id:
             raise InvalidEvent(f"a ticket id is a non-empty string, got {ticket_id!r}")
         if not storable(ticket_id):
             raise InvalidEvent(f"PostgreSQL cannot store the ticket id {ticket_id!r} (NUL or invalid text)")
+        current = self._current(ticket_id, expected_version)
+        ticket = check_append(ticket_id, current, batch, expected_version)
+        texts = [to_json(e) for e in batch]
+        snapshot = to_json(ticket)
+        columns = [ticket.status, ticket.assignee, ticket.group, ticket.channel, *ticket.tags]
+        if not all(storable(text) for text in (*texts, snapshot)) or any("\x00" in c for c in columns if c):
+            raise InvalidEvent(
+                "holds text PostgreSQL cannot store (NUL or invalid text)", ticket_id=ticket_id
+            )
+        values = (
+            ticket.version,
+            ticket.status,
+            ticket.category.value,
+            ticket.priority,
+            ticket.assignee,
+            ticket.group,
+            ticket.channel,
+            sorted(ticket.tags),
+            to_micros(ticket.updated_at),
+            snapshot,
+            self._tenant_name,
+            ticket_id,
+        )
 
-        def body(conn: Connection) -> Ticket:
-            self._lock_tenant(conn)
-            row = conn.execute(
+        def body(conn: Connection) -> None:
+            with conn.pipeline() if _PIPELINE else contextlib.nullcontext(), conn.transaction():
+                self._lock_tenant(conn)
+                conn.execute(INSERT_EVENTS, (self._tenant_name, ticket_id, [e.seq for e in batch], texts))
+                if current is None:
+                    conn.execute(INSERT_TICKET, (*values, to_micros(ticket.created_at)))
+                else:
+                    conn.execute(UPDATE_TICKET, values)
+
+        try:
+            self._append_once(body, ticket_id, batch, expected_version)
+        except pg_errors.UniqueViolation:
+            raise ConcurrencyError(ticket_id, expected_version, self._version(ticket_id)) from None
+        except psycopg.DataError as error:
+            raise InvalidEvent(
+                f"holds a value PostgreSQL cannot store: {error}", ticket_id=ticket_id
+            ) from None
+        self._remember(ticket)
+        return ticket.version
+
+    def _current(self, ticket_id: str, expected_version: int) -> Ticket | None:
+        """The snapshot to append to: the cached one if it is at ``expected_version``, otherwise the stored one."""
+        with self._lock:
+            cached = self._cache.get(ticket_id)
+        if cached is not None and cached.version == expected_version:
+            return cached
+        if cached is None and expected_version == 0:
+            return None  # a new ticket, we trust; the unique key refuses the append if it was not
+        row = self._read(
+            lambda conn: conn.execute(
                 "SELECT version, data FROM tickets WHERE tenant = %s AND ticket_id = %s",
                 (self._tenant_name, ticket_id),
             ).fetchone()
-            current = None if row is None else self._ticket(ticket_id, row[0], row[1])
-            ticket = check_append(ticket_id, current, batch, expected_version)
-            rows = [(self._tenant_name, ticket_id, e.seq, to_json(e)) for e in batch]
-            try:
-                with conn.cursor() as cursor:
-                    cursor.executemany(INSERT_EVENT, rows)
-                columns = (
-                    ticket.version,
-                    ticket.status,
-                    ticket.category.value,
-                    ticket.priority,
-                    ticket.assignee,
-                    ticket.group,
-                    ticket.channel,
-                    sorted(ticket.tags),
-                    to_micros(ticket.updated_at),
-                    to_json(ticket),
-                    self._tenant_name,
-                    ticket_id,
-                )
-                if current is None:
-                    conn.execute(
-                        INSERT_TICKET,
-                        (*columns, to_micros(ticket.created_at)),
-                    )
-                else:
-                    conn.execute(
-                        UPDATE_TICKET,
-                        columns,
-                    )
-            except pg_errors.UniqueViolation:
-                # Only a writer that bypassed the tenant lock can get here; report it as the conflict it is.
-                raise ConcurrencyError(ticket_id, expected_version, expected_version + 1) from None
-            except (psycopg.DataError, UnicodeEncodeError) as error:
-                raise InvalidEvent(
-                    f"holds a value PostgreSQL cannot store: {error}", ticket_id=ticket_id
-                ) from None
-            return ticket
+        )
+        return None if row is None else self._ticket(ticket_id, row[0], row[1])
 
-        ticket = self._write(body)
-        self._remember(ticket)
-        return ticket.version
+    def _version(self, ticket_id: str) -> int:
+        row = self._read(
+            lambda conn: conn.execute(
+                "SELECT version FROM tickets WHERE tenant = %s AND ticket_id = %s",
+                (self._tenant_name, ticket_id),
+            ).fetchone()
+        )
+        return 0 if row is None else int(row[0])
+
+    def _append_once(
+        self, body: Callable[[Connection], None], ticket_id: str, batch: list[Event], expected_version: int
+    ) -> None:
+        """Run the append transaction; if the connection fails meanwhile, find out whether it was saved.
+
+        The pipeline sends the commit with everything else, so after a failure the outcome is unknown until the
+        events are read back (they are unique by seq): all there means saved; none there means not saved, and the
+        append is tried once more (should the lost attempt still commit, the retry meets the unique key: a
+        conflict, never a duplicate).
+        """
+        for attempt in range(2):
+            with self._pool.connection() as (conn, _):
+                try:
+                    body(conn)
+                    return
+                except (pg_errors.UniqueViolation, psycopg.DataError):
+                    raise
+                except psycopg.OperationalError as error:
+                    if not conn.broken:
+                        raise self._storage_error(error) from error
+                    failure: psycopg.Error = error
+                except psycopg.Error as error:
+                    raise self._storage_error(error) from error
+            stored = self.events(ticket_id, after=expected_version)[: len(batch)]
+            if stored == batch:
+                return
+            if stored:
+                raise ConcurrencyError(ticket_id, expected_version, self._version(ticket_id))
+            if attempt:
+                raise StorageError(
+                    f"{self!r}: the connection failed twice during the append to {ticket_id!r}, which was not "
+                    f"saved (checked); retry later ({failure})"
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def events(self, ticket_id: str, after: int = 0) -> list[Event]:
         """See :meth:`TicketStore.events`."""
