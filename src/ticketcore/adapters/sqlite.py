@@ -371,16 +371,27 @@ class SQLiteStore:
         if query.cursor is not None:
             where.append(f"(t.created_us, t.ticket_id) {'<' if query.newest_first else '>'} (?, ?)")
             params.extend(decode_cursor(query.cursor))
+        # Keys first, from the covering index (no row is read for a ticket that does not match), then snapshots.
         sql = (
-            f"SELECT t.ticket_id, t.version, t.data, t.created_us FROM tickets t WHERE {' AND '.join(where)} "
+            f"SELECT t.ticket_id, t.created_us FROM tickets t WHERE {' AND '.join(where)} "
             f"ORDER BY t.created_us {direction}, t.ticket_id {direction} LIMIT ?"
         )
         params.append(query.limit + 1)
-        rows = self._run(lambda conn: conn.execute(sql, params).fetchall())
-        page = rows[: query.limit]
-        tickets = tuple(self._ticket(ticket_id, version, data) for ticket_id, version, data, _ in page)
+        rows, tickets = self._run(lambda conn: self._page(conn, sql, params, query.limit))
         more = len(rows) > query.limit
-        return Page(tickets, encode_cursor((page[-1][3], page[-1][0])) if more else None)
+        last = rows[query.limit - 1] if more else None
+        return Page(tickets, encode_cursor((last[1], last[0])) if last is not None else None)
+
+    def _page(
+        self, conn: sqlite3.Connection, sql: str, params: list[Any], limit: int
+    ) -> tuple[list[Any], tuple[Ticket, ...]]:
+        conn.execute("BEGIN")  # one read snapshot for the keys and the snapshots they name
+        try:
+            rows = conn.execute(sql, params).fetchall()
+            found = [self._stored(conn, ticket_id) for ticket_id, _ in rows[:limit]]
+        finally:
+            conn.execute("COMMIT")
+        return rows, tuple(ticket for ticket in found if ticket is not None)
 
     def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
         """See :meth:`TicketStore.stream`. Reads in batches, so no read transaction stays open between them."""
