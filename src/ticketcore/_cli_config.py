@@ -87,16 +87,31 @@ def bundled_data() -> dict[str, Any]:
     return data
 
 
+_MISSING = object()
+
+
 def _calendar_ref(
     value: object, calendars: Mapping[str, object], path: str, errors: list[ConfigError]
 ) -> object:
+    """The calendar ``value`` names, or ``_MISSING`` (the field is left out) when it names none or a bad one."""
     if not isinstance(value, str):
         return value
     if value not in calendars:
         names = ", ".join(repr(n) for n in calendars) or "none are defined"
         errors.append(ConfigError(f"no calendar named {value!r} in 'calendars'; defined: {names}", path))
-        return None
-    return calendars[value]
+        return _MISSING
+    calendar = calendars[value]
+    # A bad calendar is reported once, under 'calendars', not again wherever it is named.
+    return _MISSING if codec.check(BusinessCalendar, calendar) else calendar
+
+
+def _put(data: Mapping[str, Any], key: str, value: object) -> dict[str, Any]:
+    result = dict(data)
+    if value is _MISSING:
+        result.pop(key, None)
+    else:
+        result[key] = value
+    return result
 
 
 def _resolve(data: Mapping[str, Any], errors: list[ConfigError]) -> dict[str, Any]:
@@ -112,7 +127,7 @@ def _resolve(data: Mapping[str, Any], errors: list[ConfigError]) -> dict[str, An
                 fixed = dict(policy)
                 if "calendar" in fixed:
                     path = f"policies[{index}].calendar"
-                    fixed["calendar"] = _calendar_ref(fixed["calendar"], calendars, path, errors)
+                    fixed = _put(fixed, "calendar", _calendar_ref(fixed["calendar"], calendars, path, errors))
                 metrics = fixed.get("metrics")
                 if isinstance(metrics, Mapping):
                     fixed["metrics"] = {
@@ -126,7 +141,7 @@ def _resolve(data: Mapping[str, Any], errors: list[ConfigError]) -> dict[str, An
     agents = data.get("agents")
     if isinstance(agents, list):
         resolved["agents"] = [
-            {**agent, "shift": _calendar_ref(agent["shift"], calendars, f"agents[{i}].shift", errors)}
+            _put(agent, "shift", _calendar_ref(agent["shift"], calendars, f"agents[{i}].shift", errors))
             if isinstance(agent, Mapping) and "shift" in agent
             else agent
             for i, agent in enumerate(agents)
@@ -136,10 +151,8 @@ def _resolve(data: Mapping[str, Any], errors: list[ConfigError]) -> dict[str, An
 
 def _metric(targets: object, calendars: Mapping[str, object], path: str, errors: list[ConfigError]) -> object:
     if isinstance(targets, Mapping) and "calendar" in targets:
-        return {
-            **targets,
-            "calendar": _calendar_ref(targets["calendar"], calendars, f"{path}.calendar", errors),
-        }
+        reference = _calendar_ref(targets["calendar"], calendars, f"{path}.calendar", errors)
+        return _put(targets, "calendar", reference)
     return targets
 
 
