@@ -3,7 +3,9 @@
 ``PostgresStore("host=db dbname=desk", tenant="acme")`` creates its schema (``ticketcore`` by default) and tables
 if needed, through numbered migration steps recorded in a ``schema_version`` table. Events are stored as JSON text
 (``ticketcore.codec.dump``) in an ``events`` table whose unique key is ``(tenant, ticket_id, seq)``; the ticket's
-snapshot is written in the same transaction, so a reader sees a batch whole or not at all.
+snapshot is written in the same transaction, so a reader sees a batch whole or not at all. That unique key is also the
+version check: a writer that got there first took seq ``expected_version + 1``, so a late one's transaction fails
+whole and becomes :class:`ConcurrencyError`. An append is one round trip (a pipeline) in the common case.
 
 Commit order: an event's stream position is a ``BIGINT`` identity. Identity values are handed out when a row is
 inserted, not when its transaction commits, so two concurrent transactions could commit their positions out of order
@@ -385,17 +387,23 @@ class PostgresStore:
         return [self._event(position, ticket_id, seq, data) for position, seq, data in rows]
 
     def get(self, ticket_id: str) -> Ticket:
-        """See :meth:`TicketStore.get`."""
+        """See :meth:`TicketStore.get`. The snapshot's JSON is sent only when this store's cached copy is stale."""
+        with self._lock:
+            cached = self._cache.get(ticket_id)
+        known = -1 if cached is None else cached.version
         row = None
         if storable(ticket_id):
             row = self._read(
                 lambda conn: conn.execute(
-                    "SELECT version, data FROM tickets WHERE tenant = %s AND ticket_id = %s",
-                    (self._tenant_name, ticket_id),
+                    "SELECT version, CASE WHEN version = %s THEN NULL ELSE data END FROM tickets "
+                    "WHERE tenant = %s AND ticket_id = %s",
+                    (known, self._tenant_name, ticket_id),
                 ).fetchone()
             )
         if row is None:
             raise TicketNotFound(ticket_id)
+        if cached is not None and row[0] == cached.version:
+            return cached
         return self._ticket(ticket_id, row[0], row[1])
 
     def find(self, query: TicketQuery) -> Page:
