@@ -8,9 +8,10 @@ exact because the random calendars, zones and closures only change state on whol
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -272,13 +273,36 @@ class Scenario:
     def bitmap(self) -> Bitmap:
         return Bitmap(self.oracle, self.origin, self.minutes)
 
+    @functools.cached_property
+    def edges(self) -> list[datetime]:
+        """Local midnights and the calendar's opening and closing instants inside the span (inputs only: the
+        oracle judges the results)."""
+        end = self.origin + self.minutes * MINUTE
+        zone = self.calendar.tz
+        first = self.origin.astimezone(zone).date()
+        found = [
+            datetime.combine(first + timedelta(days=n), time(0), zone)
+            for n in range(self.minutes // 1440 + 2)
+        ]
+        for start, stop in self.calendar.open_intervals(self.origin, end):
+            found += [start, stop]
+        return sorted({edge.astimezone(UTC) for edge in found if self.origin <= edge < end})
+
+    @functools.cached_property
     def instants(self) -> st.SearchStrategy[datetime]:
-        """Instants inside the scenario's span, minute-aligned or not, some of them on window edges."""
+        """Instants inside the scenario's span: whole minutes, any microsecond, and edges (±1 µs)."""
         whole = st.integers(0, self.minutes - 1).map(lambda i: self.origin + i * MINUTE)
         fine = st.integers(0, self.minutes * 60_000_000 - 1).map(
             lambda us: self.origin + timedelta(microseconds=us)
         )
-        return st.one_of(whole, fine)
+        edges = self.edges
+        if not edges:
+            return st.one_of(whole, fine)
+        last = self.origin + self.minutes * MINUTE - timedelta(microseconds=1)
+        near = st.tuples(st.sampled_from(edges), st.sampled_from([-1, 0, 0, 1])).map(
+            lambda pair: min(max(pair[0] + timedelta(microseconds=pair[1]), self.origin), last)
+        )
+        return st.one_of(whole, fine, near, near)
 
 
 def _oracle_for(data: dict[str, Any], zone: ZoneInfo, anchor: date) -> Oracle:

@@ -420,6 +420,8 @@ def test_computations_that_cannot_finish_raise() -> None:
     )
     with pytest.raises(NoBusinessTime):
         disjoint.add(start, US)
+    with pytest.raises(NoBusinessTime, match="beyond the years"):
+        BusinessCalendar.always().add(start, timedelta(days=10**7))
     # Open only on dated special days: searches run to them, then give up after them.
     dated = BusinessCalendar(tz="Europe/Rome", special_days={date(2040, 6, 1): ["09:00-10:00"]})
     assert dated.add(start, H) == rome(2040, 6, 1, 10, 0)

@@ -40,7 +40,7 @@ def _add(scenario: Scenario, start: datetime, duration: timedelta) -> datetime |
 @given(st.data(), scenarios())
 def test_membership_matches_the_oracle(data: st.DataObject, scenario: Scenario) -> None:
     for _ in range(20):
-        at = data.draw(scenario.instants())
+        at = data.draw(scenario.instants)
         assert scenario.calendar.is_open(at) == scenario.oracle.is_open(at), at
 
 
@@ -60,7 +60,7 @@ def test_elapsed_add_breach_at_and_subtract_match_the_oracle(data: st.DataObject
     bitmap = scenario.bitmap()
     calendar = scenario.calendar
     for _ in range(8):
-        a, b = data.draw(scenario.instants()), data.draw(scenario.instants())
+        a, b = data.draw(scenario.instants), data.draw(scenario.instants)
         assert calendar.elapsed(a, b) == bitmap.elapsed(a, b), (a, b)
     for _ in range(6):
         start = scenario.origin + data.draw(st.integers(0, scenario.minutes - 1)) * MINUTE
@@ -89,7 +89,7 @@ def test_intervals_next_open_and_next_close_match_the_oracle(data: st.DataObject
         assert end.tzinfo is scenario.calendar.tz
     assert [(utc(start), utc(end)) for start, end in found] == runs
     for _ in range(5):
-        at = data.draw(scenario.instants())
+        at = data.draw(scenario.instants)
         expected_open = bitmap.next_open(at)
         if expected_open is not None:
             assert utc(scenario.calendar.next_open(at)) == expected_open
@@ -104,7 +104,7 @@ def test_intervals_next_open_and_next_close_match_the_oracle(data: st.DataObject
 @given(st.data(), scenarios())
 def test_elapsed_is_additive_antisymmetric_and_bounded(data: st.DataObject, scenario: Scenario) -> None:
     calendar = scenario.calendar
-    a, b, c = (data.draw(scenario.instants()) for _ in range(3))
+    a, b, c = (data.draw(scenario.instants) for _ in range(3))
     assert calendar.elapsed(a, c) == calendar.elapsed(a, b) + calendar.elapsed(b, c)
     assert calendar.elapsed(b, a) == -calendar.elapsed(a, b)
     assert calendar.elapsed(a, a) == timedelta(0)
@@ -115,7 +115,7 @@ def test_elapsed_is_additive_antisymmetric_and_bounded(data: st.DataObject, scen
 @given(st.data(), scenarios(), durations, durations)
 def test_add_laws(data: st.DataObject, scenario: Scenario, d1: timedelta, d2: timedelta) -> None:
     calendar = scenario.calendar
-    s = data.draw(scenario.instants())
+    s = data.draw(scenario.instants)
     due = _add(scenario, s, d1)
     assume(due is not None)
     assert due is not None
@@ -140,7 +140,7 @@ def test_breached_at_x_iff_x_is_after_breach_at(
     data: st.DataObject, scenario: Scenario, d: timedelta
 ) -> None:
     calendar = scenario.calendar
-    s = data.draw(scenario.instants())
+    s = data.draw(scenario.instants)
     try:
         breach = utc(calendar.breach_at(s, d))
     except NoBusinessTime:
@@ -152,7 +152,7 @@ def test_breached_at_x_iff_x_is_after_breach_at(
     one = timedelta(microseconds=1)
     assert not calendar.elapsed(s, breach) > d
     assert calendar.elapsed(s, breach + one) > d
-    x = data.draw(scenario.instants())
+    x = data.draw(scenario.instants)
     if x >= s:
         assert (calendar.elapsed(s, x) > d) == (x > breach)
 
@@ -160,7 +160,7 @@ def test_breached_at_x_iff_x_is_after_breach_at(
 @given(st.data(), scenarios(), durations)
 def test_subtract_laws(data: st.DataObject, scenario: Scenario, d: timedelta) -> None:
     calendar = scenario.calendar
-    e = data.draw(scenario.instants())
+    e = data.draw(scenario.instants)
     try:
         s = utc(calendar.subtract(e, d))
     except NoBusinessTime:
@@ -178,7 +178,7 @@ def test_union_and_intersection_bound_their_parts(
     data: st.DataObject, first: Scenario, second: Scenario
 ) -> None:
     a, b = first.calendar, second.calendar
-    x, y = sorted([data.draw(first.instants()), data.draw(first.instants())])
+    x, y = sorted([data.draw(first.instants), data.draw(first.instants)])
     union, both = (a | b).elapsed(x, y), (a & b).elapsed(x, y)
     assert union >= a.elapsed(x, y) >= both
     assert union >= b.elapsed(x, y) >= both
@@ -200,7 +200,7 @@ def test_segments_reproduce_elapsed_and_add(data: st.DataObject, scenario: Scena
             return 0
         return before[0] if i < 0 else before[i] + min(x, ends[i]) - starts[i]
 
-    a, b = data.draw(scenario.instants()), data.draw(scenario.instants())
+    a, b = data.draw(scenario.instants), data.draw(scenario.instants)
     assert timedelta(microseconds=open_up_to(to_micros(b)) - open_up_to(to_micros(a))) == calendar.elapsed(
         a, b
     )

@@ -37,7 +37,7 @@ _TIME = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
 _PROBE = 6 * 3600 * _US
 # A search gives up after this many consecutive years without what it looks for, beyond the calendar's dated data.
 _GIVE_UP_YEARS = 5
-_MIN_YEAR, _MAX_YEAR = 2, 9997
+_MIN_YEAR, _MAX_YEAR = 3, 9997
 
 Interval = tuple[int, int]
 
@@ -631,7 +631,9 @@ class BusinessCalendar:
     windows that replace that date's hours (``[]``: closed); ``recurring_closures`` are :class:`RecurringClosure`
     rules. ``any_of`` / ``all_of`` combine calendars (see ``a | b`` and ``a & b``); a combined calendar takes its
     open time from its parts, minus its own closures. Results are aware datetimes in ``tz``; durations are
-    ``timedelta``; everything is exact to the microsecond. Calendars are immutable, hashable, thread-safe values.
+    ``timedelta``; everything is exact to the microsecond. Special-day windows end by ``24:00``. Calendars are immutable, hashable, thread-safe values.
+    Fields keep a canonical form (``hours`` as seven tuples of windows, Monday first; ``special_days`` as sorted
+    ``(date, windows)`` pairs), so equal configurations make equal calendars; ``codec.dump`` gives the data form.
     Compare results as instants (``.astimezone(UTC)``): Python compares datetimes of one zone by wall time, fold
     ignored, and never finds a datetime in a repeated hour equal to another zone's (PEP 495).
 
@@ -841,7 +843,13 @@ class BusinessCalendar:
     # --- arithmetic on µs ------------------------------------------------------------------------------------------
 
     def _micros(self, value: datetime, name: str) -> int:
-        delta = require_aware(value, name) - _EPOCH
+        try:
+            delta = value - _EPOCH
+        except TypeError:  # naive, or not a datetime: let require_aware say which
+            require_aware(value, name)
+            raise
+        if not isinstance(value, datetime):
+            require_aware(value, name)
         return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
 
     def _datetime(self, micros: int) -> datetime:
@@ -921,7 +929,14 @@ class BusinessCalendar:
             total = current.after[-1] if current.after else 0
             years = 1
             if missing > 0 and total > 0:
-                years = min(-(-missing * span // total), span + 10)
+                years = -(-missing * span // total)
+                room = _MAX_YEAR - current.last if forward else current.first - _MIN_YEAR
+                if years > 2 * room:
+                    raise NoBusinessTime(
+                        f"about {years} more years of this calendar's open time would be needed, beyond the years "
+                        f"{_MIN_YEAR} to {_MAX_YEAR} that business calendars support"
+                    )
+                years = min(years, span + 10)
             if forward:
                 first, last = current.first, min(current.last + years, _MAX_YEAR)
             else:
