@@ -287,3 +287,22 @@ def test_an_event_never_predates_the_previous_one_when_clocks_disagree() -> None
     ahead.open(requester="cy")
     behind.note("T-1", ADA, "from a slower clock")
     assert [e.at for e in store.events("T-1")] == [T0 + timedelta(minutes=5)] * 2
+
+
+def test_a_failing_listener_does_not_stop_the_timer_run() -> None:
+    desk, clock = make_desk()
+    for requester in ("cy", "dee"):
+        ticket_id = desk.open(requester=requester).ticket.id
+        desk.assign(ticket_id, ADA, agent="ada")
+        desk.act(ticket_id, "solve", ADA)
+    calls: list[str] = []
+
+    def broken(ticket: Ticket, events: Sequence[Event]) -> None:
+        calls.append(ticket.id)
+        raise RuntimeError("pager down")
+
+    desk.subscribe(broken)
+    with pytest.raises(RuntimeError, match="pager down"):
+        desk.run_timers(clock.advance(days=5))
+    assert calls == ["T-1", "T-2"]
+    assert [desk.get(t).status for t in ("T-1", "T-2")] == ["closed", "closed"]

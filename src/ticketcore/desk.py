@@ -142,15 +142,19 @@ class HelpDesk:
         """The clock's current instant (refusing a naive one)."""
         return require_aware(self._clock(), "the HelpDesk clock's value")
 
-    def _notify(self, ticket: Ticket, events: Sequence[Event]) -> None:
-        failure: BaseException | None = None
+    def _notify(
+        self, ticket: Ticket, events: Sequence[Event], *, defer: list[Exception] | None = None
+    ) -> None:
+        failure: Exception | None = None
         for listener in list(self._listeners):
             try:
                 listener(ticket, events)
             except Exception as error:
                 failure = failure or error
         if failure is not None:
-            raise failure
+            if defer is None:
+                raise failure
+            defer.append(failure)
 
     # reading
 
@@ -422,12 +426,17 @@ class HelpDesk:
 
         Idempotent: a fired timer is recorded as an event, so running again — after a restart, twice, or from two
         schedulers at once — fires nothing twice. A ticket another writer is changing at that moment is retried once
-        and otherwise left for the next run.
+        and otherwise left for the next run. A failing listener does not stop the run: its first exception is raised
+        after every due timer has fired.
         """
         instant = self.now() if now is None else require_aware(now, "now")
         fired: list[Event] = []
+        failures: list[Exception] = []
         for ticket in self._timer_candidates():
-            fired.extend(self._fire_due(ticket, instant))
+            fired.extend(self._fire_due(ticket, instant, failures))
+        if failures:
+            # Every due timer has fired and is stored; only then is a listener's failure reported.
+            raise failures[0]
         return fired
 
     # internals
@@ -510,7 +519,7 @@ class HelpDesk:
                     seen.add(ticket.id)
                     yield ticket
 
-    def _fire_due(self, ticket: Ticket, now: datetime) -> list[Event]:
+    def _fire_due(self, ticket: Ticket, now: datetime, failures: list[Exception]) -> list[Event]:
         fired: list[Event] = []
         conflicts = 0
         for _ in range(_TIMER_ROUNDS):
@@ -531,7 +540,7 @@ class HelpDesk:
             for event in events:
                 ticket = ticket.apply(event)
             fired.extend(events)
-            self._notify(ticket, events)
+            self._notify(ticket, events, defer=failures)
         return fired
 
 
