@@ -535,3 +535,22 @@ def test_a_reply_while_solved_does_not_reopen_a_clock_until_the_status_changes()
         (rome(3, 10, 5), rome(3, 10, 30)),
         (rome(3, 10, 30), None),
     ]
+
+
+def test_due_dates_far_beyond_a_long_closure_agree_with_the_calendar() -> None:
+    shut = BusinessCalendar(
+        tz="Europe/Rome",
+        hours={day: ["09:00-13:00", "14:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
+        closures=[(rome(4, 0), datetime(2025, 7, 1, tzinfo=ROME))],
+    )
+    opened = rome(3, 9)
+    cycle = (
+        policy("resolution", 40 * H, calendar=shut)
+        .evaluate(History(opened).events, now=rome(3, 12))
+        .metric("resolution")
+        .cycles[0]
+    )
+    assert cycle.due_at == shut.add(opened, 40 * H)
+    assert cycle.breach_at == shut.breach_at(opened, 40 * H)
+    assert cycle.due_at is not None
+    assert cycle.due_at.month == 7
