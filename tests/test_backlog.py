@@ -571,3 +571,14 @@ def test_period_metrics_match_counting(histories: list[list[Event]], period: bl.
         check_durations(histories, period, metric)
     check_touches_reopens_csat(histories, period)
     check_volumes_and_agents(histories, period, by)
+
+
+@given(desks, periods)
+def test_folded_histories_give_the_same_answers(histories: list[list[Event]], period: bl.Period) -> None:
+    folded = bl.fold(histories)
+    assert bl.backlog(folded, period.end, by="group") == bl.backlog(histories, period.end, by="group")
+    assert bl.durations(folded, period, "full_resolution") == bl.durations(
+        histories, period, "full_resolution"
+    )
+    assert bl.agents(folded, period) == bl.agents(histories, period)
+    assert bl.growth_trend(folded, period.end, weeks=2) == bl.growth_trend(histories, period.end, weeks=2)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Union
 
 from ticketcore.errors import TicketcoreError
 from ticketcore.model import Event, Rated, Replied, Ticket
 
-__all__ = ["History", "HistoryNeeded", "Source", "histories_of"]
+__all__ = ["FoldedHistory", "HistoryNeeded", "Source", "histories_of"]
 
-Source = Sequence[Event] | Ticket
-"""A ticket's history (its events, in order) or a snapshot standing for its history up to ``updated_at``."""
+Source = Union[Sequence[Event], Ticket, "FoldedHistory"]
+"""A ticket's history (its events, in order), a snapshot standing for its history up to ``updated_at``, or a history
+already folded by ``ticketcore.backlog.fold``."""
 
 
 class HistoryNeeded(TicketcoreError, ValueError):
@@ -23,8 +25,11 @@ class HistoryNeeded(TicketcoreError, ValueError):
         super().__init__(f"ticket {ticket_id!r}: {problem}; pass the ticket's events instead of its snapshot")
 
 
-class History:
-    """One ticket's snapshots after each event, and the moments metrics count.
+class FoldedHistory:
+    """One ticket's history folded once: its snapshot after each event, and the moments metrics count.
+
+    Build them with ``ticketcore.backlog.fold(histories)`` and pass the list to several metrics, so that each
+    history is folded once instead of once per metric.
 
     ``resolutions`` are ``(at, seq, assignee)`` of each move from an unsolved category into ``solved`` or ``closed``;
     ``reopens`` the instants of each move back; ``replies`` the ``(at, seq, actor id, is staff)`` of public replies;
@@ -56,7 +61,7 @@ class History:
         self.ratings: list[tuple[datetime, int, int]] = []
 
     @classmethod
-    def from_events(cls, events: Sequence[Event]) -> History:
+    def from_events(cls, events: Sequence[Event]) -> FoldedHistory:
         """Fold ``events`` (raising :class:`~ticketcore.errors.InvalidEvent` for a broken history)."""
         ticket = Ticket.from_events(events[:1])
         history = cls([ticket], has_events=True)
@@ -100,20 +105,22 @@ class History:
             )
 
 
-def _snapshot_history(ticket: Ticket) -> History:
-    return History([ticket], has_events=False)
+def _snapshot_history(ticket: Ticket) -> FoldedHistory:
+    return FoldedHistory([ticket], has_events=False)
 
 
-def histories_of(sources: Iterable[Source]) -> list[History]:
-    """Each source as a :class:`History`, refusing a ticket id seen twice."""
-    result: list[History] = []
+def histories_of(sources: Iterable[Source]) -> list[FoldedHistory]:
+    """Each source as a :class:`FoldedHistory`, refusing a ticket id seen twice."""
+    result: list[FoldedHistory] = []
     seen: set[str] = set()
     for source in sources:
-        if isinstance(source, Ticket):
+        if isinstance(source, FoldedHistory):
+            history = source
+        elif isinstance(source, Ticket):
             history = _snapshot_history(source)
         else:
             events = list(source)
-            history = History.from_events(events)
+            history = FoldedHistory.from_events(events)
         if history.ticket_id in seen:
             raise ValueError(
                 f"ticket {history.ticket_id!r} appears twice in the histories; pass each ticket's history once"

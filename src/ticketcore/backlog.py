@@ -17,6 +17,8 @@ Definitions, shared by every metric and by the DataFrame path in ``ticketcore.da
 
 SLA achievement rates come from SLA reports (:func:`sla_achievement` over ``policy.evaluate(events, now=…)``).
 
+Several metrics over the same tickets? :func:`fold` them once and pass the folded list.
+
 Snapshots stand for their history up to ``updated_at``: the state-at-an-instant metrics (backlog, ageing) accept
 them for instants after it; metrics that count events raise :class:`HistoryNeeded` for them.
 """
@@ -32,7 +34,7 @@ from itertools import pairwise
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from ticketcore._backlog_history import History, HistoryNeeded, Source, histories_of
+from ticketcore._backlog_history import FoldedHistory, HistoryNeeded, Source, histories_of
 from ticketcore._backlog_periods import local_instant, period_starts, zone
 from ticketcore._backlog_sla import SlaAchievement, SlaRate, sla_achievement
 from ticketcore._backlog_values import (
@@ -81,6 +83,7 @@ __all__ = [
     "Elapsed",
     "Flow",
     "FlowPoint",
+    "FoldedHistory",
     "GroupCount",
     "GrowthTrend",
     "HistoryNeeded",
@@ -101,6 +104,7 @@ __all__ = [
     "csat",
     "durations",
     "flow",
+    "fold",
     "growth_trend",
     "reopens",
     "self_service_share",
@@ -130,6 +134,12 @@ class Elapsed(Protocol):
         ...  # pragma: no cover
 
 
+def fold(histories: Iterable[Source]) -> list[FoldedHistory]:
+    """Fold each history once, for several metrics over the same tickets: every function here accepts the result
+    in place of the histories (and gives the same answers, faster)."""
+    return histories_of(histories)
+
+
 def _dimension(by: str) -> str:
     if by not in DIMENSIONS:
         raise ConfigError(f"cannot break down by {by!r}; valid dimensions: {', '.join(DIMENSIONS)}", "by")
@@ -141,7 +151,7 @@ def _key(ticket: Ticket, by: str) -> Key:
     return str(value) if by == "category" else value
 
 
-def _open_at(history: History, instant: datetime) -> Ticket | None:
+def _open_at(history: FoldedHistory, instant: datetime) -> Ticket | None:
     ticket = history.at(instant)
     return ticket if ticket is not None and ticket.is_unsolved else None
 
@@ -161,7 +171,7 @@ def backlog(histories: Iterable[Source], as_of: datetime, *, by: str | None = No
     return Backlog(as_of, total, dimension, groups_of(counts))
 
 
-def _open_counts(histories: list[History], instants: Sequence[datetime]) -> list[int]:
+def _open_counts(histories: list[FoldedHistory], instants: Sequence[datetime]) -> list[int]:
     """The backlog just before each instant, from +1/−1 steps (creation, resolutions, reopens)."""
     steps: list[tuple[datetime, int]] = []
     counts = [0] * len(instants)
@@ -198,7 +208,7 @@ def backlog_series(
     return BacklogSeries(zone_info, points)
 
 
-def _solved_between(history: History, start: datetime, end: datetime) -> int:
+def _solved_between(history: FoldedHistory, start: datetime, end: datetime) -> int:
     history.need_events("counting resolutions")
     return sum(start <= at < end for at, _, _ in history.resolutions)
 
@@ -308,7 +318,7 @@ def ageing(
     return Ageing(as_of, calendar is not None, buckets)
 
 
-def _solved_in(history: History, period: Period) -> tuple[datetime, int, str | None] | None:
+def _solved_in(history: FoldedHistory, period: Period) -> tuple[datetime, int, str | None] | None:
     """The last resolution of a ticket solved in ``period`` (done as of its end), or ``None``."""
     history.need_events("tickets solved in a period")
     ticket = history.at(period.end)
@@ -318,7 +328,7 @@ def _solved_in(history: History, period: Period) -> tuple[datetime, int, str | N
     return before[-1] if before and before[-1][0] >= period.start else None
 
 
-def _end_of(history: History, metric: str, period: Period) -> datetime | None:
+def _end_of(history: FoldedHistory, metric: str, period: Period) -> datetime | None:
     history.need_events(metric)
     if metric == "first_response":
         return next((at for at, _, _, staff in history.replies if staff), None)
