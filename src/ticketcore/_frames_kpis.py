@@ -16,6 +16,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from ticketcore._backlog_checks import (
+    check_dimension,
+    check_edges,
+    check_good_from,
+    check_metric,
+    check_weeks,
+    check_window,
+)
 from ticketcore._backlog_periods import local_instant, period_starts, zone
 from ticketcore._backlog_values import (
     AgeBucket,
@@ -43,7 +51,6 @@ from ticketcore._backlog_values import (
 from ticketcore._frames_calendar import elapsed_us
 from ticketcore._frames_metrics import PreparedEvents
 from ticketcore._time import require_aware, to_micros
-from ticketcore.errors import ConfigError
 
 __all__ = [
     "ageing",
@@ -63,8 +70,6 @@ __all__ = [
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
-_DIMENSIONS = ("status", "category", "priority", "channel", "group", "region", "assignee")
-_METRICS = ("first_response", "first_resolution", "full_resolution")
 
 
 def _us(value: datetime, name: str = "as_of") -> int:
@@ -94,18 +99,12 @@ def _lasts(rows: Ints, ticket: Ints) -> Ints:
     return rows[np.r_[ticket[rows][1:] != ticket[rows][:-1], True]]
 
 
-def _dimension(by: str) -> str:
-    if by not in _DIMENSIONS:
-        raise ConfigError(f"cannot break down by {by!r}; valid dimensions: {', '.join(_DIMENSIONS)}", "by")
-    return by
-
-
 def _counts(values: npt.NDArray[Any]) -> Counter[Key]:
     return Counter(values.tolist())
 
 
 def backlog(events: PreparedEvents, as_of: datetime, by: str | None) -> Backlog:
-    dimension = _dimension(by) if by is not None else None
+    dimension = check_dimension(by) if by is not None else None
     rows = events.open_before(_us(as_of))
     counts = _counts(events.dimension(dimension, rows)) if dimension else Counter[Key]()
     return Backlog(as_of, len(rows), dimension, groups_of(counts))
@@ -125,10 +124,7 @@ def backlog_series(
 
 def backlog_ratio(events: PreparedEvents, as_of: datetime, window: timedelta) -> BacklogRatio:
     now = _us(as_of)
-    if window <= timedelta(0):
-        raise ConfigError(
-            f"the window must be a positive duration, got {window!r}; e.g. timedelta(weeks=4)", "window"
-        )
+    check_window(window)
     open_now = len(events.open_before(now))
     at = events.at[events.resolved_rows]
     solved = int(((at >= now - window // timedelta(microseconds=1)) & (at < now)).sum())
@@ -146,10 +142,7 @@ def backlog_ratio(events: PreparedEvents, as_of: datetime, window: timedelta) ->
 
 def growth_trend(events: PreparedEvents, as_of: datetime, weeks: int, steady_after: int) -> GrowthTrend:
     require_aware(as_of, "as_of")
-    if weeks < 1 or steady_after < 1:
-        raise ConfigError(
-            f"weeks and steady_after must be at least 1, got {weeks!r} and {steady_after!r}", "weeks"
-        )
+    check_weeks(weeks, steady_after)
     instants = [as_of - timedelta(weeks=k) for k in range(weeks, -1, -1)]
     counts = events.open_counts([to_micros(i) for i in instants])
     growing = 0
@@ -179,26 +172,13 @@ def flow(events: PreparedEvents, start: date, end: date, tz: str | ZoneInfo, fre
     return Flow(freq, zone_info, points)
 
 
-def _edges(edges: Sequence[timedelta]) -> tuple[timedelta, ...]:
-    values = tuple(edges)
-    if not values or values[0] != timedelta(0):
-        raise ConfigError(f"ageing edges must start at timedelta(0), got {values!r}", "edges[0]")
-    for i in range(1, len(values)):
-        if values[i] <= values[i - 1]:
-            raise ConfigError(
-                f"ageing edges must increase; {values[i]!r} does not come after {values[i - 1]!r}",
-                f"edges[{i}]",
-            )
-    return values
-
-
 def _ages(calendar: Any, starts: Ints, ends: Ints) -> Ints:
     return ends - starts if calendar is None else elapsed_us(calendar, starts, ends)
 
 
 def ageing(events: PreparedEvents, as_of: datetime, edges: Sequence[timedelta], calendar: Any) -> Ageing:
     now = _us(as_of)
-    bounds = _edges(edges)
+    bounds = check_edges(edges)
     rows = events.open_before(now)
     created = events.created[events.ticket[rows]]
     ages = _ages(calendar, created, np.full(len(rows), now, dtype=np.int64))
@@ -225,10 +205,7 @@ def _stats(metric: str, period: Period, business: bool, micros: Ints) -> Duratio
 
 
 def durations(events: PreparedEvents, period: Period, metric: str, calendar: Any) -> DurationStats:
-    if metric not in _METRICS:
-        raise ConfigError(
-            f"unknown duration metric {metric!r}; valid metrics: {', '.join(_METRICS)}", "metric"
-        )
+    check_metric(metric)
     if metric == "first_response":
         rows = _firsts(events.reply_rows, events.ticket)
     elif metric == "first_resolution":
@@ -265,11 +242,7 @@ def reopens(events: PreparedEvents, period: Period) -> Reopens:
 
 
 def csat(events: PreparedEvents, period: Period, good_from: tuple[int, int]) -> Csat:
-    num, den = good_from
-    if not 0 < num <= den:
-        raise ConfigError(
-            f"good_from must be (points, out_of) with 0 < points <= out_of, got {good_from!r}", "good_from"
-        )
+    num, den = check_good_from(good_from)
     rows = events.rating_rows[_in(events.at[events.rating_rows], period)]
     rows = _lasts(rows, events.ticket)
     score = events.frame["score"].to_numpy(dtype=np.int64, na_value=0)[rows]
@@ -283,7 +256,7 @@ def _created_rows(events: PreparedEvents, period: Period) -> Ints:
 
 
 def volumes(events: PreparedEvents, period: Period, by: str) -> Volumes:
-    dimension = _dimension(by)
+    dimension = check_dimension(by)
     rows = _created_rows(events, period)
     return Volumes(period, dimension, len(rows), groups_of(_counts(events.dimension(dimension, rows))))
 

@@ -34,6 +34,16 @@ from itertools import pairwise
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from ticketcore._backlog_checks import (
+    DIMENSIONS,
+    DURATION_METRICS,
+    check_dimension,
+    check_edges,
+    check_good_from,
+    check_metric,
+    check_weeks,
+    check_window,
+)
 from ticketcore._backlog_history import FoldedHistory, HistoryNeeded, Source, histories_of
 from ticketcore._backlog_periods import local_instant, period_starts, zone
 from ticketcore._backlog_sla import SlaAchievement, SlaRate, sla_achievement
@@ -62,7 +72,6 @@ from ticketcore._backlog_values import (
     groups_of,
 )
 from ticketcore._time import require_aware
-from ticketcore.errors import ConfigError
 from ticketcore.model import Ticket
 
 __all__ = [
@@ -113,14 +122,8 @@ __all__ = [
     "volumes",
 ]
 
-DIMENSIONS = ("status", "category", "priority", "channel", "group", "region", "assignee")
-"""The ticket attributes a backlog or volume can be broken down by."""
-
 DEFAULT_AGE_EDGES = tuple(timedelta(days=d) for d in (0, 1, 3, 7, 30))
 """Ageing bucket edges: 0–1 d, 1–3 d, 3–7 d, 7–30 d and 30 d or more."""
-
-DURATION_METRICS = ("first_response", "first_resolution", "full_resolution")
-"""The duration metrics :func:`durations` measures."""
 
 FREQUENCIES = ("day", "week", "month")
 """The period lengths of :func:`flow` (weeks start on Monday)."""
@@ -140,12 +143,6 @@ def fold(histories: Iterable[Source]) -> list[FoldedHistory]:
     return histories_of(histories)
 
 
-def _dimension(by: str) -> str:
-    if by not in DIMENSIONS:
-        raise ConfigError(f"cannot break down by {by!r}; valid dimensions: {', '.join(DIMENSIONS)}", "by")
-    return by
-
-
 def _key(ticket: Ticket, by: str) -> Key:
     value = getattr(ticket, "assignee" if by == "assignee" else by)
     return str(value) if by == "category" else value
@@ -159,7 +156,7 @@ def _open_at(history: FoldedHistory, instant: datetime) -> Ticket | None:
 def backlog(histories: Iterable[Source], as_of: datetime, *, by: str | None = None) -> Backlog:
     """The unsolved tickets as of ``as_of``, broken down by one of :data:`DIMENSIONS` if ``by`` is given."""
     require_aware(as_of, "as_of")
-    dimension = _dimension(by) if by is not None else None
+    dimension = check_dimension(by) if by is not None else None
     counts: Counter[Key] = Counter()
     total = 0
     for history in histories_of(histories):
@@ -221,10 +218,7 @@ def backlog_ratio(
     Infinite (``math.inf``, and said so by :meth:`BacklogRatio.describe`) when nothing was solved in the window.
     """
     require_aware(as_of, "as_of")
-    if window <= timedelta(0):
-        raise ConfigError(
-            f"the window must be a positive duration, got {window!r}; e.g. timedelta(weeks=4)", "window"
-        )
+    check_window(window)
     found = histories_of(histories)
     open_now = sum(_open_at(history, as_of) is not None for history in found)
     solved = sum(_solved_between(history, as_of - window, as_of) for history in found)
@@ -247,10 +241,7 @@ def growth_trend(
     ``as_of``'s zone), with the number of latest consecutive weeks it grew; ``steady`` once that reaches
     ``steady_after``, however small the growth."""
     require_aware(as_of, "as_of")
-    if weeks < 1 or steady_after < 1:
-        raise ConfigError(
-            f"weeks and steady_after must be at least 1, got {weeks!r} and {steady_after!r}", "weeks"
-        )
+    check_weeks(weeks, steady_after)
     instants = [as_of - timedelta(weeks=k) for k in range(weeks, -1, -1)]
     counts = _open_counts(histories_of(histories), instants)
     growing = 0
@@ -279,19 +270,6 @@ def flow(
     return Flow(freq, zone_info, tuple(points))
 
 
-def _edges(edges: Sequence[timedelta]) -> tuple[timedelta, ...]:
-    values = tuple(edges)
-    if not values or values[0] != timedelta(0):
-        raise ConfigError(f"ageing edges must start at timedelta(0), got {values!r}", "edges[0]")
-    for i in range(1, len(values)):
-        if values[i] <= values[i - 1]:
-            raise ConfigError(
-                f"ageing edges must increase; {values[i]!r} does not come after {values[i - 1]!r}",
-                f"edges[{i}]",
-            )
-    return values
-
-
 def ageing(
     histories: Iterable[Source],
     as_of: datetime,
@@ -304,7 +282,7 @@ def ageing(
     ``edges`` start at zero and increase; the last bucket is unbounded.
     """
     require_aware(as_of, "as_of")
-    bounds = _edges(edges)
+    bounds = check_edges(edges)
     counts = [0] * len(bounds)
     for history in histories_of(histories):
         ticket = _open_at(history, as_of)
@@ -354,10 +332,7 @@ def durations(
 ) -> DurationStats:
     """Statistics of one of :data:`DURATION_METRICS` over the tickets whose measured moment (first response, first
     resolution, last resolution) falls in ``period``: calendar time, or business time on ``calendar``."""
-    if metric not in DURATION_METRICS:
-        raise ConfigError(
-            f"unknown duration metric {metric!r}; valid metrics: {', '.join(DURATION_METRICS)}", "metric"
-        )
+    check_metric(metric)
     values: list[timedelta] = []
     for history in histories_of(histories):
         end = _end_of(history, metric, period)
@@ -399,11 +374,7 @@ def reopens(histories: Iterable[Source], period: Period) -> Reopens:
 def csat(histories: Iterable[Source], period: Period, *, good_from: tuple[int, int] = (4, 5)) -> Csat:
     """Good ÷ rated over each ticket's last rating in ``period``; a score is good when ``score / scale >=
     good_from[0] / good_from[1]`` (4 or 5 out of 5 by default; 8 out of 10 on a ten-point scale)."""
-    num, den = good_from
-    if not 0 < num <= den:
-        raise ConfigError(
-            f"good_from must be (points, out_of) with 0 < points <= out_of, got {good_from!r}", "good_from"
-        )
+    num, den = check_good_from(good_from)
     rated = good = 0
     for history in histories_of(histories):
         history.need_events("CSAT")
@@ -424,7 +395,7 @@ def _created_in(histories: Iterable[Source], period: Period) -> list[Ticket]:
 
 def volumes(histories: Iterable[Source], period: Period, *, by: str = "channel") -> Volumes:
     """Tickets created in ``period`` broken down by ``by`` (one of :data:`DIMENSIONS`) as it was at creation."""
-    dimension = _dimension(by)
+    dimension = check_dimension(by)
     created = _created_in(histories, period)
     counts: Counter[Key] = Counter(_key(ticket, dimension) for ticket in created)
     return Volumes(period, dimension, len(created), groups_of(counts))
