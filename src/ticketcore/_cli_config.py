@@ -17,6 +17,7 @@ Wherever a calendar is expected (a policy's or a metric's ``calendar``, an agent
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -183,6 +184,9 @@ def check_data(data: Mapping[str, Any]) -> list[ConfigError]:
     if "policies" in resolved:
         # The policies list is an SLAPolicySet's "policies" field, so its paths already start with "policies".
         errors.extend(codec.check(SLAPolicySet, {"policies": resolved["policies"]}))
+    # Report in the order of the file's sections (a stable sort keeps each section's own order).
+    order = {str(key): index for index, key in enumerate(data)}
+    errors.sort(key=lambda error: order.get(re.split(r"[.\[]", error.path, maxsplit=1)[0], -1))
     return errors
 
 
