@@ -194,9 +194,7 @@ def run_clocks(
     first = events[0] if events else None
     if not isinstance(first, Opened):
         raise InvalidEvent("an SLA is evaluated over a history that starts with an 'opened' event")
-    count = len(metrics)
-    actives: list[Cycle | None] = [None] * count
-    cycles: list[list[Cycle]] = [[] for _ in range(count)]
+    cycles: list[list[Cycle]] = [[] for _ in metrics]
     status, category, flag = first.status, first.category, None
     priority: int | None = first.priority
     channel: str | None = first.channel
@@ -205,6 +203,10 @@ def run_clocks(
     previous = first.at
     policy_paused = rule.pauses(status, category, flag)
     instants: dict[int, datetime] = {}  # the events' own datetimes, reused for the report's instants
+    steps: list[tuple[int, int, str, Category, bool, int | None, str | None]] = []
+    interest = 0
+    for metric in metrics:
+        interest |= metric.interest
     for event in events:
         at = event.at
         if at > now:
@@ -263,47 +265,13 @@ def run_clocks(
             assert isinstance(event, FieldChanged)
             if event.field == "channel":
                 channel = event.value if isinstance(event.value, str) else None
-        x = -1
-        for i in range(count):
-            metric = metrics[i]
-            if not mask & metric.interest:
-                continue
-            if x < 0:
-                x = micros(at)
-                instants[x] = at
-            previous_active = active = actives[i]
-            hits = metric.hits(mask, status, category)
-            if active is not None:
-                if hits & _STOPS:
-                    active.finish(x, cancelled=bool(hits & _CANCELS))
-                    active = None
-                elif hits & _RESETS:
-                    active.finish(x)
-                    active = Cycle(x, active.priority, active.target)
-                    cycles[i].append(active)
-                if active is not None and mask & _PRIORITY:
-                    active = _priority_changed(
-                        active, x, priority=priority, channel=channel, metric=metric, mode=mode, own=cycles[i]
-                    )
-            elif hits & _BEGINS and not hits & _STOPS:
-                own = cycles[i]
-                last = own[-1] if own else None
-                if hits & _RESUMES and last is not None and not last.cancelled and last.end is not None:
-                    last.end, active = None, last
-                elif hits & _STARTS:
-                    target = metric.targets.lookup(priority, channel)
-                    if target is not None:
-                        active = Cycle(x, priority, target)
-                        own.append(active)
-            if active is not None and (mask & _STATUS or active is not previous_active):
-                paused = (
-                    (metric.pause_policy and policy_paused)
-                    or category in metric.pause_categories
-                    or status in metric.pause_statuses
-                )
-                if (len(active.bounds) % 2 == 1) == paused:
-                    active.run(x)
-            actives[i] = active
+        if mask & interest:
+            x = micros(at)
+            instants[x] = at
+            steps.append((x, mask, status, category, policy_paused, priority, channel))
+    # Metric by metric over the classified events: the clocks do not depend on each other.
+    for i, metric in enumerate(metrics):
+        cycles[i] = _run(metric, steps, mode)
     now_us = micros(now)
     instants[now_us] = now
     reports = tuple(
@@ -325,6 +293,57 @@ def run_clocks(
         for i, metric in enumerate(metrics)
     )
     return priority, reports
+
+
+def _run(
+    metric: CompiledMetric,
+    steps: list[tuple[int, int, str, Category, bool, int | None, str | None]],
+    mode: PriorityChangeMode,
+) -> list[Cycle]:
+    """One metric's cycles over the classified events (see ``ClockConditions`` for the order applied)."""
+    interest, cache, filtered = metric.interest, metric.cache, metric.filtered
+    pause_policy, pause_categories, pause_statuses = (
+        metric.pause_policy,
+        metric.pause_categories,
+        metric.pause_statuses,
+    )
+    own: list[Cycle] = []
+    active: Cycle | None = None
+    for x, mask, status, category, policy_paused, priority, channel in steps:
+        if not mask & interest:
+            continue
+        previous_active = active
+        hits = -1 if filtered else cache.get(mask, -1)
+        if hits < 0:
+            hits = metric.hits(mask, status, category)
+        if active is not None:
+            if hits & _STOPS:
+                active.finish(x, cancelled=bool(hits & _CANCELS))
+                active = None
+            elif hits & _RESETS:
+                active.finish(x)
+                active = Cycle(x, active.priority, active.target)
+                own.append(active)
+            if active is not None and mask & _PRIORITY:
+                active = _priority_changed(
+                    active, x, priority=priority, channel=channel, metric=metric, mode=mode, own=own
+                )
+        elif hits & _BEGINS and not hits & _STOPS:
+            last = own[-1] if own else None
+            if hits & _RESUMES and last is not None and not last.cancelled and last.end is not None:
+                last.end, active = None, last
+            elif hits & _STARTS:
+                target = metric.targets.lookup(priority, channel)
+                if target is not None:
+                    active = Cycle(x, priority, target)
+                    own.append(active)
+        if active is not None and (mask & _STATUS or active is not previous_active):
+            paused = (
+                (pause_policy and policy_paused) or category in pause_categories or status in pause_statuses
+            )
+            if (len(active.bounds) % 2 == 1) == paused:
+                active.run(x)
+    return own
 
 
 def _priority_changed(

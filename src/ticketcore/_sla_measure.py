@@ -113,14 +113,18 @@ def measure(
 ) -> CycleReport:
     bounds = cycle.bounds
     end = cycle.end if cycle.end is not None else now
-    if cycle.carry_from is None and len(bounds) <= 2:
-        parts = (
-            [0] if not bounds else [0, timeline.elapsed(bounds[0], bounds[1] if len(bounds) == 2 else end)]
-        )
+    target = _td_us(cycle.target)
+    # One run and nothing carried (most cycles): every instant is an ``add`` from the run's start, located once.
+    single = cycle.carry_from is None and 0 < len(bounds) <= 2
+    if single:
+        first = bounds[0]
+        table, origin = timeline.locate(first, max(end, first + target))
+        parts = [0, timeline.position(table, bounds[1] if len(bounds) == 2 else end) - origin]
+    elif cycle.carry_from is None and not bounds:
+        parts = [0]
     else:
         parts = _consumed(cycle, end, timeline)
     elapsed = sum(parts)
-    target = _td_us(cycle.target)
     breached = elapsed > target
     running = len(bounds) % 2 == 1 and cycle.end is None
     if cycle.cancelled:
@@ -134,10 +138,9 @@ def measure(
     else:
         state = ClockState.PAUSED
     due = breach = None
-    single = len(parts) == 2 and parts[0] == 0  # one run, nothing carried: most cycles
     if (breached or running or cycle.end is not None) and (len(parts) > 1 or parts[0] >= target):
         if single:
-            due = timeline.add(bounds[0], target)
+            due = timeline.forward(table, first, origin, target)
             breach = timeline.next_open(due)
         else:
             due, breach = _due_and_breach(cycle, parts, target, timeline)
@@ -150,7 +153,7 @@ def measure(
             if amount == target and due is not None:
                 at: int | None = due  # the 100 % warning is the due instant
             elif single:
-                at = timeline.add(bounds[0], amount)
+                at = timeline.forward(table, first, origin, amount)
             else:
                 at = _reach(cycle, parts, amount, timeline, exceed=False)
             if at is not None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from ticketcore._calendar import BusinessCalendar
 
-__all__ = ["Timeline", "from_micros", "micros"]
+__all__ = ["Table", "Timeline", "from_micros", "micros"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -32,6 +32,10 @@ def from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
+Table = tuple[int, int, list[int], list[int], list[int], list[int]]
+"""A cached slice: its low and high edges (µs), then segment starts, ends, open µs before and up to each."""
+
+
 class Timeline:
     """One calendar's open time as sorted segment starts/ends with the open µs before each (see ``segments``)."""
 
@@ -39,9 +43,9 @@ class Timeline:
 
     def __init__(self, calendar: BusinessCalendar) -> None:
         self.calendar = calendar
-        self.table: tuple[int, int, list[int], list[int], list[int], list[int]] | None = None
+        self.table: Table | None = None
 
-    def _cover(self, low: int, high: int) -> tuple[int, int, list[int], list[int], list[int], list[int]]:
+    def _cover(self, low: int, high: int) -> Table:
         table = self.table
         if table is not None and table[0] <= low and high <= table[1]:
             return table
@@ -57,7 +61,7 @@ class Timeline:
         return table
 
     @staticmethod
-    def _open_before(table: tuple[int, int, list[int], list[int], list[int], list[int]], x: int) -> int:
+    def _open_before(table: Table, x: int) -> int:
         starts = table[2]
         i = bisect_right(starts, x) - 1
         if i < 0:
@@ -78,6 +82,26 @@ class Timeline:
         after = table[5]
         if not after or after[-1] < target:
             return micros(self.calendar.add(from_micros(start), timedelta(microseconds=amount)))
+        j = bisect_left(after, target)
+        return table[2][j] + target - table[4][j]
+
+    def locate(self, x: int, high: int) -> tuple[Table, int]:
+        """A table covering ``[x, high]`` and the open µs before ``x`` in it, for several :meth:`forward` calls."""
+        table = self._cover(x, max(x, high))
+        return table, self._open_before(table, x)
+
+    def position(self, table: Table, x: int) -> int:
+        """The open µs before ``x`` in ``table`` (``x`` inside the range it was located for)."""
+        return self._open_before(table, x)
+
+    def forward(self, table: Table, start: int, origin: int, amount: int) -> int:
+        """:meth:`add` from ``start``, located with :meth:`locate` (``origin`` is its position)."""
+        if amount <= 0:
+            return start
+        target = origin + amount
+        after = table[5]
+        if not after or after[-1] < target:
+            return self.add(start, amount)
         j = bisect_left(after, target)
         return table[2][j] + target - table[4][j]
 
