@@ -173,31 +173,46 @@ def _event_data(data: Mapping[str, Any]) -> dict[str, Any]:
     return event
 
 
-def _complete(ticket_rows: list[tuple[_Row, dict[str, Any]]], workflow: Workflow, version: int) -> None:
-    """Fill what the schema lets a file leave out: seq numbers, categories from status names, from_status."""
+def _complete(
+    ticket_rows: list[tuple[_Row, dict[str, Any]]], workflow: Workflow, version: int
+) -> dict[int, str]:
+    """Fill what the schema lets a file leave out: seq numbers, categories from status names, from_status.
+
+    Returns the problems found, by line.
+    """
     if any("seq" not in event for _, event in ticket_rows):
         ticket_rows.sort(key=lambda item: (str(item[1].get("at", "")), item[0].line))
         for offset, (_, event) in enumerate(ticket_rows, start=1):
             event["seq"] = version + offset
     else:
-        ticket_rows.sort(key=lambda item: _int(item[1]["seq"], "seq"))
+        ticket_rows.sort(key=lambda item: (_seq(item[1]), item[0].line))
     categories = {status.name: status.category.value for status in workflow.statuses}
+    problems: dict[int, str] = {}
     current = None
     for row, event in ticket_rows:
         kind = event.get("type")
-        if kind == "opened":
-            event.setdefault("status", workflow.initial_status.name)
-            _category(event, "status", "category", categories, row)
-            current = event["status"]
-        elif kind == "status_changed":
-            if "from_status" not in event and current is not None:
-                event["from_status"] = current
-            _category(event, "from_status", "from_category", categories, row)
-            _category(event, "to_status", "to_category", categories, row)
-            current = event.get("to_status", current)
+        try:
+            if kind == "opened":
+                event.setdefault("status", workflow.initial_status.name)
+                _category(event, "status", "category", categories)
+                current = event["status"]
+            elif kind == "status_changed":
+                if "from_status" not in event and current is not None:
+                    event["from_status"] = current
+                _category(event, "from_status", "from_category", categories)
+                _category(event, "to_status", "to_category", categories)
+                current = event.get("to_status", current)
+        except RowError as error:
+            problems[row.line] = str(error)
+    return problems
 
 
-def _category(event: dict[str, Any], status: str, category: str, known: Mapping[str, str], row: _Row) -> None:
+def _seq(event: Mapping[str, Any]) -> int:
+    value = event.get("seq")
+    return value if isinstance(value, int) else 0
+
+
+def _category(event: dict[str, Any], status: str, category: str, known: Mapping[str, str]) -> None:
     if category in event or status not in event:
         return
     name = event[status]
@@ -264,12 +279,12 @@ def _store_ticket(
     except TicketNotFound:
         version = 0
     events: list[Event] = []
-    try:
-        _complete(ticket_rows, workflow, version)
-    except RowError as error:
-        return [Refusal(ticket_rows[0][0].line, ticket_id, str(error))]
+    filled = _complete(ticket_rows, workflow, version)
     problems = []
     for row, data in ticket_rows:
+        if row.line in filled:
+            problems.append(Refusal(row.line, ticket_id, filled[row.line]))
+            continue
         try:
             events.append(codec.load(Event, data))
         except (InvalidEvent, ConfigError) as error:

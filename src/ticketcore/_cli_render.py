@@ -131,7 +131,11 @@ def _table(section: Section, locale: str) -> str:
     ]
     widths = [max(len(cells[i]) for cells in [headers, *body]) for i in range(len(headers))]
     numeric = [
-        all(_is_number(row[i]) for row in section.rows) and bool(section.rows) for i in range(len(headers))
+        # Numbers are right-aligned; a missing value ("-") does not make a column of numbers text.
+        all(row[i] is None or _is_number(row[i]) for row in section.rows)
+        and any(_is_number(row[i]) for row in section.rows)
+        and section.columns[i] != "priority"  # shown as a label, "P1 Critical"
+        for i in range(len(headers))
     ]
 
     def line(cells: Sequence[str]) -> str:
