@@ -14,10 +14,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from test_backlog import T0, at, desk
-from ticketcore import ConfigError, Event, InvalidEvent, MissingExtra, NaiveDatetimeError, Ticket
+from ticketcore import (
+    ConfigError,
+    Event,
+    InvalidEvent,
+    MissingExtra,
+    NaiveDatetimeError,
+    Ticket,
+    TicketcoreError,
+)
 from ticketcore import _frames_kpis as kpis
 from ticketcore import backlog as bl
 from ticketcore import dataframes as dfs
+from ticketcore.model import EVENT_TYPES
 from ticketcore.sla import BusinessCalendar
 from ticketcore.testing.strategies import many_histories
 
@@ -172,7 +181,10 @@ def test_an_export_maps_into_events() -> None:
 
 def test_export_refusals_name_the_problem() -> None:
     raw = pd.read_csv(io.StringIO(EXPORT))
-    with pytest.raises(NaiveDatetimeError, match="column 'at' must be timezone-aware"):
+    with pytest.raises(
+        NaiveDatetimeError,
+        match=r"column 'at' \(row 0; or pass tz=… to read naive times in a zone\) must be timezone-aware",
+    ):
         dfs.events_from_frame(raw, columns=MAPPING, categories=STATUSES)
     with pytest.raises(
         InvalidEvent, match=r"ticket '42', event seq 4.*status 'Resolved' has no category.*categories="
@@ -273,3 +285,43 @@ def test_empty_frames_give_zeroes() -> None:
         dfs.flow(frame, date(2024, 1, 1), date(2024, 1, 31), tz="UTC"),
         bl.flow([], date(2024, 1, 1), date(2024, 1, 31), tz="UTC"),
     )
+
+
+cells = st.one_of(
+    st.none(),
+    st.integers(-3, 30),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.sampled_from(
+        ["opened", "status_changed", "replied", "rated", "assigned", "agent", "requester", "new", "solved"]
+    ),
+    st.sampled_from(["2025-03-03T09:00:00+01:00", "2025-03-03 09:00", "yesterday", "2025-13-40T00:00Z"]),
+    st.text(max_size=6),
+)
+heads = st.fixed_dictionaries(
+    {
+        "ticket_id": st.sampled_from(["A", "B", 7]),
+        "at": st.sampled_from(
+            ["2025-03-03T09:00:00+01:00", "2025-03-03 10:00", "2025-03-04T09:00:00Z", "soon"]
+        ),
+        "type": st.sampled_from([*EVENT_TYPES, "bogus"]),
+        "actor_id": st.sampled_from(["cy", "ada", None]),
+        "actor_role": st.sampled_from(["requester", "agent", "system", "boss"]),
+    }
+)
+rows = st.lists(
+    st.tuples(heads, st.dictionaries(st.sampled_from(list(dfs.EVENT_COLUMNS)), cells, max_size=8)).map(
+        lambda pair: {**pair[0], **pair[1]}
+    ),
+    max_size=6,
+)
+
+
+@given(rows, st.booleans())
+def test_reading_any_frame_raises_only_our_errors(data: list[dict[str, object]], with_tz: bool) -> None:
+    frame = pd.DataFrame(data)
+    try:
+        histories = dfs.events_from_frame(frame, tz=UTC if with_tz else None)
+    except TicketcoreError:
+        return
+    assert all(Ticket.from_events(h).id == h[0].ticket_id for h in histories)

@@ -12,6 +12,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import attrs
+import numpy as np
 import pandas as pd
 
 from ticketcore._frames_columns import EVENT_COLUMNS
@@ -115,7 +116,7 @@ def _int(value: object, name: str) -> int:
         return int(value)
     try:
         return int(value)  # type: ignore[call-overload, no-any-return]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name} must be an integer, got {value!r}") from None
 
 
@@ -166,6 +167,16 @@ def _convert(kind: str, value: object, name: str) -> object:
     return str(value) if kind == "str" else value
 
 
+def _seq(value: object, row: int) -> int:
+    try:
+        number = _int(value, "seq")
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"row {row}: seq must be a whole number from 1, got {value!r}", "seq")
+    return number
+
+
 def _rename(frame: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFrame:
     if not columns:
         return frame
@@ -183,30 +194,38 @@ def _rename(frame: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFr
     return frame.rename(columns=dict(columns))
 
 
+def _instant(value: object, tz: tzinfo | None, name: str, row: int) -> datetime | None:
+    if _is_null(value):
+        return None
+    if isinstance(value, datetime):
+        parsed = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ConfigError(
+                f"row {row}: {value!r} is not an ISO 8601 datetime; write e.g. '2025-03-03T09:00:00+01:00'",
+                name,
+            ) from None
+    else:
+        raise ConfigError(f"row {row}: expected a datetime, got {type(value).__name__} {value!r}", name)
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        if tz is None:
+            raise NaiveDatetimeError(
+                f"column {name!r} (row {row}; or pass tz=… to read naive times in a zone)", value
+            )
+        parsed = parsed.replace(tzinfo=tz)  # an ambiguous local time reads as its first occurrence (fold=0)
+    return parsed
+
+
 def _parse_at(values: pd.Series, tz: tzinfo | None, name: str) -> pd.Series:
+    """A column of instants as UTC datetimes; naive values are read in ``tz`` (refused without it)."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC").dt.as_unit("us")
-    if pd.api.types.is_datetime64_dtype(values.dtype):
-        naive = values
-    else:
-        texts = values.astype(object)
-        aware = texts.map(lambda v: isinstance(v, datetime) and v.tzinfo is not None)
-        with_offset = texts.map(lambda v: isinstance(v, str) and bool(_OFFSET.search(v.strip())))
-        if bool((aware | with_offset).all()):
-            return pd.to_datetime(texts.map(lambda v: v.isoformat() if isinstance(v, datetime) else v), format="ISO8601", utc=True).dt.as_unit("us")  # fmt: skip
-        naive = pd.to_datetime(texts.where(~(aware | with_offset), None), format="ISO8601")
-        if bool((aware | with_offset).any()):
-            if tz is None:
-                bad = texts[~(aware | with_offset)].iloc[0]
-                raise NaiveDatetimeError(f"column {name!r}", bad)
-            fixed = pd.to_datetime(texts.where(aware | with_offset, None).map(lambda v: v.isoformat() if isinstance(v, datetime) else v), format="ISO8601", utc=True)  # fmt: skip
-            local = naive.dt.tz_localize(tz, ambiguous="raise", nonexistent="raise").dt.tz_convert("UTC")
-            return fixed.where(aware | with_offset, local).dt.as_unit("us")
-    if tz is None:
-        raise NaiveDatetimeError(f"column {name!r}", naive.iloc[0] if len(naive) else None)
-    return (
-        naive.dt.tz_localize(tz, ambiguous="raise", nonexistent="raise").dt.tz_convert("UTC").dt.as_unit("us")
-    )
+    if pd.api.types.is_datetime64_dtype(values.dtype) and tz is None and bool(values.notna().any()):
+        raise NaiveDatetimeError(f"column {name!r}", values[values.notna()].iloc[0])
+    parsed = [_instant(v, tz, name, i) for i, v in enumerate(values.astype(object))]
+    return pd.Series(pd.to_datetime(parsed, utc=True), index=values.index).dt.as_unit("us")
 
 
 def _category_of(status: str, categories: Mapping[str, Category | str], path: str) -> Category:
@@ -275,8 +294,14 @@ def events_from_frame(
     data["at"] = _parse_at(data["at"], tz, "at")
     if "due_at" in data.columns:
         data["due_at"] = _parse_at(data["due_at"], tz, "due_at")
+    for name in ("ticket_id", "at", "type", "actor_id", "actor_role"):
+        empty = np.flatnonzero(data[name].isna().to_numpy())
+        if len(empty):
+            raise ConfigError(f"row {int(empty[0])}: the required column {name!r} is empty", name)
     data["ticket_id"] = data["ticket_id"].astype(str)
     data["_row"] = range(len(data))
+    if "seq" in data.columns:
+        data["seq"] = [_seq(value, row) for row, value in enumerate(data["seq"].astype(object))]
     if "seq" not in data.columns:
         data = data.sort_values(["ticket_id", "at", "_row"], kind="stable")
         data["seq"] = data.groupby("ticket_id", sort=False).cumcount() + 1
