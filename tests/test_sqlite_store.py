@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+import tempfile
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ticketcore import codec
 from ticketcore._time import to_micros
@@ -17,6 +21,7 @@ from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.errors import ConfigError, CorruptRecord, StorageError
 from ticketcore.model import Actor, Assigned, NoteAdded, Opened, Role, Ticket
 from ticketcore.repositories import AgentNotFound, TicketQuery
+from ticketcore.testing.strategies import json_like
 
 T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 
@@ -218,3 +223,27 @@ def test_a_second_store_sees_writes_without_a_stale_cache(path: Path) -> None:
 def test_a_file_that_cannot_be_opened_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="unable to open"):
         SQLiteStore(tmp_path / "missing-folder" / "desk.db")
+
+
+@settings(max_examples=40)
+@given(st.one_of(st.text(), json_like().map(json.dumps)))
+def test_any_stored_text_is_an_event_or_a_corrupt_record(text: str) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="ticketcore-fuzz-"))
+    try:
+        store = SQLiteStore(folder / "f.db", tenant="acme")
+        store.append("T-1", [opened(), note("T-1", 2)], 0)
+        conn = raw(folder / "f.db")
+        conn.execute("UPDATE events SET data = ? WHERE seq = 2", (text,))
+        conn.close()
+        outcome = "decoded"
+        try:
+            events = store.events("T-1")
+        except CorruptRecord as error:
+            outcome = str(error)
+        store.close()
+        if outcome == "decoded":
+            assert events[1].seq == 2
+        else:
+            assert "events row" in outcome
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from ticketcore import codec
 from ticketcore.adapters.memory import MemoryDatabase, MemoryStore
-from ticketcore.errors import InvalidEvent, TicketcoreError
-from ticketcore.model import Event
-from ticketcore.repositories import TicketStore, check_append
+from ticketcore.errors import ConfigError, InvalidEvent, TicketcoreError
+from ticketcore.model import Category, Event
+from ticketcore.repositories import TicketQuery, TicketStore, check_append, decode_cursor, encode_cursor
 from ticketcore.testing.contract import CAPABILITIES, TicketStoreContract
+from ticketcore.testing.strategies import aware_datetimes, json_like
 
 
 class LaxVersionStore(MemoryStore):
@@ -96,3 +100,44 @@ def test_a_kit_without_make_store_says_what_to_write() -> None:
 def test_check_append_is_what_the_reference_store_uses() -> None:
     with pytest.raises(InvalidEvent, match="empty batch"):
         check_append("T-1", None, [], 0)
+
+
+@given(json_like())
+def test_loading_a_query_from_any_data_raises_only_config_errors(data: object) -> None:
+    try:
+        query = codec.load(TicketQuery, data)
+    except ConfigError:
+        return
+    assert isinstance(query, TicketQuery)
+
+
+@given(st.text())
+def test_decoding_any_text_as_a_cursor_raises_only_config_errors(text: str) -> None:
+    try:
+        key = decode_cursor(text)
+    except ConfigError:
+        return
+    assert encode_cursor(key) == encode_cursor(decode_cursor(encode_cursor(key)))
+
+
+@given(st.integers(-(2**62), 2**62), st.text())
+def test_cursors_round_trip(created: int, ticket_id: str) -> None:
+    assert decode_cursor(encode_cursor((created, ticket_id))) == (created, ticket_id)
+
+
+queries = st.builds(
+    TicketQuery,
+    status=st.none() | st.frozensets(st.sampled_from(["new", "open", "solved"])),
+    category=st.none() | st.frozensets(st.sampled_from(list(Category))),
+    priority=st.none() | st.frozensets(st.integers(1, 5)),
+    assignee=st.none() | st.frozensets(st.sampled_from(["ada", "bo"])),
+    tags=st.frozensets(st.sampled_from(["vip", "vpn"])),
+    created_from=st.none() | aware_datetimes(),
+    newest_first=st.booleans(),
+    limit=st.integers(1, 1_000),
+)
+
+
+@given(queries)
+def test_a_query_dumps_and_loads_back(query: TicketQuery) -> None:
+    assert codec.load(TicketQuery, codec.dump(query)) == query
