@@ -210,19 +210,12 @@ def run_all(operation: Operation, instants: list[datetime]) -> tuple[float, list
     return time.perf_counter() - begin, results
 
 
-def measure(
-    operation: Operation, instants: list[datetime], repeat: int, sample: int
-) -> tuple[float, list[Any]]:
-    """(median µs per op, results on every instant), after a warm-up pass that fills the contender's caches
-    (ticketcore's interval tables for the years the workload touches) over a few instants spanning the workload."""
+def first_pass(operation: Operation, instants: list[datetime]) -> tuple[float, list[Any]]:
+    """(µs per op, results on every instant), after a warm-up over a few instants spanning the workload that fills
+    the contender's caches (ticketcore's interval tables for the years the workload touches)."""
     run_all(operation, [min(instants), max(instants), *instants[:100]])
     seconds, results = run_all(operation, instants)
-    per_op = [seconds / len(instants) * 1e6]
-    subset = instants if per_op[0] < 100 else instants[:sample]
-    for _ in range(repeat - 1):
-        seconds, _ = run_all(operation, subset)
-        per_op.append(seconds / len(subset) * 1e6)
-    return statistics.median(per_op), results
+    return seconds / len(instants) * 1e6, results
 
 
 def count_wrong(results: list[Any], expected: list[Any]) -> tuple[int, int]:
@@ -268,11 +261,21 @@ def main() -> None:
         ("businesstimedelta 1.0.1", "elapsed", btd_elapsed, elapsed, ""),
         ("business-duration 0.68", "elapsed", business_duration_elapsed(), elapsed, ""),
     ]
-    for name, op, operation, expected, convention in plan:
-        micros, results = measure(operation, instants, args.repeat, args.slow_sample)
-        wrong, close = count_wrong(results, expected)
-        rows.append((name, op, micros, wrong, close, convention))
-        print(f"{name:28} {op:8} {micros:12.2f} µs/op  wrong {wrong:6}/{len(instants)} (< 1 s off: {close})")
+    timings: list[list[float]] = []
+    outcomes: list[tuple[int, int]] = []
+    for name, op, operation, expected, _ in plan:
+        micros, results = first_pass(operation, instants)
+        timings.append([micros])
+        outcomes.append(count_wrong(results, expected))
+        print(f"{name:28} {op:8} first pass {micros:12.2f} µs/op, wrong {outcomes[-1][0]}/{len(instants)}")
+    # Later runs go round-robin over the contenders, so that each sees the same share of a shared machine's load.
+    for _ in range(args.repeat - 1):
+        for (_, _, operation, _, _), runs in zip(plan, timings, strict=True):
+            subset = instants if runs[0] < 100 else instants[: args.slow_sample]
+            seconds, _ = run_all(operation, subset)
+            runs.append(seconds / len(subset) * 1e6)
+    for (name, op, _, _, convention), runs, (wrong, close) in zip(plan, timings, outcomes, strict=True):
+        rows.append((name, op, statistics.median(runs), wrong, close, convention))
 
     speed = {(name, op): micros for name, op, micros, *_ in rows}
     table = render(rows, speed, args, len(instants))

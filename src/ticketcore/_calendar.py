@@ -413,6 +413,8 @@ def _to_recurring(value: Iterable[RecurringClosure] | None) -> tuple[RecurringCl
 
 
 def _to_parts(value: Iterable[BusinessCalendar]) -> tuple[BusinessCalendar, ...]:
+    if isinstance(value, BusinessCalendar | str) or not isinstance(value, Iterable):
+        raise ConfigError(f"expected a list of calendars to combine, got {value!r}")
     return tuple(value)
 
 
@@ -674,8 +676,8 @@ class BusinessCalendar:
             )
         if parts:
             name = "any_of" if self.any_of else "all_of"
-            for field, empty in (("hours", any(self.hours)), ("holidays", self.holidays != Holidays())):
-                if empty:
+            for field, given in (("hours", any(self.hours)), ("holidays", self.holidays != Holidays())):
+                if given:
                     raise ConfigError(
                         f"a combined calendar ({name}) takes its {field} from its parts; move {field!r} into them",
                         field,
@@ -853,7 +855,7 @@ class BusinessCalendar:
         return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
 
     def _datetime(self, micros: int) -> datetime:
-        return _micros_to_utc(micros).astimezone(self.tz)
+        return (_EPOCH + timedelta(microseconds=micros)).astimezone(self.tz)
 
     def _elapsed(self, a: int, b: int) -> int:
         table = self._table(min(a, b), max(a, b))
