@@ -360,11 +360,14 @@ def test_special_days_closures_and_recurring_closures() -> None:
 
 
 def test_follow_the_sun_with_public_operations() -> None:
+    """Issue 11's "done when": from a dict to due dates across Rome and New York, with public names only."""
+    from ticketcore import BusinessCalendar as Public
+    from ticketcore.sla import BusinessCalendar as FromSla
+
+    assert Public is FromSla is BusinessCalendar
     team = {key: ["09:00-17:00"] for key in WEEKDAYS}
-    rome_team = load(BusinessCalendar, {"tz": "Europe/Rome", "hours": team, "holidays": {"country": "IT"}})
-    new_york = load(
-        BusinessCalendar, {"tz": "America/New_York", "hours": team, "holidays": {"country": "US"}}
-    )
+    rome_team = load(Public, {"tz": "Europe/Rome", "hours": team, "holidays": {"country": "IT"}})
+    new_york = load(Public, {"tz": "America/New_York", "hours": team, "holidays": {"country": "US"}})
     both = rome_team | new_york
     start = rome(2025, 3, 4, 16, 0)  # 10:00 in New York
     assert both.add(start, 2 * H) == rome(2025, 3, 4, 18, 0)
