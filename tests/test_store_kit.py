@@ -45,11 +45,8 @@ class LeakyStore(MemoryStore):
 class Kit(TicketStoreContract):
     store_class: type[MemoryStore] = MemoryStore
 
-    def fresh_storage(self) -> None:
-        self.database = MemoryDatabase()
-
     def make_store(self, tenant: str) -> TicketStore:
-        return self.store_class(tenant, database=self.database)
+        return self.store_class(tenant, database=self.memory)
 
 
 def kit_for(store_class: type[MemoryStore], **unsupported: str) -> Kit:

@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from ticketcore.adapters.memory import MemoryDatabase
 from ticketcore.errors import (
     ConcurrencyError,
     ConfigError,
@@ -122,6 +123,9 @@ class TicketStoreContract:
     scratch: Path
     """An empty directory, new for every test and every Hypothesis example."""
 
+    memory: MemoryDatabase
+    """An empty in-process database, new for every test and example: for stores that keep their state in memory."""
+
     def make_store(self, tenant: str) -> TicketStore:
         """A store for ``tenant`` on the current storage (see :meth:`fresh_storage`). Subclasses must override."""
         raise NotImplementedError(
@@ -131,8 +135,8 @@ class TicketStoreContract:
     def fresh_storage(self) -> None:
         """Start from empty storage; runs before every test and Hypothesis example, after ``scratch`` is made.
 
-        The default does nothing more: file-based adapters put their files in ``self.scratch``. Adapters that keep
-        state elsewhere (in memory, in a server) reset it here.
+        The default does nothing more: file-based adapters put their files in ``self.scratch``, in-process ones use
+        ``self.memory``. Adapters that keep state elsewhere (in a server) reset it here.
         """
 
     # machinery
@@ -149,6 +153,7 @@ class TicketStoreContract:
 
         try:
             self.scratch = folder
+            self.memory = MemoryDatabase()
             self.fresh_storage()
             yield make
         finally:
