@@ -18,7 +18,7 @@ from ticketcore import codec
 from ticketcore._time import to_micros
 from ticketcore.adapters._sqlite_schema import MIGRATIONS, SCHEMA_VERSION
 from ticketcore.adapters.sqlite import SQLiteStore
-from ticketcore.errors import ConfigError, CorruptRecord, StorageError
+from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, StorageError
 from ticketcore.model import Actor, Assigned, NoteAdded, Opened, Role, Ticket
 from ticketcore.repositories import AgentNotFound, TicketQuery
 from ticketcore.testing.strategies import json_like
@@ -247,3 +247,19 @@ def test_any_stored_text_is_an_event_or_a_corrupt_record(text: str) -> None:
             assert "events row" in outcome
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_an_event_row_written_behind_the_stores_back_is_a_conflict(path: Path) -> None:
+    store = SQLiteStore(path, tenant="acme")
+    store.append("T-1", [opened()], 0)
+    conn = raw(path)
+    conn.execute(
+        "INSERT INTO events (tenant, ticket_id, seq, data) VALUES ('acme', 'T-1', 2, ?)",
+        (json.dumps(codec.dump(note("T-1", 2))),),
+    )
+    conn.close()
+    with pytest.raises(ConcurrencyError) as caught:
+        store.append("T-1", [note("T-1", 2)], 1)
+    assert (caught.value.expected, caught.value.actual) == (1, 2)
+    assert store.get("T-1").version == 1
+    store.close()
