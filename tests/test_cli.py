@@ -294,6 +294,28 @@ def test_import_works_without_pandas(tmp_path: Path) -> None:
     assert "imported 4 rows (1 tickets)" in done.stdout
 
 
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_goes_to_stderr_only_on_a_terminal(tmp_path: Path) -> None:
+    rows = ["ticket_id,at,type,actor_id,actor_role,requester"]
+    rows += [f"P-{n},2025-03-03T09:00:00Z,opened,c{n},requester,c{n}" for n in range(250)]
+    source = tmp_path / "many.csv"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    terminal, out = Terminal(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(terminal):
+        assert main(["import", str(source), "--db", str(tmp_path / "a.db")]) == EXIT_OK
+    assert "\rimporting many.csv: 200" in terminal.getvalue()
+    assert "imported 250 rows (250 tickets)" in out.getvalue()
+    code, _, err = run("import", str(source), "--db", str(tmp_path / "b.db"))
+    assert code == EXIT_OK
+    assert err == ""
+
+
 def test_import_usage_errors(tmp_path: Path) -> None:
     assert run("import", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "x.db"))[0] == EXIT_USAGE
     odd = tmp_path / "events.xlsx"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ _INTS = frozenset({"seq", "impact", "urgency", "priority", "from_priority", "to_
 _BOOLS = frozenset({"pauses_sla", "manual", "public"})
 _SETS = frozenset({"tags", "added", "removed"})
 _SCALARS = frozenset({"value", "previous"})
+_INTEGER = re.compile(r"-?[0-9]+")  # str.isdigit would let '¹' and '٣' through to int()
 
 
 @attrs.frozen
@@ -120,7 +122,7 @@ def read_rows(path: Path, fmt: str, columns: Mapping[str, str]) -> Iterator[_Row
 def _int(value: Any, name: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         return int(value)
     raise RowError(f"{name} must be a whole number, got {value!r}")
 

@@ -38,6 +38,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "period_start": ("Period from", "Periodo dal"),
     "tickets": ("Tickets", "Ticket"),
     "events": ("Events", "Eventi"),
+    "timers_fired": ("Timers fired", "Timer scattati"),
     "solved_per_week": ("Solved per week", "Risolti per settimana"),
     "growing_weeks": ("Weeks of growth", "Settimane di crescita"),
     "steady_growth": ("Steady growth", "Crescita costante"),

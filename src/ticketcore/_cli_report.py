@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from ticketcore import backlog
-from ticketcore.model import Assigned, Event, Role, Ticket
+from ticketcore.model import Assigned, Event, Role, Ticket, TimerFired
 from ticketcore.sla import ClockState, SLAPolicySet, SLAReport, compliance
 
 __all__ = ["BY_DIMENSIONS", "SECTION_KEYS", "Cell", "Section", "build_report"]
@@ -90,12 +90,13 @@ def _fold(events: Sequence[Event], as_of: datetime) -> Ticket:
 
 
 def _summary(histories: Sequence[Sequence[Event]], as_of: datetime, period: backlog.Period) -> Section:
-    count = sum(1 for events in histories for event in events if event.at < as_of)
+    counted = [event for events in histories for event in events if event.at < as_of]
     rows: tuple[tuple[Cell, ...], ...] = (
         ("as_of", as_of),
         ("period_start", period.start),
         ("tickets", len(histories)),
-        ("events", count),
+        ("events", len(counted)),
+        ("timers_fired", sum(isinstance(event, TimerFired) for event in counted)),
     )
     return Section("summary", ("item", "value"), rows)
 

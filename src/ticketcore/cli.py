@@ -156,7 +156,9 @@ def _load_file(path: Path, fmt: str | None, mapping: Mapping[str, str], store: T
 
 def _print_refusals(result: ImportResult, out: TextIO) -> None:
     for refusal in result.refused:
-        ticket = f"ticket {refusal.ticket_id}: " if refusal.ticket_id is not None else ""
+        name = refusal.ticket_id
+        # An id with control characters (a stray carriage return) is quoted, so each refusal stays on its line.
+        ticket = "" if name is None else f"ticket {name}: " if name.isprintable() else f"ticket {name!r}: "
         print(f"  line {refusal.line}: {ticket}{refusal.reason}", file=out)
 
 
