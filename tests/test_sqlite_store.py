@@ -263,3 +263,31 @@ def test_an_event_row_written_behind_the_stores_back_is_a_conflict(path: Path) -
     assert (caught.value.expected, caught.value.actual) == (1, 2)
     assert store.get("T-1").version == 1
     store.close()
+
+
+@settings(max_examples=40)
+@given(
+    st.text(min_size=1, alphabet=st.characters(codec="utf-8") | st.sampled_from(["\ud800", "\udfff"])),
+    st.text(),
+)
+def test_any_text_is_stored_or_refused_with_our_error(ticket_id: str, body: str) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="ticketcore-text-"))
+    store = SQLiteStore(folder / "t.db", tenant="acme")
+    try:
+        events = [
+            opened(ticket_id, subject=body),
+            NoteAdded(ticket_id=ticket_id, seq=2, at=T0, actor=Actor("a", Role.AGENT), body=body),
+        ]
+        try:
+            store.append(ticket_id, events, 0)
+        except ConfigError:
+            assert not ticket_id.isascii()
+            for action in (lambda: store.get(ticket_id), lambda: store.put_agent(ticket_id, {})):
+                with pytest.raises(ConfigError):
+                    action()
+        else:
+            assert store.events(ticket_id) == events
+            assert store.get(ticket_id) == Ticket.from_events(events)
+    finally:
+        store.close()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -66,7 +66,8 @@ _BUSY_ATTEMPTS = 3
 
 
 def _json(value: object) -> str:
-    return json.dumps(codec.dump(value), separators=(",", ":"), ensure_ascii=False)
+    # ASCII escapes keep any Python text storable, lone surrogates included, and json.loads gives it back.
+    return json.dumps(codec.dump(value), separators=(",", ":"))
 
 
 def _in(column: str, values: frozenset[Any], params: list[Any]) -> str:
@@ -165,6 +166,8 @@ class SQLiteStore:
                     raise self._storage_error(error) from error
             except sqlite3.Error as error:
                 raise self._storage_error(error) from error
+            except UnicodeEncodeError as error:
+                raise _unstorable(error) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
@@ -181,6 +184,8 @@ class SQLiteStore:
                 raise StorageError(f"{self!r}: constraint failed: {error}") from error
             if isinstance(error, sqlite3.Error):
                 raise self._storage_error(error) from error
+            if isinstance(error, UnicodeEncodeError):
+                raise _unstorable(error) from None
             raise
 
     def _storage_error(self, error: sqlite3.Error) -> StorageError:
@@ -270,13 +275,8 @@ class SQLiteStore:
         with self._write() as conn:
             current = self._stored(conn, ticket_id)
             ticket = check_append(ticket_id, current, batch, expected_version)
-            try:
-                rows = [(self._tenant_name, ticket_id, e.seq, _json(e)) for e in batch]
-                snapshot = _json(ticket)
-            except UnicodeEncodeError as error:
-                raise InvalidEvent(
-                    f"text that cannot be stored as UTF-8: {error}", ticket_id=ticket_id
-                ) from None
+            rows = [(self._tenant_name, ticket_id, e.seq, _json(e)) for e in batch]
+            snapshot = _json(ticket)
             try:
                 conn.executemany(
                     "INSERT INTO events (tenant, ticket_id, seq, data) VALUES (?, ?, ?, ?)", rows
@@ -491,6 +491,14 @@ class SQLiteStore:
                 f"{self!r}: the agents row of agent {agent_id!r} (tenant {self._tenant_name!r}) is not a JSON object"
             )
         return data
+
+
+def _unstorable(error: UnicodeEncodeError) -> ConfigError:
+    text = error.object if isinstance(error.object, str) else repr(error.object)
+    return ConfigError(
+        f"{text!r} cannot be stored or looked up: SQLite keeps UTF-8 text, which has no lone surrogates "
+        f"({error.reason} at position {error.start}); decode your input with errors='replace' first"
+    )
 
 
 def _begin(conn: sqlite3.Connection) -> sqlite3.Connection:
