@@ -260,3 +260,48 @@ def test_import_of_any_csv_refuses_or_imports_whole_tickets(tmp_path: Path, rows
     }
     assert not refused_tickets & set(stored)  # never half a ticket
     assert sum(stored.values()) == imported
+
+
+SAMPLE = json.loads(resources.files("ticketcore").joinpath("samples/demo.json").read_text(encoding="utf-8"))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 30),
+    st.text(max_size=8),
+    st.sampled_from(["rome", "09:00-13:00", "1h", "Europe/Rome", "IT", "vip", "email"]),
+)
+keys = st.sampled_from(
+    ["name", "calendar", "metrics", "hours", "tz", "when", "rules", "id", "shift", "default", "x"]
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@st.composite
+def configs(draw: st.DrawFn) -> dict[str, object]:
+    """The bundled sample with sections left out and others replaced by random data."""
+    config = {key: value for key, value in SAMPLE.items() if draw(st.booleans())}
+    sections = ["workflow", "priorities", "calendars", "policies", "agents", "routing", "sample", "other"]
+    for key in draw(st.lists(st.sampled_from(sections), max_size=3)):
+        config[key] = draw(values)
+    return config
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(config=configs())
+def test_check_of_any_configuration_lists_errors_with_paths_and_never_crashes(
+    tmp_path: Path, config: dict[str, object]
+) -> None:
+    code, out, err = run("check", str(write(tmp_path / "config.json", json.dumps(config))))
+    assert err == ""
+    lines = out.splitlines()
+    if code == EXIT_OK:
+        assert lines[-1].endswith(")")
+        assert len(lines) == 1
+    else:
+        assert code == EXIT_REFUSED
+        assert lines[-1].startswith(f"{len(lines) - 1} error(s) in ")
+        assert all(": " in line for line in lines[:-1])

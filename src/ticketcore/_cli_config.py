@@ -167,6 +167,16 @@ _TYPES: dict[str, Any] = {
 }
 
 
+def _shape(key: str, value: object) -> ConfigError | None:
+    """A section that is not even a list (``policies``, ``agents``) or a mapping (the others)."""
+    if key in ("policies", "agents"):
+        if not isinstance(value, list):
+            return ConfigError(f"expected a list, got {type(value).__name__} {value!r}", key)
+    elif not isinstance(value, Mapping):
+        return ConfigError(f"expected a mapping, got {type(value).__name__} {value!r}", key)
+    return None
+
+
 def check_data(data: Mapping[str, Any]) -> list[ConfigError]:
     """Every problem of a configuration mapping, each with the path of its field (empty when it loads)."""
     errors: list[ConfigError] = []
@@ -177,7 +187,9 @@ def check_data(data: Mapping[str, Any]) -> list[ConfigError]:
             )
     if not errors and not data:
         errors.append(ConfigError(f"the file has no sections; give any of: {', '.join(SECTIONS)}"))
-    resolved = _resolve(data, errors)
+    shapes = {key: _shape(key, data[key]) for key in SECTIONS if key in data}
+    errors.extend(error for error in shapes.values() if error is not None)
+    resolved = _resolve({key: data[key] for key, error in shapes.items() if error is None}, errors)
     for key, kind in _TYPES.items():
         if key in resolved:
             errors.extend(error.within(key) for error in codec.check(kind, resolved[key]))
