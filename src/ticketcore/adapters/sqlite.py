@@ -34,6 +34,7 @@ from typing import Any, Literal, TypeVar
 from ticketcore import codec
 from ticketcore._time import to_micros
 from ticketcore.adapters._common import agent_json, check_tenant
+from ticketcore.adapters._sqlite_query import find_sql
 from ticketcore.adapters._sqlite_schema import migrate
 from ticketcore.errors import (
     ConcurrencyError,
@@ -52,7 +53,6 @@ from ticketcore.repositories import (
     Page,
     TicketQuery,
     check_append,
-    decode_cursor,
     encode_cursor,
 )
 
@@ -68,18 +68,6 @@ _BUSY_ATTEMPTS = 3
 def _json(value: object) -> str:
     # ASCII escapes keep any Python text storable, lone surrogates included, and json.loads gives it back.
     return json.dumps(codec.dump(value), separators=(",", ":"))
-
-
-def _in(column: str, values: frozenset[Any], params: list[Any]) -> str:
-    """``column IN (…)``, where a ``None`` among ``values`` also matches NULL, and an empty set matches nothing."""
-    present = sorted((v for v in values if v is not None), key=str)
-    clauses = []
-    if present:
-        clauses.append(f"{column} IN ({', '.join('?' * len(present))})")
-        params.extend(present)
-    if None in values:
-        clauses.append(f"{column} IS NULL")
-    return "(" + " OR ".join(clauses) + ")" if clauses else "0"
 
 
 class SQLiteStore:
@@ -341,42 +329,7 @@ class SQLiteStore:
 
     def find(self, query: TicketQuery) -> Page:
         """See :meth:`TicketStore.find`."""
-        params: list[Any] = [self._tenant_name]
-        where = ["t.tenant = ?"]
-        if query.status is not None:
-            where.append(_in("t.status", query.status, params))
-        if query.category is not None:
-            where.append(_in("t.category", frozenset(c.value for c in query.category), params))
-        if query.priority is not None:
-            where.append(_in("t.priority", query.priority, params))
-        if query.assignee is not None:
-            where.append(_in("t.assignee", query.assignee, params))
-        if query.group is not None:
-            where.append(_in("t.grp", query.group, params))
-        for tag in sorted(query.tags):
-            where.append(
-                "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.tenant = t.tenant AND g.tag = ? "
-                "AND g.ticket_id = t.ticket_id)"
-            )
-            params.append(tag)
-        for column, op, bound in (
-            ("created_us", ">=", query.created_from),
-            ("created_us", "<", query.created_before),
-            ("updated_us", ">=", query.updated_since),
-        ):
-            if bound is not None:
-                where.append(f"t.{column} {op} ?")
-                params.append(to_micros(bound))
-        direction = "DESC" if query.newest_first else "ASC"
-        if query.cursor is not None:
-            where.append(f"(t.created_us, t.ticket_id) {'<' if query.newest_first else '>'} (?, ?)")
-            params.extend(decode_cursor(query.cursor))
-        # Keys first, from the covering index (no row is read for a ticket that does not match), then snapshots.
-        sql = (
-            f"SELECT t.ticket_id, t.created_us FROM tickets t WHERE {' AND '.join(where)} "
-            f"ORDER BY t.created_us {direction}, t.ticket_id {direction} LIMIT ?"
-        )
-        params.append(query.limit + 1)
+        sql, params = find_sql(self._tenant_name, query)
         rows, tickets = self._run(lambda conn: self._page(conn, sql, params, query.limit))
         more = len(rows) > query.limit
         last = rows[query.limit - 1] if more else None
