@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ticketcore import codec, default_workflow
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.cli import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
 from ticketcore.errors import TicketNotFound
@@ -332,3 +333,32 @@ def test_import_usage_errors(tmp_path: Path) -> None:
     assert run("import", str(extra), "--map", "nonsense")[0] == EXIT_USAGE
     assert run("import")[0] == EXIT_USAGE
     assert run("frobnicate")[0] == EXIT_USAGE
+
+
+def test_import_takes_custom_statuses_from_a_workflow_config(tmp_path: Path) -> None:
+    workflow = codec.dump(default_workflow())
+    workflow["statuses"].append({"name": "escalated", "category": "open"})
+    workflow["transitions"] += [
+        {"action": "escalate", "sources": ["open"], "target": "escalated"},
+        {"action": "finish", "sources": ["escalated"], "target": "solved"},
+    ]
+    config = tmp_path / "workflow.json"
+    config.write_text(json.dumps({"workflow": workflow}), encoding="utf-8")
+    source = tmp_path / "events.csv"
+    source.write_text(
+        "ticket_id,at,type,actor_id,actor_role,requester,to_status\n"
+        "E-1,2025-03-03T09:00:00Z,opened,cy,requester,cy,\n"
+        "E-1,2025-03-03T09:05:00Z,status_changed,ada,agent,,escalated\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run("import", str(source), "--db", str(tmp_path / "a.db"))
+    assert code == EXIT_REFUSED
+    assert "line 3: ticket E-1: status 'escalated' is not in the workflow" in out
+    code, out, _ = run("import", str(source), "--db", str(tmp_path / "b.db"), "--config", str(config))
+    assert code == EXIT_OK, out
+    store = SQLiteStore(tmp_path / "b.db")
+    try:
+        ticket = store.get("E-1")
+        assert (ticket.status, ticket.category.value, ticket.version) == ("escalated", "open", 2)
+    finally:
+        store.close()

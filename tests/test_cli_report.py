@@ -202,6 +202,11 @@ def test_report_usage_errors(tmp_path: Path) -> None:
     assert run("report", "--db", str(tmp_path / "none.db"))[0] == EXIT_USAGE
     assert run("report", "--events", events, "--db", "x.db")[0] == EXIT_USAGE
     assert run("report", "--events", events, "--by", "colour")[0] == EXIT_USAGE
+    for locale in ("xx", "", "a b"):
+        code, _, err = run("report", "--events", events, "--locale", locale)
+        assert code == EXIT_USAGE
+        assert "unknown locale" in err
+    assert run("report", "--events", events, "--locale", "pt-BR")[0] == EXIT_OK
     bad = write(
         tmp_path / "p.json", '{"policies": [{"name": "x", "metrics": {"first_response": {"default": "?"}}}]}'
     )

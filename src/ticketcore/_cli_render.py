@@ -99,7 +99,7 @@ def text(key: str, locale: str) -> str:
 
 
 def _number(value: float, locale: str) -> str:
-    return babel.numbers.format_decimal(value, format="#,##0.##", locale=locale.replace("-", "_"))
+    return babel.numbers.format_decimal(value, format="#,##0.##", locale=locale)
 
 
 def _cell(section: str, column: str, value: Cell, locale: str) -> str:
@@ -112,7 +112,7 @@ def _cell(section: str, column: str, value: Cell, locale: str) -> str:
     if column == "priority" and isinstance(value, int):
         return label(value, locale)
     if column == "rate" and isinstance(value, float):
-        return babel.numbers.format_percent(value, format="#,##0.0%", locale=locale.replace("-", "_"))
+        return babel.numbers.format_percent(value, format="#,##0.0%", locale=locale)
     if isinstance(value, float):
         return _number(value, locale)
     if isinstance(value, str):

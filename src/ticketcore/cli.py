@@ -3,7 +3,7 @@
 Commands (``ticketcore COMMAND --help`` for the options)::
 
     ticketcore demo   [--db FILE] [--format table|json|csv] [--locale it] [--by channel|priority|group|region]
-    ticketcore import FILE [--db FILE] [--map SRC=DST ...] [--format csv|jsonl]
+    ticketcore import FILE [--db FILE] [--map SRC=DST ...] [--format csv|jsonl] [--config CFG]
     ticketcore report [--db FILE | --events FILE] [--config CFG] [--calendar CFG] [--policies CFG]
                       [--as-of ISO] [--by ...] [--format ...] [--locale ...]
     ticketcore check  CONFIG
@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from babel import Locale, UnknownLocaleError
+
 from ticketcore._cli_config import SECTIONS, Config, bundled_data, check_data, load_config, read_data
 from ticketcore._cli_import import IMPORT_FORMATS, ImportResult, import_events, read_rows
 from ticketcore._cli_render import FORMATS, render
@@ -33,7 +35,8 @@ from ticketcore._version import __version__
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.errors import ConfigError, TicketcoreError
-from ticketcore.lifecycle import default_workflow
+from ticketcore.i18n import SHIPPED_LOCALES
+from ticketcore.lifecycle import Workflow, default_workflow
 from ticketcore.model import Event
 from ticketcore.repositories import TicketStore
 from ticketcore.sla import SLAPolicySet
@@ -140,13 +143,15 @@ def _pairs(values: Iterable[str]) -> dict[str, str]:
     return pairs
 
 
-def _load_file(path: Path, fmt: str | None, mapping: Mapping[str, str], store: TicketStore) -> ImportResult:
+def _load_file(
+    path: Path, fmt: str | None, mapping: Mapping[str, str], store: TicketStore, workflow: Workflow
+) -> ImportResult:
     if not path.is_file():
         raise _UsageError(f"no such file: {str(path)!r}")
     progress = _Progress(f"importing {path.name}", sys.stderr)
     try:
         return import_events(
-            read_rows(path, _format_of(path, fmt), mapping), store, default_workflow(), progress=progress
+            read_rows(path, _format_of(path, fmt), mapping), store, workflow, progress=progress
         )
     except UnicodeDecodeError:
         raise _UsageError(f"{str(path)!r} is not UTF-8 text") from None
@@ -167,9 +172,10 @@ def _import(args: argparse.Namespace) -> int:
     if not source.is_file():
         raise _UsageError(f"no such file: {str(source)!r}")
     _format_of(source, args.format)
+    workflow = load_config(_read(args.config)).workflow if args.config else default_workflow()
     store = SQLiteStore(args.db)
     try:
-        result = _load_file(source, args.format, mapping, store)
+        result = _load_file(source, args.format, mapping, store, workflow)
     finally:
         store.close()
     print(f"imported {result.rows} rows ({result.tickets} tickets) into {args.db}")
@@ -231,7 +237,8 @@ def _report(args: argparse.Namespace) -> int:
     status = EXIT_OK
     if args.events is not None:
         store: TicketStore = MemoryStore("report")
-        result = _load_file(Path(args.events), None, _pairs(args.map), store)
+        workflow = load_config(_read(args.config)).workflow if args.config else default_workflow()
+        result = _load_file(Path(args.events), None, _pairs(args.map), store, workflow)
         if result.refused:
             print(
                 f"refused {len(result.refused)} rows of {args.events}; reporting on the rest:",
@@ -271,10 +278,23 @@ def _check(args: argparse.Namespace) -> int:
 # the parser
 
 
+def _locale(value: str) -> str:
+    """A locale tag babel knows (``it``, ``pt-BR``, ``de_CH``), written babel's way."""
+    try:
+        return str(Locale.parse(value.replace("-", "_")))
+    except (ValueError, UnknownLocaleError):
+        raise argparse.ArgumentTypeError(
+            f"unknown locale {value!r}; use a tag such as {', '.join(SHIPPED_LOCALES)} (or pt-BR, de_CH)"
+        ) from None
+
+
 def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table", help="table (default), json or csv")
     parser.add_argument(
-        "--locale", default="en", help="language of the table: en (default), it, de, fr, es, pt, hr"
+        "--locale",
+        type=_locale,
+        default="en",
+        help="language of the table: en (default), it, de, fr, es, pt, hr",
     )
     parser.add_argument("--by", choices=BY_DIMENSIONS, default="channel", help="the breakdown's dimension")
 
@@ -300,6 +320,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--db", default="ticketcore.db", help="the SQLite store (default: ticketcore.db)")
     load.add_argument("--map", action="append", default=[], metavar="SRC=DST", help="rename a file column")
     load.add_argument("--format", choices=IMPORT_FORMATS, help="the file's format (default: from its suffix)")
+    load.add_argument(
+        "--config", help="a configuration file whose 'workflow' gives the categories of custom statuses"
+    )
     load.set_defaults(run=_import)
 
     report = commands.add_parser("report", help="the help-desk report over a store or an events file")
