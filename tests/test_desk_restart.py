@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ticketcore import Actor, Role, Ticket
+from ticketcore import Actor, ConcurrencyError, Event, Role, Ticket
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.desk import HelpDesk
+from ticketcore.model import NoteAdded, TimerFired
 from ticketcore.repositories import TicketQuery
 from ticketcore.sla import ClockState, MetricTargets, SLAPolicy
 
@@ -97,3 +99,61 @@ def test_a_sqlite_help_desk_finds_everything_where_it_was_after_a_restart(tmp_pa
     assert desk.get("T-1").status == "closed"
     assert desk.timers("T-1") == []
     desk.store.close()
+
+
+def test_desks_in_several_threads_share_one_file_without_losing_updates(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    now = T0
+    first = open_desk(path, now)
+    first.open(requester="cy", subject="shared")
+    first.assign("T-1", ADA, agent="ada")
+    failures: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work(index: int) -> None:
+        desk = open_desk(path, now)
+        try:
+            start.wait()
+            for n in range(10):
+                while True:
+                    try:
+                        desk.note("T-1", ADA, f"{index}/{n}")
+                        break
+                    except ConcurrencyError:
+                        continue  # both tries lost to other threads: the application decides to try again
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            desk.store.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    notes = [e.body for e in first.events("T-1") if isinstance(e, NoteAdded)]
+    assert sorted(notes) == sorted(f"{i}/{n}" for i in range(4) for n in range(10))
+    first.act("T-1", "solve", ADA)
+    first.store.close()
+
+    later = T0 + timedelta(days=5)
+    fired: list[list[Event]] = []
+    race = threading.Barrier(2)
+
+    def scheduler() -> None:
+        desk = open_desk(path, later)
+        race.wait()
+        fired.append(desk.run_timers())
+        desk.store.close()
+
+    schedulers = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in schedulers:
+        thread.start()
+    for thread in schedulers:
+        thread.join()
+    assert sorted(len(events) for events in fired) == [0, 2]
+    check = open_desk(path, later)
+    assert check.get("T-1").status == "closed"
+    assert sum(isinstance(e, TimerFired) for e in check.events("T-1")) == 1
+    check.store.close()
