@@ -633,7 +633,8 @@ class BusinessCalendar:
     windows that replace that date's hours (``[]``: closed); ``recurring_closures`` are :class:`RecurringClosure`
     rules. ``any_of`` / ``all_of`` combine calendars (see ``a | b`` and ``a & b``); a combined calendar takes its
     open time from its parts, minus its own closures. Results are aware datetimes in ``tz``; durations are
-    ``timedelta``; everything is exact to the microsecond. Special-day windows end by ``24:00``. Calendars are immutable, hashable, thread-safe values.
+    ``timedelta``; everything is exact to the microsecond. Special-day windows end by ``24:00``; without
+    ``hours`` a calendar is closed on every date but its special days. Calendars are immutable, hashable, thread-safe values.
     Fields keep a canonical form (``hours`` as seven tuples of windows, Monday first; ``special_days`` as sorted
     ``(date, windows)`` pairs), so equal configurations make equal calendars; ``codec.dump`` gives the data form.
     Compare results as instants (``.astimezone(UTC)``): Python compares datetimes of one zone by wall time, fold
