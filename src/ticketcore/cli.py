@@ -112,7 +112,9 @@ def _demo(args: argparse.Namespace) -> int:
             store.close()
     if args.db:
         print(
-            f"\nThe demo help desk is in {str(path)!r}: try  ticketcore report --db {path}", file=sys.stderr
+            f"\nThe demo help desk is in {str(path)!r}; report on it again with:\n"
+            f"  ticketcore report --db {path} --as-of {config.sample.as_of.isoformat()}",
+            file=sys.stderr,
         )
     return EXIT_OK
 
