@@ -49,7 +49,12 @@ class Pool:
             raise StorageError(f"{self._describe}: cannot connect: {error}".rstrip()) from error
         try:
             conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
-            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self._schema)))
+            # Autocommit statements (an append is one) get the session's default isolation, not the one above.
+            conn.execute(
+                sql.SQL(
+                    "SET search_path TO {}; SET default_transaction_isolation TO 'read committed'"
+                ).format(sql.Identifier(self._schema))
+            )
         except psycopg.Error as error:
             conn.close()
             raise StorageError(f"{self._describe}: cannot set up a new connection: {error}") from error

@@ -66,6 +66,40 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             next_ticket BIGINT NOT NULL
         )
         """,
+        # The whole append as one statement, so it costs one round trip whatever the driver: the tenant lock first
+        # (see ticketcore.adapters.postgres on commit order), then the events in batch order, then the snapshot.
+        # Each statement of a volatile function sees the commits made before it started, so the UPDATE acts on
+        # the latest row; a writer that got there first already holds the first seq, and the unique key refuses
+        # the whole statement. Tables are found through the schema the function was made in. The batch's JSON
+        # texts (consecutive seqs from first_seq) and the tags come as JSON arrays: far cheaper for the driver to
+        # send than SQL arrays.
+        """
+        CREATE FUNCTION append_events(
+            lock_space INTEGER, lock_name TEXT, p_tenant TEXT, p_ticket_id TEXT, first_seq INTEGER, texts JSON,
+            is_new BOOLEAN, p_version INTEGER, p_status TEXT, p_category TEXT, p_priority INTEGER,
+            p_assignee TEXT, p_grp TEXT, p_channel TEXT, p_tags JSON, p_created_us BIGINT, p_updated_us BIGINT,
+            p_data TEXT
+        ) RETURNS VOID LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
+        BEGIN
+            PERFORM pg_advisory_xact_lock(lock_space, hashtext(lock_name));
+            INSERT INTO events (tenant, ticket_id, seq, data)
+                SELECT p_tenant, p_ticket_id, first_seq + b.n - 1, b.d
+                FROM json_array_elements_text(texts) WITH ORDINALITY AS b (d, n) ORDER BY b.n;
+            IF is_new THEN
+                INSERT INTO tickets (tenant, ticket_id, version, status, category, priority, assignee, grp,
+                    channel, tags, created_us, updated_us, data)
+                VALUES (p_tenant, p_ticket_id, p_version, p_status, p_category, p_priority, p_assignee, p_grp,
+                    p_channel, ARRAY(SELECT json_array_elements_text(p_tags)), p_created_us, p_updated_us, p_data);
+            ELSE
+                UPDATE tickets SET version = p_version, status = p_status, category = p_category,
+                    priority = p_priority, assignee = p_assignee, grp = p_grp, channel = p_channel,
+                    tags = ARRAY(SELECT json_array_elements_text(p_tags)),
+                    updated_us = p_updated_us, data = p_data
+                WHERE tenant = p_tenant AND ticket_id = p_ticket_id;
+            END IF;
+        END
+        $fn$
+        """,
         """
         CREATE TABLE agents (
             tenant TEXT COLLATE "C" NOT NULL,

@@ -15,30 +15,10 @@ from ticketcore._time import to_micros
 from ticketcore.errors import ConfigError
 from ticketcore.repositories import TicketQuery, decode_cursor
 
-__all__ = ["INSERT_EVENTS", "INSERT_TICKET", "UPDATE_TICKET", "describe", "find_sql", "storable", "to_json"]
+__all__ = ["APPEND", "describe", "find_sql", "storable", "to_json"]
 
-INSERT_EVENTS = (
-    "INSERT INTO events (tenant, ticket_id, seq, data) SELECT %s, %s, s, d "
-    "FROM unnest(%s::integer[], %s::text[]) WITH ORDINALITY AS batch (s, d, n) ORDER BY n"
-)
-"""A batch of one ticket's events in one statement: tenant, ticket id, the seqs, the JSON texts.
-
-Rows are inserted in batch order, so their positions (an identity column) follow seq order within the batch.
-"""
-
-_TICKET_COLUMNS = "version, status, category, priority, assignee, grp, channel, tags, updated_us, data"
-
-INSERT_TICKET = (
-    f"INSERT INTO tickets ({_TICKET_COLUMNS}, tenant, ticket_id, created_us) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
-"""The snapshot of a new ticket: the values of :data:`_TICKET_COLUMNS`, then tenant, ticket id, created_us."""
-
-UPDATE_TICKET = (
-    "UPDATE tickets SET version = %s, status = %s, category = %s, priority = %s, assignee = %s, grp = %s, "
-    "channel = %s, tags = %s, updated_us = %s, data = %s WHERE tenant = %s AND ticket_id = %s"
-)
-"""The snapshot of an existing ticket: the same values as :data:`INSERT_TICKET`, less created_us."""
+APPEND = "SELECT append_events(" + ", ".join(["%s"] * 18) + ")"
+"""One append (see the ``append_events`` function in ``_postgres_schema``): its 18 arguments in order."""
 
 
 def to_json(value: object) -> str:
@@ -58,12 +38,15 @@ def storable(text: str) -> bool:
 
 
 def _in(column: str, values: frozenset[Any], cast: str, params: list[Any]) -> str:
-    """``column = ANY(…)``, where a ``None`` among ``values`` also matches NULL; an empty set matches nothing."""
+    """``column IN (…)``, where a ``None`` among ``values`` also matches NULL; an empty set matches nothing.
+
+    One parameter per value: psycopg sends scalars far more cheaply than a list as an SQL array.
+    """
     present = sorted((v for v in values if v is not None), key=str)
     clauses = []
     if present:
-        clauses.append(f"{column} = ANY(%s::{cast}[])")
-        params.append(present)
+        clauses.append(f"{column} IN ({', '.join([f'%s::{cast}'] * len(present))})")
+        params.extend(present)
     if None in values:
         clauses.append(f"{column} IS NULL")
     return "(" + " OR ".join(clauses) + ")" if clauses else "FALSE"
@@ -108,8 +91,8 @@ def find_sql(tenant: str, query: TicketQuery) -> tuple[str, list[Any]]:
         if not all(storable(tag) for tag in query.tags):
             where.append("FALSE")
         else:
-            where.append("tags @> %s::text[]")
-            params.append(sorted(query.tags))
+            where.append(f"tags @> ARRAY[{', '.join(['%s::text'] * len(query.tags))}]")
+            params.extend(sorted(query.tags))
     for column, op, bound in (
         ("created_us", ">=", query.created_from),
         ("created_us", "<", query.created_before),

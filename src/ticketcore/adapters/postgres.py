@@ -5,7 +5,7 @@ if needed, through numbered migration steps recorded in a ``schema_version`` tab
 (``ticketcore.codec.dump``) in an ``events`` table whose unique key is ``(tenant, ticket_id, seq)``; the ticket's
 snapshot is written in the same transaction, so a reader sees a batch whole or not at all. That unique key is also the
 version check: a writer that got there first took seq ``expected_version + 1``, so a late one's transaction fails
-whole and becomes :class:`ConcurrencyError`. An append is one round trip (a pipeline) in the common case.
+whole and becomes :class:`ConcurrencyError`. An append is one round trip (one function call) in the common case.
 
 Commit order: an event's stream position is a ``BIGINT`` identity. Identity values are handed out when a row is
 inserted, not when its transaction commits, so two concurrent transactions could commit their positions out of order
@@ -30,7 +30,6 @@ except ImportError as _missing:  # pragma: no cover (a test hides psycopg to che
 
     raise MissingExtra("PostgresStore", "postgres", ["psycopg"]) from _missing
 
-import contextlib
 import functools
 import json
 import threading
@@ -46,9 +45,7 @@ from ticketcore.adapters._common import agent_json, check_tenant
 from ticketcore.adapters._postgres_pool import Pool
 from ticketcore.adapters._postgres_schema import APPEND_LOCK, migrate
 from ticketcore.adapters._postgres_sql import (
-    INSERT_EVENTS,
-    INSERT_TICKET,
-    UPDATE_TICKET,
+    APPEND,
     describe,
     find_sql,
     storable,
@@ -80,7 +77,6 @@ T = TypeVar("T")
 Connection = psycopg.Connection[Any]
 
 _STREAM_BATCH = 1_000
-_PIPELINE = psycopg.Pipeline.is_supported()  # libpq 14+: a whole append in one round trip
 _CACHE_SIZE = 4_096
 
 
@@ -260,8 +256,8 @@ class PostgresStore:
         """See :meth:`TicketStore.append`.
 
         One round trip in the common case: the current snapshot comes from this store's cache when it is at
-        ``expected_version`` (a new ticket needs none), and the lock, the events, the snapshot and the commit go to
-        the server in one pipeline. A writer that got there first has taken seq ``expected_version + 1``, so the
+        ``expected_version`` (a new ticket needs none), and the lock, the events and the snapshot are one call of
+        the schema's ``append_events`` function, committed as it returns. A writer that got there first has taken seq ``expected_version + 1``, so the
         unique key refuses the whole transaction and the conflict is reported with the version actually stored.
         """
         batch = list(events)
@@ -278,7 +274,14 @@ class PostgresStore:
             raise InvalidEvent(
                 "holds text PostgreSQL cannot store (NUL or invalid text)", ticket_id=ticket_id
             )
-        values = (
+        params = (
+            APPEND_LOCK,
+            self._lock_name,
+            self._tenant_name,
+            ticket_id,
+            batch[0].seq,
+            "[" + ",".join(json.dumps(text, ensure_ascii=False) for text in texts) + "]",
+            current is None,
             ticket.version,
             ticket.status,
             ticket.category.value,
@@ -286,21 +289,14 @@ class PostgresStore:
             ticket.assignee,
             ticket.group,
             ticket.channel,
-            sorted(ticket.tags),
+            json.dumps(sorted(ticket.tags), ensure_ascii=False),
+            to_micros(ticket.created_at),
             to_micros(ticket.updated_at),
             snapshot,
-            self._tenant_name,
-            ticket_id,
         )
 
         def body(conn: Connection) -> None:
-            with conn.pipeline() if _PIPELINE else contextlib.nullcontext(), conn.transaction():
-                self._lock_tenant(conn)
-                conn.execute(INSERT_EVENTS, (self._tenant_name, ticket_id, [e.seq for e in batch], texts))
-                if current is None:
-                    conn.execute(INSERT_TICKET, (*values, to_micros(ticket.created_at)))
-                else:
-                    conn.execute(UPDATE_TICKET, values)
+            conn.execute(APPEND, params)
 
         try:
             self._append_once(body, ticket_id, batch, expected_version)
@@ -343,7 +339,7 @@ class PostgresStore:
     ) -> None:
         """Run the append transaction; if the connection fails meanwhile, find out whether it was saved.
 
-        The pipeline sends the commit with everything else, so after a failure the outcome is unknown until the
+        The call commits as it returns, so after a failure the outcome is unknown until the
         events are read back (they are unique by seq): all there means saved; none there means not saved, and the
         append is tried once more (should the lost attempt still commit, the retry meets the unique key: a
         conflict, never a duplicate).
