@@ -331,6 +331,11 @@ def test_import_usage_errors(tmp_path: Path) -> None:
     assert "unknown column 'colour'" in err
     assert "--map colour=" in err
     assert run("import", str(extra), "--map", "nonsense")[0] == EXIT_USAGE
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("ticket_id,at,type,actor_id,actor_role,subject\nT-1,,,,,città\n".encode("latin-1"))
+    code, _, err = run("import", str(latin), "--db", str(tmp_path / "x.db"))
+    assert code == EXIT_USAGE
+    assert "is not UTF-8 text" in err
     assert run("import")[0] == EXIT_USAGE
     assert run("frobnicate")[0] == EXIT_USAGE
 

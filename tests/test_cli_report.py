@@ -119,6 +119,11 @@ def test_check_refuses_what_is_not_configuration(tmp_path: Path) -> None:
     assert code == EXIT_REFUSED
     assert "no sections" in out
     assert run("check", str(tmp_path / "missing.toml"))[0] == EXIT_USAGE
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"calendars": {"città": {}}}'.encode("latin-1"))
+    code, _, err = run("check", str(latin))
+    assert code == EXIT_REFUSED
+    assert "is not UTF-8 text" in err
 
 
 # report
