@@ -61,13 +61,15 @@ def build_report(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Section, ...]:
     """Every section of the report over ``histories`` (one event list per ticket) at ``as_of``."""
-    known = [events for events in histories if events and events[0].at < as_of]
+    # Everything is "as of": events at or after the instant are not part of the report, even in its last week.
+    cut = ([event for event in events if event.at < as_of] for events in histories)
+    known = [events for events in cut if events]
     reports: list[SLAReport] = []
     for index, events in enumerate(known, start=1):
         reports.append(policies.evaluate(events, now=as_of))
         if progress is not None and (index % 50 == 0 or index == len(known)):
             progress(index, len(known))
-    tickets = [_fold(events, as_of) for events in known]
+    tickets = [Ticket.from_events(events) for events in known]
     period = backlog.Period(as_of - _WINDOW, as_of)
     trend = backlog.growth_trend(known, as_of, weeks=6)
     return (
@@ -85,12 +87,8 @@ def build_report(
     )
 
 
-def _fold(events: Sequence[Event], as_of: datetime) -> Ticket:
-    return Ticket.from_events([event for event in events if event.at < as_of])
-
-
 def _summary(histories: Sequence[Sequence[Event]], as_of: datetime, period: backlog.Period) -> Section:
-    counted = [event for events in histories for event in events if event.at < as_of]
+    counted = [event for events in histories for event in events]
     rows: tuple[tuple[Cell, ...], ...] = (
         ("as_of", as_of),
         ("period_start", period.start),
