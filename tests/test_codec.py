@@ -176,3 +176,18 @@ def test_enums_dump_as_their_plain_values() -> None:
     data = dump(Status("awaiting_vendor", Category.ON_HOLD))
     assert data["category"] == "on_hold"
     assert type(data["category"]) is str
+
+
+def test_sets_with_none_dump_and_load_back() -> None:
+    from ticketcore.repositories import TicketQuery
+
+    query = TicketQuery(assignee={None, "ada"})
+    assert load(TicketQuery, json.loads(json.dumps(dump(query)))) == query
+
+
+def test_check_of_a_wrong_shape_reports_instead_of_crashing() -> None:
+    from ticketcore.sla import BusinessCalendar
+
+    problems = check(dict[str, BusinessCalendar], None)
+    assert len(problems) == 1
+    assert isinstance(problems[0], ConfigError)

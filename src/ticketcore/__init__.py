@@ -7,6 +7,7 @@ The names below are the public surface; everything else lives in its module (``t
 from ticketcore import backlog
 from ticketcore._version import __version__
 from ticketcore.errors import (
+    AgentNotFound,
     ConcurrencyError,
     ConfigError,
     CorruptRecord,
@@ -76,6 +77,7 @@ from ticketcore.sla import BusinessCalendar, SLAPolicy, SLAPolicySet, SLAReport
 __all__ = [
     # errors
     "TicketcoreError",
+    "AgentNotFound",
     "ConfigError",
     "ConcurrencyError",
     "CorruptRecord",

@@ -39,7 +39,7 @@ from cattrs.errors import (
 from cattrs.strategies import configure_union_passthrough
 
 from ticketcore import _codec_calendar, _codec_lifecycle, _codec_priority, _codec_routing, _codec_sla
-from ticketcore.errors import ConfigError, InvalidEvent, NaiveDatetimeError, TicketcoreError
+from ticketcore.errors import ConfigError, InvalidEvent, NaiveDatetimeError
 from ticketcore.model import EVENT_TYPES, Event, Ticket
 
 __all__ = ["check", "dump", "dumps_duration", "load", "make_converter", "parse_duration"]
@@ -164,6 +164,11 @@ def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
         raise ConfigError(f"{value!r} is not a valid {cls.__name__}; valid values: {options}") from None
 
 
+def _set_order(value: Any) -> tuple[bool, str, Any]:
+    """Sets dump as sorted lists; ``None`` first, then values grouped by type so mixed sets still sort."""
+    return (value is not None, type(value).__name__, value if value is not None else 0)
+
+
 def _enum_value(member: enum.Enum) -> Any:
     return member.value
 
@@ -239,7 +244,8 @@ def make_converter() -> cattrs.Converter:
         converter.register_structure_hook(base, _structure_enum)
     converter.register_structure_hook_factory(_is_collection, _collection_factory)
     converter.register_unstructure_hook_func(
-        cattrs.cols.is_any_set, lambda values: sorted(converter.unstructure(v) for v in values)
+        cattrs.cols.is_any_set,
+        lambda values: sorted((converter.unstructure(v) for v in values), key=_set_order),
     )
     for base in (enum.Enum, enum.StrEnum, enum.IntEnum):
         converter.register_unstructure_hook(base, _enum_value)
@@ -311,7 +317,7 @@ def _structure(type_: type[T], data: object) -> tuple[T | None, list[ConfigError
         return _converter().structure(data, type_), []
     except BaseValidationError as error:
         return None, [_leaf_error(leaf, path) for leaf, path in _leaves(error, [])]
-    except (TicketcoreError, ValueError, TypeError, KeyError) as error:
+    except Exception as error:
         return None, [_leaf_error(error, [])]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "AgentNotFound",
     "ConcurrencyError",
     "ConfigError",
     "CorruptRecord",
@@ -185,6 +186,17 @@ class TicketNotFound(TicketcoreError, KeyError):
 
     def __str__(self) -> str:
         return f"no ticket with id {self.ticket_id!r} in this store"
+
+
+class AgentNotFound(TicketcoreError, KeyError):
+    """No agent with this id is in the directory (for this tenant)."""
+
+    def __init__(self, agent_id: str) -> None:
+        self.agent_id = agent_id
+        super().__init__(agent_id)
+
+    def __str__(self) -> str:
+        return f"no agent with id {self.agent_id!r} in this directory; add it with put_agent({self.agent_id!r}, data)"
 
 
 class NoBusinessTime(TicketcoreError, ValueError):

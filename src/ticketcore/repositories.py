@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeAlias, runtime_checkable
 import attrs
 
 from ticketcore._time import require_aware, to_micros
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, TicketcoreError
+from ticketcore.errors import AgentNotFound, ConcurrencyError, ConfigError, InvalidEvent
 from ticketcore.model import Category, Event, Ticket
 
 __all__ = [
@@ -48,17 +48,6 @@ TICKET_ID_PREFIX = "T-"
 
 MAX_PAGE_SIZE = 1_000
 """The largest ``limit`` a :class:`TicketQuery` accepts."""
-
-
-class AgentNotFound(TicketcoreError, KeyError):
-    """No agent with this id is in the directory (for this tenant)."""
-
-    def __init__(self, agent_id: str) -> None:
-        self.agent_id = agent_id
-        super().__init__(agent_id)
-
-    def __str__(self) -> str:
-        return f"no agent with id {self.agent_id!r} in this directory; add it with put_agent({self.agent_id!r}, data)"
 
 
 def _to_str_set(values: Iterable[str] | str | None) -> frozenset[str] | None:
