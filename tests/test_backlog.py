@@ -439,7 +439,7 @@ def test_state_metrics_match_folding_each_history(
     check_ageing(histories, instant)
 
 
-@given(desks, instants, st.integers(0, 12), st.sampled_from(bl.FREQUENCIES))
+@given(desks, instants, st.integers(0, 8), st.sampled_from(bl.FREQUENCIES))
 def test_series_and_flow_match_counting(
     histories: list[list[Event]], first: datetime, days: int, freq: str
 ) -> None:

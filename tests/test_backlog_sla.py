@@ -66,7 +66,7 @@ def test_achievement_rates_of_a_small_desk() -> None:
     assert bl.sla_achievement([]).rates == ()
 
 
-@given(many_histories(max_tickets=5, max_events=12), instants, st.booleans())
+@given(many_histories(max_tickets=4, max_events=12), instants, st.booleans())
 def test_achievement_matches_compliance_and_a_plain_loop(
     histories: list[list[Event]], now: datetime, by_priority: bool
 ) -> None:

@@ -325,3 +325,27 @@ def test_reading_any_frame_raises_only_our_errors(data: list[dict[str, object]],
     except TicketcoreError:
         return
     assert all(Ticket.from_events(h).id == h[0].ticket_id for h in histories)
+
+
+@given(
+    desks,
+    st.lists(st.tuples(st.integers(0, 200), st.sampled_from(list(dfs.EVENT_COLUMNS)), cells), max_size=4),
+)
+def test_metrics_over_a_damaged_frame_raise_only_our_errors(
+    histories: list[list[Event]], damage: list[tuple[int, str, object]]
+) -> None:
+    frame = dfs.events_to_frame(histories).astype(object)
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    for row, column, value in damage:
+        if len(frame) and column != "at":
+            frame.loc[row % len(frame), column] = value
+    period = bl.Period(START, START + timedelta(days=400))
+    try:
+        events = dfs.prepare(frame)
+        dfs.backlog(events, period.end, by="priority")
+        dfs.durations(events, period)
+        dfs.csat(events, period)
+        dfs.agents(events, period)
+        dfs.volumes(events, period, by="region")
+    except TicketcoreError:
+        return

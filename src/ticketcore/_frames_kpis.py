@@ -49,8 +49,9 @@ from ticketcore._backlog_values import (
     groups_of,
 )
 from ticketcore._frames_calendar import elapsed_us
-from ticketcore._frames_metrics import PreparedEvents
+from ticketcore._frames_metrics import PreparedEvents, whole_numbers
 from ticketcore._time import require_aware, to_micros
+from ticketcore.errors import ConfigError
 
 __all__ = [
     "ageing",
@@ -245,8 +246,12 @@ def csat(events: PreparedEvents, period: Period, good_from: tuple[int, int]) -> 
     num, den = check_good_from(good_from)
     rows = events.rating_rows[_in(events.at[events.rating_rows], period)]
     rows = _lasts(rows, events.ticket)
-    score = events.frame["score"].to_numpy(dtype=np.int64, na_value=0)[rows]
-    scale = events.frame["scale"].to_numpy(dtype=np.int64, na_value=5)[rows] if "scale" in events.frame else 5
+    if len(rows) and "score" not in events.frame:
+        raise ConfigError("rated events need a 'score' column (see EVENT_COLUMNS)", "score")
+    score = whole_numbers(events.frame["score"].iloc[rows], "score") if len(rows) else np.zeros(0, np.int64)
+    scale = (
+        whole_numbers(events.frame["scale"].iloc[rows], "scale", default=5) if "scale" in events.frame else 5
+    )
     return Csat(period, len(rows), int((score * den >= num * scale).sum()))
 
 

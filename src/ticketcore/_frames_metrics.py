@@ -50,6 +50,25 @@ def _lookup(column: pd.Series | None, rows: Bools, table: dict[Any, int], defaul
     return result
 
 
+def whole_numbers(
+    values: pd.Series | npt.NDArray[Any], name: str, default: int | None = None
+) -> npt.NDArray[Any]:
+    """``values`` as int64 (nulls become ``default``; with no default a null is refused), or a ConfigError naming
+    the first value that is not a whole number."""
+    series = pd.Series(values, dtype=object)
+    numbers = pd.to_numeric(series, errors="coerce")
+    present = series.notna().to_numpy()
+    finite = numbers.notna().to_numpy() & np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
+    whole = finite & (np.abs(numbers.to_numpy(dtype=float, na_value=0.0)) < 2.0**62)
+    whole[whole] = numbers.to_numpy(dtype=float, na_value=0.0)[whole] % 1 == 0
+    bad = np.flatnonzero((present & ~whole) | (~present if default is None else np.zeros(len(series), bool)))
+    if len(bad):
+        row = int(bad[0])
+        raise ConfigError(f"row {row}: {name} must be a whole number, got {series.iloc[row]!r}", name)
+    result: npt.NDArray[Any] = np.where(present, numbers.to_numpy(dtype=float, na_value=0.0), default or 0)
+    return result.astype(np.int64)
+
+
 def _subset(frame: pd.DataFrame, name: str, rows: Bools) -> npt.NDArray[Any]:
     """The values of column ``name`` on ``rows`` as Python objects, ``None`` for nulls (and for a missing column)."""
     count = int(rows.sum())
@@ -99,7 +118,7 @@ class PreparedEvents:
                 "at",
             )
         codes, ids = pd.factorize(frame["ticket_id"], sort=False)
-        seq = frame["seq"].to_numpy(dtype=np.int64)
+        seq = whole_numbers(frame["seq"], "seq")
         at = pd.DatetimeIndex(at_column).tz_convert("UTC").as_unit("us").asi8.astype(np.int64)
         order = np.lexsort((seq, codes))
         if not bool(np.all(order == np.arange(len(order)))):
@@ -217,7 +236,10 @@ class PreparedEvents:
         rows, picked = _setters([(opened, at_opening), (changed, _subset(self.frame, column, changed))])
         if name == "priority":
             # Exports often hold priorities as floats (a column with gaps); the model's priorities are ints.
-            picked = pd.array(picked, dtype="Int64").to_numpy(dtype=object, na_value=None)
+            numbers = whole_numbers(picked, "priority", default=0)
+            picked = np.array(
+                [None if v is None else int(n) for v, n in zip(picked, numbers, strict=True)], dtype=object
+            )
         return rows, picked
 
     # --- building blocks ---------------------------------------------------------------------------------------
