@@ -1,4 +1,4 @@
-"""SQL text and value checks for ``ticketcore.adapters.postgres`` (private).
+"""SQL text, value checks and row decoding for ``ticketcore.adapters.postgres`` (private).
 
 Kept apart from the store so the store reads as the contract it implements; nothing here talks to a server.
 """
@@ -12,10 +12,20 @@ import psycopg
 
 from ticketcore import codec
 from ticketcore._time import to_micros
-from ticketcore.errors import ConfigError
-from ticketcore.repositories import TicketQuery, decode_cursor
+from ticketcore.errors import ConfigError, CorruptRecord, TicketcoreError
+from ticketcore.model import Event, Ticket
+from ticketcore.repositories import JSONData, TicketQuery, decode_cursor
 
-__all__ = ["APPEND", "describe", "find_sql", "storable", "to_json"]
+__all__ = [
+    "APPEND",
+    "decode_agent",
+    "decode_event",
+    "decode_ticket",
+    "describe",
+    "find_sql",
+    "storable",
+    "to_json",
+]
 
 APPEND = "SELECT append_events(" + ", ".join(["%s"] * 18) + ")"
 """One append (see the ``append_events`` function in ``_postgres_schema``): its 18 arguments in order."""
@@ -121,3 +131,47 @@ def find_sql(tenant: str, query: TicketQuery) -> tuple[str, list[Any]]:
     )
     params.append(query.limit + 1)
     return sql, params
+
+
+def decode_ticket(where: str, ticket_id: str, version: int, data: str) -> Ticket:
+    """The snapshot in a ``tickets`` row, or :class:`CorruptRecord` naming the row (``where`` is the store)."""
+    try:
+        ticket = codec.load(Ticket, json.loads(data))
+    except (ValueError, TicketcoreError) as error:
+        raise CorruptRecord(
+            f"{where}: the snapshot row of ticket {ticket_id!r} (version {version}) cannot be decoded: "
+            f"{error}. Rebuild it from the ticket's events"
+        ) from None
+    if ticket.id != ticket_id or ticket.version != version:
+        raise CorruptRecord(
+            f"{where}: the snapshot row of ticket {ticket_id!r} (version {version}) holds ticket "
+            f"{ticket.id!r} version {ticket.version}"
+        )
+    return ticket
+
+
+def decode_event(where: str, position: int, ticket_id: str, seq: int, data: str) -> Event:
+    """The event in an ``events`` row, or :class:`CorruptRecord` naming the row."""
+    try:
+        event = codec.load(Event, json.loads(data))
+    except (ValueError, TicketcoreError) as error:
+        raise CorruptRecord(
+            f"{where}: events row {position} (ticket {ticket_id!r}, seq {seq}) cannot be decoded: {error}"
+        ) from None
+    if event.ticket_id != ticket_id or event.seq != seq:
+        raise CorruptRecord(
+            f"{where}: events row {position} (ticket {ticket_id!r}, seq {seq}) holds the event of ticket "
+            f"{event.ticket_id!r} seq {event.seq}"
+        )
+    return event
+
+
+def decode_agent(where: str, agent_id: str, text: str) -> JSONData:
+    """The data in an ``agents`` row, or :class:`CorruptRecord` naming the row."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise CorruptRecord(f"{where}: the agents row of agent {agent_id!r} is not a JSON object")
+    return data

@@ -39,13 +39,15 @@ from typing import Any, TypeVar
 
 from psycopg import errors as pg_errors
 
-from ticketcore import codec
 from ticketcore._time import to_micros
 from ticketcore.adapters._common import agent_json, check_tenant
 from ticketcore.adapters._postgres_pool import Pool
 from ticketcore.adapters._postgres_schema import APPEND_LOCK, migrate
 from ticketcore.adapters._postgres_sql import (
     APPEND,
+    decode_agent,
+    decode_event,
+    decode_ticket,
     describe,
     find_sql,
     storable,
@@ -54,10 +56,8 @@ from ticketcore.adapters._postgres_sql import (
 from ticketcore.errors import (
     ConcurrencyError,
     ConfigError,
-    CorruptRecord,
     InvalidEvent,
     StorageError,
-    TicketcoreError,
     TicketNotFound,
 )
 from ticketcore.model import Event, Ticket
@@ -214,18 +214,7 @@ class PostgresStore:
             cached = self._cache.get(ticket_id)
         if cached is not None and cached.version == version:
             return cached
-        try:
-            ticket = codec.load(Ticket, json.loads(data))
-        except (ValueError, TicketcoreError) as error:
-            raise CorruptRecord(
-                f"{self!r}: the snapshot row of ticket {ticket_id!r} (version {version}) cannot be decoded: "
-                f"{error}. Rebuild it from the ticket's events"
-            ) from None
-        if ticket.id != ticket_id or ticket.version != version:
-            raise CorruptRecord(
-                f"{self!r}: the snapshot row of ticket {ticket_id!r} (version {version}) holds ticket "
-                f"{ticket.id!r} version {ticket.version}"
-            )
+        ticket = decode_ticket(repr(self), ticket_id, version, data)
         self._remember(ticket)
         return ticket
 
@@ -237,18 +226,7 @@ class PostgresStore:
                 self._cache.popitem(last=False)
 
     def _event(self, position: int, ticket_id: str, seq: int, data: str) -> Event:
-        try:
-            event = codec.load(Event, json.loads(data))
-        except (ValueError, TicketcoreError) as error:
-            raise CorruptRecord(
-                f"{self!r}: events row {position} (ticket {ticket_id!r}, seq {seq}) cannot be decoded: {error}"
-            ) from None
-        if event.ticket_id != ticket_id or event.seq != seq:
-            raise CorruptRecord(
-                f"{self!r}: events row {position} (ticket {ticket_id!r}, seq {seq}) holds the event of ticket "
-                f"{event.ticket_id!r} seq {event.seq}"
-            )
-        return event
+        return decode_event(repr(self), position, ticket_id, seq, data)
 
     # TicketStore
 
@@ -257,8 +235,9 @@ class PostgresStore:
 
         One round trip in the common case: the current snapshot comes from this store's cache when it is at
         ``expected_version`` (a new ticket needs none), and the lock, the events and the snapshot are one call of
-        the schema's ``append_events`` function, committed as it returns. A writer that got there first has taken seq ``expected_version + 1``, so the
-        unique key refuses the whole transaction and the conflict is reported with the version actually stored.
+        the schema's ``append_events`` function, committed as it returns. A writer that got there first has taken
+        seq ``expected_version + 1``, so the unique key refuses the whole call, and the conflict is reported with
+        the version actually stored.
         """
         batch = list(events)
         if not isinstance(ticket_id, str) or not ticket_id:
@@ -522,10 +501,4 @@ class PostgresStore:
         return loads
 
     def _agent_data(self, agent_id: str, text: str) -> JSONData:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise CorruptRecord(f"{self!r}: the agents row of agent {agent_id!r} is not a JSON object")
-        return data
+        return decode_agent(repr(self), agent_id, text)
