@@ -232,3 +232,51 @@ def test_loading_anything_raises_only_config_errors(data: object) -> None:
         )
     except ConfigError:
         pass
+
+
+def test_conditions_on_tags_custom_fields_priority_and_group_explain_the_match() -> None:
+    policies = load(
+        SLAPolicySet,
+        {
+            "policies": [
+                {
+                    "name": "key_accounts",
+                    "when": {
+                        "tags": ["enterprise"],
+                        "any_tags": ["outage", "security"],
+                        "fields": {"plan": ["gold", "platinum"]},
+                        "priority": [1, 2],
+                        "group": ["tier2"],
+                    },
+                    "metrics": {"first_response": {"default": "15m"}},
+                },
+                {"name": "default", "metrics": {"first_response": {"default": "8h"}}},
+            ]
+        },
+    )
+    opened = Opened(
+        ticket_id="K",
+        seq=1,
+        at=at(3, 9),
+        actor=Actor("k", Role.REQUESTER),
+        requester="k",
+        priority=2,
+        group="tier2",
+        tags=["enterprise", "outage"],
+        fields={"plan": "gold"},
+    )
+    report = policies.evaluate([opened], now=at(3, 10))
+    assert report.policy == "key_accounts"
+    assert report.match is not None
+    assert report.match.reasons == (
+        "priority 2 is one of [1, 2]",
+        "group 'tier2' is one of ['tier2']",
+        "tags include all of ['enterprise']",
+        "tags include ['outage']",
+        "field 'plan' = 'gold' is one of ['gold', 'platinum']",
+    )
+    lowered = PriorityChanged(
+        ticket_id="K", seq=2, at=at(3, 9, 30), actor=Actor("ada", Role.AGENT), from_priority=2, to_priority=4
+    )
+    assert policies.evaluate([opened, lowered], now=at(3, 10)).policy == "default"
+    assert policies.evaluate([opened, lowered], now=at(3, 9, 15)).policy == "key_accounts"
