@@ -62,7 +62,11 @@ class PostgresServer:
         folder = Path(tempfile.mkdtemp(prefix="ticketcore-pg-"))
         as_owner: list[str] = []
         if os.geteuid() == 0:
-            shutil.chown(folder, "postgres", "postgres")
+            try:
+                shutil.chown(folder, "postgres", "postgres")
+            except LookupError:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise Unavailable(f"no 'postgres' user to run the server as; {HOW_TO_RUN}") from None
             as_owner = ["runuser", "-u", "postgres", "--"]
         server = cls(bindir, folder, as_owner)
         options = f"-c listen_addresses='' -k {folder}"
