@@ -582,3 +582,15 @@ def test_folded_histories_give_the_same_answers(histories: list[list[Event]], pe
     )
     assert bl.agents(folded, period) == bl.agents(histories, period)
     assert bl.growth_trend(folded, period.end, weeks=2) == bl.growth_trend(histories, period.end, weeks=2)
+
+
+def test_breakdowns_of_odd_values_sort_by_type_then_value() -> None:
+    from ticketcore import FieldChanged
+
+    odd = Story("R").events
+    odd.append(FieldChanged(ticket_id="R", seq=2, at=at(1), actor=AGENT, field="region", value=3))
+    plain = Story("P", 0.5).events
+    empty = Story("Q", 0.5).events
+    empty.append(FieldChanged(ticket_id="Q", seq=2, at=at(1), actor=AGENT, field="region", value=""))
+    result = bl.backlog([odd, plain, empty], at(2), by="region")
+    assert [(g.key, g.count) for g in result.groups] == [(3, 1), ("", 1), (None, 1)]

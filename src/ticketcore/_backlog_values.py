@@ -49,8 +49,12 @@ def _end(value: datetime) -> datetime:
 
 
 def groups_of(counts: Mapping[Key, int]) -> tuple[GroupCount, ...]:
-    """Counts as :class:`GroupCount` values ordered by key, ``None`` last."""
-    ordered = sorted(counts.items(), key=lambda item: (item[0] is None, "" if item[0] is None else item[0]))
+    """Counts as :class:`GroupCount` values ordered by key (strings, numbers), ``None`` last."""
+    # Keys of one dimension share a type, except where events set odd values (a region of 3): group types first.
+    ordered = sorted(
+        counts.items(),
+        key=lambda item: (item[0] is None, type(item[0]).__name__, 0 if item[0] is None else item[0]),
+    )
     return tuple(GroupCount(key, count) for key, count in ordered)
 
 
