@@ -24,6 +24,7 @@ MODULES = [
     ("ticketcore.repositories", "Storage protocols"),
     ("ticketcore.adapters.memory", "In-memory store"),
     ("ticketcore.adapters.sqlite", "SQLite store"),
+    ("ticketcore.adapters.postgres", "PostgreSQL store ([postgres] extra)"),
     ("ticketcore.desk", "The HelpDesk shell"),
     ("ticketcore.i18n", "Localisation"),
     ("ticketcore.dataframes", "pandas and Dask ([pandas] extra)"),
