@@ -64,3 +64,11 @@ def test_missing_matplotlib_raises_missing_extra(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingExtra, match=r"install it with: pip install 'ticketcore\[plot\]'"):
         plots.ageing_histogram(dfs.events_to_frame(desk()), at(100))
+
+
+def test_plots_without_pandas_name_the_pandas_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(MissingExtra, match=r"pip install 'ticketcore\[pandas\]'"):
+        plots.created_vs_solved(None, date(2025, 3, 3), date(2025, 3, 6), tz="UTC")
+    with pytest.raises(MissingExtra, match=r"pip install 'ticketcore\[pandas\]'"):
+        dfs.durations(None, bl.Period(at(0), at(1)))

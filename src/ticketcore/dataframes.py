@@ -223,6 +223,7 @@ def durations(
 ) -> pd.DataFrame:
     """:func:`ticketcore.backlog.durations` for each metric: rows ``metric``, ``business``, ``count``, ``mean``,
     ``median``, ``p90``."""
+    _require()
     import pandas as pd
 
     prepared, kpis = _prepared(events), _kpis()

@@ -26,6 +26,7 @@ __all__ = ["ageing_histogram", "created_vs_solved", "sla_compliance"]
 
 
 def _axes(ax: Axes | None, title: str) -> Axes:
+    """``ax``, or the axes of a new figure drawn without a GUI backend, titled ``title``."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -49,13 +50,14 @@ def created_vs_solved(
     ax: Axes | None = None,
 ) -> Axes:
     """Tickets created and solved per ``freq`` as bars, and the backlog at the end of each period as a line."""
+    from ticketcore import dataframes
+
+    prepared = dataframes.prepare(events)  # first: without pandas this says which extra to install
     target = _axes(ax, f"Created vs solved per {freq}, and backlog")
     import pandas as pd
 
-    from ticketcore import dataframes
     from ticketcore._backlog_periods import zone
 
-    prepared = dataframes.prepare(events)
     flow = dataframes.flow(prepared, start, end, tz=tz, freq=freq)
     backlog = prepared.open_counts([int(v) for v in pd.DatetimeIndex(flow["end"]).as_unit("us").asi8])
     positions = list(range(len(flow)))
@@ -78,11 +80,11 @@ def ageing_histogram(
     ax: Axes | None = None,
 ) -> Axes:
     """Open tickets at ``as_of`` by age bucket, in calendar time or in business time on ``calendar``."""
-    kind = "business" if calendar is not None else "calendar"
-    target = _axes(ax, f"Open tickets by age ({kind} time) at {as_of.isoformat(timespec='minutes')}")
     from ticketcore import dataframes
 
     buckets = dataframes.ageing(events, as_of, edges=edges, calendar=calendar)
+    kind = "business" if calendar is not None else "calendar"
+    target = _axes(ax, f"Open tickets by age ({kind} time) at {as_of.isoformat(timespec='minutes')}")
     target.bar(list(buckets["bucket"]), buckets["open"])
     target.set_xlabel("age")
     target.set_ylabel("open tickets")
@@ -93,12 +95,12 @@ def sla_compliance(
     cycles: pd.DataFrame | Iterable[SLAReport], period: Period | None = None, *, ax: Axes | None = None
 ) -> Axes:
     """SLA achievement rate (%) by priority, one bar per metric, from SLA reports or an SLA cycles frame."""
-    target = _axes(ax, "SLA achievement by priority")
-    import pandas as pd
-
     from ticketcore import dataframes
 
     rates = dataframes.sla_achievement(cycles, period, by_priority=True)
+    target = _axes(ax, "SLA achievement by priority")
+    import pandas as pd
+
     priorities = sorted(int(p) for p in rates["priority"].dropna().unique())
     labels = [f"P{p}" for p in priorities] + (["none"] if rates["priority"].isna().any() else [])
     metrics = list(dict.fromkeys(rates["metric"]))
