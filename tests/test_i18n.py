@@ -116,6 +116,8 @@ def test_every_sla_metric_and_state_in_every_language(language: str) -> None:
         ("away", "presence", "Assente", "Odsutan"),
         ("warning", "sla_alert", "Avviso", "Upozorenje"),
         ("round_robin", "routing_strategy", "A rotazione", "Kružno"),
+        ("top_breaches", "report", "Violazioni principali", "Najveća prekoračenja"),
+        ("never_assigned", "report", "Non ancora assegnati", "Još nedodijeljeni"),
     ],
 )
 def test_labels_in_italian_and_croatian(thing: object, kind: str | None, italian: str, croatian: str) -> None:

@@ -24,50 +24,9 @@ __all__ = ["FORMATS", "render", "text"]
 FORMATS = ("table", "json", "csv")
 """The output formats of reports."""
 
-# Words the shipped catalogs do not have yet: (English, Italian) per key.
-_TEXTS: dict[str, tuple[str, str]] = {
-    "summary": ("Summary", "Riepilogo"),
-    "trend": ("Backlog week by week", "Arretrato settimana per settimana"),
-    "flow": ("Created and solved per week", "Creati e risolti per settimana"),
-    "response_times": ("Response and resolution times", "Tempi di risposta e di risoluzione"),
-    "breakdown": ("Breakdown", "Dettaglio"),
-    "top_breaches": ("Top breaches", "Violazioni principali"),
-    "routing": ("Routing outcomes", "Esiti dell'instradamento"),
-    "agents": ("Tickets per agent", "Ticket per operatore"),
-    "as_of": ("As of", "Alla data"),
-    "period_start": ("Period from", "Periodo dal"),
-    "tickets": ("Tickets", "Ticket"),
-    "events": ("Events", "Eventi"),
-    "timers_fired": ("Timers fired", "Timer scattati"),
-    "solved_per_week": ("Solved per week", "Risolti per settimana"),
-    "growing_weeks": ("Weeks of growth", "Settimane di crescita"),
-    "steady_growth": ("Steady growth", "Crescita costante"),
-    "item": ("Item", "Voce"),
-    "value": ("Value", "Valore"),
-    "metric": ("Metric", "Metrica"),
-    "rate": ("Compliance", "Conformità"),
-    "running": ("Running", "In corso"),
-    "at": ("At", "Alle"),
-    "from": ("From", "Da"),
-    "to": ("To", "A"),
-    "count": ("Count", "Numero"),
-    "ticket": ("Ticket", "Ticket"),
-    "policy": ("Policy", "Policy"),
-    "overdue": ("Overdue by", "In ritardo di"),
-    "due_at": ("Due", "Scadenza"),
-    "outcome": ("Outcome", "Esito"),
-    "agent": ("Agent", "Operatore"),
-    "routed_at_opening": ("Routed at opening", "Instradati all'apertura"),
-    "routed_later": ("Routed later", "Instradati dopo"),
-    "assigned_by_staff": ("Assigned by staff", "Assegnati dal personale"),
-    "never_assigned": ("Not assigned yet", "Non ancora assegnati"),
-    "reassigned": ("Reassigned", "Riassegnati"),
-    "yes": ("yes", "sì"),
-    "no": ("no", "no"),
-    "steady": ("steady", "costante"),
-}
-# Keys the shipped catalogs translate, with their kind.
-_CATALOG = {
+# Report keys that name a backlog metric or an SLA state read as those kinds do, so the report agrees with every
+# other place that shows them; every other key (titles, items, columns, outcomes) is of the ``report`` kind.
+_KIND = {
     "sla_compliance": "backlog",
     "backlog": "backlog",
     "backlog_ratio": "backlog",
@@ -85,17 +44,13 @@ _CATALOG = {
     "region": "backlog",
     "achieved": "sla_state",
     "breached": "sla_state",
+    "running": "sla_state",
 }
 
 
 def text(key: str, locale: str) -> str:
-    """The localised word for a report key (a section, a column or an item)."""
-    if key in _CATALOG:
-        return label(key, locale, kind=_CATALOG[key])
-    if key in _TEXTS:
-        english, italian = _TEXTS[key]
-        return label(key, locale, kind="backlog", translations={"en": english, "it": italian})
-    return key
+    """The localised word for a report key (a section, a column or an item), from the shipped catalogs."""
+    return label(key, locale, kind=_KIND.get(key, "report"))
 
 
 def _number(value: float, locale: str) -> str:

@@ -185,6 +185,49 @@ _BACKLOG = {
     "month": N_("backlog", "Month"),
 }
 
+# The words of the help-desk report that ``ticketcore demo`` and ``ticketcore report`` print: section titles, the
+# summary's and backlog's items, column headers and routing outcomes. Report words that name a metric or an SLA state
+# ("Open", "Median", "Achieved" …) are read from ``backlog`` and ``sla_state`` instead, so they agree with them.
+_REPORT = {
+    "summary": N_("report", "Summary"),
+    "trend": N_("report", "Backlog week by week"),
+    "flow": N_("report", "Created and solved per week"),
+    "response_times": N_("report", "Response and resolution times"),
+    "breakdown": N_("report", "Breakdown"),
+    "top_breaches": N_("report", "Top breaches"),
+    "routing": N_("report", "Routing outcomes"),
+    "agents": N_("report", "Tickets per agent"),
+    "as_of": N_("report", "As of"),
+    "period_start": N_("report", "Period from"),
+    "tickets": N_("report", "Tickets"),
+    "events": N_("report", "Events"),
+    "timers_fired": N_("report", "Timers fired"),
+    "solved_per_week": N_("report", "Solved per week"),
+    "growing_weeks": N_("report", "Weeks of growth"),
+    "steady_growth": N_("report", "Steady growth"),
+    "item": N_("report", "Item"),
+    "value": N_("report", "Value"),
+    "metric": N_("report", "Metric"),
+    "rate": N_("report", "Compliance"),
+    "at": N_("report", "At"),
+    "from": N_("report", "From"),
+    "to": N_("report", "To"),
+    "count": N_("report", "Count"),
+    "ticket": N_("report", "Ticket"),
+    "policy": N_("report", "Policy"),
+    "overdue": N_("report", "Overdue by"),
+    "due_at": N_("report", "Due"),
+    "outcome": N_("report", "Outcome"),
+    "agent": N_("report", "Agent"),
+    "routed_at_opening": N_("report", "Routed at opening"),
+    "routed_later": N_("report", "Routed later"),
+    "assigned_by_staff": N_("report", "Assigned by staff"),
+    "never_assigned": N_("report", "Not assigned yet"),
+    "reassigned": N_("report", "Reassigned"),
+    "yes": N_("report", "yes"),
+    "no": N_("report", "no"),
+}
+
 # The timers of the preset workflows, as a ticket's history records them (``TimerFired.timer``).
 _TIMER = {
     "auto_close": N_("timer", "Automatic close"),
@@ -208,6 +251,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "routing_strategy": _ROUTING_STRATEGY,
     "presence": _PRESENCE,
     "backlog": _BACKLOG,
+    "report": _REPORT,
 }
 """Kind (the gettext context) → name → English text."""
 

@@ -200,7 +200,7 @@ def label(
     :class:`~ticketcore.model.Status`, a priority (a ``Priority`` or its level as an ``int``), an ``Impact`` or
     ``Urgency``, an SLA state or routing reason enum, or a plain name. A plain name is read as a status unless
     ``kind`` says otherwise: one of :data:`KINDS` (``"action"``, ``"sla_metric"``, ``"sla_state"``,
-    ``"routing_reason"``, ``"backlog"`` …).
+    ``"routing_reason"``, ``"backlog"``, ``"report"`` …).
 
     The text is taken from, in order: ``translations`` (``{locale: text}`` for this one thing), the ``glossary``,
     the shipped catalogs, and finally the English name (a custom status ``"awaiting_vendor"`` reads
