@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Union
 
-from ticketcore.errors import TicketcoreError
+from ticketcore.errors import HistoryNeeded
 from ticketcore.model import Event, Rated, Replied, Ticket
 
 __all__ = ["FoldedHistory", "HistoryNeeded", "Source", "histories_of"]
@@ -15,14 +15,6 @@ __all__ = ["FoldedHistory", "HistoryNeeded", "Source", "histories_of"]
 Source = Union[Sequence[Event], Ticket, "FoldedHistory"]
 """A ticket's history (its events, in order), a snapshot standing for its history up to ``updated_at``, or a history
 already folded by ``ticketcore.backlog.fold``."""
-
-
-class HistoryNeeded(TicketcoreError, ValueError):
-    """A metric needs more of a ticket's history than a :class:`Ticket` snapshot keeps; pass the ticket's events."""
-
-    def __init__(self, ticket_id: str, problem: str) -> None:
-        self.ticket_id = ticket_id
-        super().__init__(f"ticket {ticket_id!r}: {problem}; pass the ticket's events instead of its snapshot")
 
 
 class FoldedHistory:

@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "CorruptRecord",
     "GuardRefused",
+    "HistoryNeeded",
     "InvalidEvent",
     "InvalidTransition",
     "MissingExtra",
@@ -197,6 +198,14 @@ class AgentNotFound(TicketcoreError, KeyError):
 
     def __str__(self) -> str:
         return f"no agent with id {self.agent_id!r} in this directory; add it with put_agent({self.agent_id!r}, data)"
+
+
+class HistoryNeeded(TicketcoreError, ValueError):
+    """A metric needs more of a ticket's history than a :class:`Ticket` snapshot keeps; pass the ticket's events."""
+
+    def __init__(self, ticket_id: str, problem: str) -> None:
+        self.ticket_id = ticket_id
+        super().__init__(f"ticket {ticket_id!r}: {problem}; pass the ticket's events instead of its snapshot")
 
 
 class NoBusinessTime(TicketcoreError, ValueError):
