@@ -307,7 +307,17 @@ def render(
         ratio = speed[("ticketcore", op)]
         factor = "—" if name == "ticketcore" else f"{micros / ratio:,.0f}×"
         lines.append(f"| {label} | {name} | {micros:,.1f} | {factor} | {wrong:,} / {count:,} | {close:,} |")
+    lines += ["", NOTE]
     return "\n".join(lines) + "\n"
+
+
+NOTE = (
+    "How: a calendar turns its rules into sorted open intervals of UTC microseconds per year (computed on first "
+    "use, in both directions) with the open time before each, so `add` and `elapsed` are bisections with integer "
+    "arithmetic, never a walk over days or minutes. Results that are less than a second off come from inputs with "
+    "microseconds, which businesstimedelta's `difference` and business-duration drop. On this calendar (no window "
+    "past midnight; the DST changes fall on closed Sundays) the peers' due instants all agree with the oracle."
+)
 
 
 def write(table: str) -> None:
