@@ -783,7 +783,8 @@ class BusinessCalendar:
 
     def next_close(self, at: datetime) -> datetime:
         """The first instant at or after ``at`` where an open stretch ends: the end of the open interval containing
-        ``at``, or of the next one when the calendar is closed at ``at`` (``at`` itself when an interval ends there)."""
+        ``at``, or of the next one when the calendar is closed at ``at`` (``at`` itself when an interval ends there).
+        Raises :class:`~ticketcore.errors.NoBusinessTime` for a calendar that never closes (24×7)."""
         x = self._micros(at, "at")
         table = self._table(x, x)
         while True:
