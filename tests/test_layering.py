@@ -42,7 +42,7 @@ def _base_of(name: str) -> str:
     if name in CORE_ORDER:
         return name
     for candidate in CORE_ORDER:
-        if name.startswith(f"_{candidate}_"):
+        if name.startswith(f"_{candidate.lstrip('_')}_"):
             return candidate
     return name
 

@@ -5,6 +5,7 @@ The names below are the public surface; everything else lives in its module (``t
 """
 
 from ticketcore import backlog
+from ticketcore._calendar import Holidays, RecurringClosure
 from ticketcore._version import __version__
 from ticketcore.errors import (
     AgentNotFound,
@@ -131,6 +132,8 @@ __all__ = [
     "PriorityAssessment",
     # sla
     "BusinessCalendar",
+    "Holidays",
+    "RecurringClosure",
     "SLAPolicy",
     "SLAPolicySet",
     "SLAReport",
