@@ -1,14 +1,38 @@
-"""Checks and encodings shared by the bundled adapters (private)."""
+"""Checks, encodings and decodings shared by the bundled adapters (private).
+
+Nothing here talks to a database: these are the pieces every adapter would otherwise write again — a tenant or agent
+that cannot be kept, JSON text through the codec, a stored row turned back into a value or a :class:`CorruptRecord`
+naming the row, the snapshot cache, and the parts of a ``find`` query on which the SQL dialects agree.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ticketcore.errors import ConfigError
+from ticketcore import codec
+from ticketcore._time import to_micros
+from ticketcore.errors import ConfigError, CorruptRecord, InvalidEvent, TicketcoreError
+from ticketcore.model import Event, Ticket
+from ticketcore.repositories import JSONData, TicketQuery
 
-__all__ = ["agent_json", "check_tenant"]
+__all__ = [
+    "TicketCache",
+    "agent_json",
+    "agent_loads",
+    "check_tenant",
+    "check_ticket_id",
+    "decode_agent",
+    "decode_event",
+    "decode_ticket",
+    "in_clause",
+    "time_bounds",
+    "to_json",
+    "value_filters",
+]
 
 
 def check_tenant(tenant: object) -> str:
@@ -16,6 +40,13 @@ def check_tenant(tenant: object) -> str:
     if not isinstance(tenant, str) or not tenant:
         raise ConfigError(f"a tenant is a non-empty string (e.g. 'acme'), got {tenant!r}", "tenant")
     return tenant
+
+
+def check_ticket_id(ticket_id: object) -> str:
+    """``ticket_id`` if it is a non-empty string; otherwise :class:`InvalidEvent` (an append names no ticket)."""
+    if not isinstance(ticket_id, str) or not ticket_id:
+        raise InvalidEvent(f"a ticket id is a non-empty string, got {ticket_id!r}")
+    return ticket_id
 
 
 def agent_json(agent_id: object, data: Mapping[str, Any]) -> str:
@@ -28,3 +59,135 @@ def agent_json(agent_id: object, data: Mapping[str, Any]) -> str:
         return json.dumps(dict(data), sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"agent data must be JSON-ready (use codec.dump(agent)): {error}") from None
+
+
+def agent_loads(rows: Iterable[tuple[Any, Any, Any]]) -> dict[str, dict[str, int]]:
+    """``(assignee, channel, count)`` rows as :meth:`AgentDirectory.agent_loads` answers them."""
+    loads: dict[str, dict[str, int]] = {}
+    for assignee, channel, count in rows:
+        loads.setdefault(str(assignee), {})[str(channel)] = int(count)
+    return loads
+
+
+def to_json(value: object, *, ensure_ascii: bool) -> str:
+    """``value`` as compact JSON text through the codec.
+
+    ``ensure_ascii=True`` writes ASCII escapes, which keep any Python text storable (lone surrogates included) in a
+    database that stores UTF-8; ``False`` keeps non-ASCII characters as they are.
+    """
+    return json.dumps(codec.dump(value), separators=(",", ":"), ensure_ascii=ensure_ascii)
+
+
+def decode_ticket(where: str, ticket_id: str, version: int, data: str) -> Ticket:
+    """The snapshot in a ``tickets`` row, or :class:`CorruptRecord` naming the row (``where`` is the store)."""
+    try:
+        ticket = codec.load(Ticket, json.loads(data))
+    except (ValueError, TicketcoreError) as error:
+        raise CorruptRecord(
+            f"{where}: the snapshot row of ticket {ticket_id!r} (version {version}) cannot be decoded: "
+            f"{error}. Rebuild it from the ticket's events"
+        ) from None
+    if ticket.id != ticket_id or ticket.version != version:
+        raise CorruptRecord(
+            f"{where}: the snapshot row of ticket {ticket_id!r} (version {version}) holds ticket "
+            f"{ticket.id!r} version {ticket.version}"
+        )
+    return ticket
+
+
+def decode_event(where: str, position: int, ticket_id: str, seq: int, data: str) -> Event:
+    """The event in an ``events`` row, or :class:`CorruptRecord` naming the row."""
+    try:
+        event = codec.load(Event, json.loads(data))
+    except (ValueError, TicketcoreError) as error:
+        raise CorruptRecord(
+            f"{where}: events row {position} (ticket {ticket_id!r}, seq {seq}) cannot be decoded: {error}"
+        ) from None
+    if event.ticket_id != ticket_id or event.seq != seq:
+        raise CorruptRecord(
+            f"{where}: events row {position} (ticket {ticket_id!r}, seq {seq}) holds the event of ticket "
+            f"{event.ticket_id!r} seq {event.seq}"
+        )
+    return event
+
+
+def decode_agent(where: str, agent_id: str, text: str) -> JSONData:
+    """The data in an ``agents`` row, or :class:`CorruptRecord` naming the row."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise CorruptRecord(f"{where}: the agents row of agent {agent_id!r} is not a JSON object")
+    return data
+
+
+class TicketCache:
+    """The most recently used decoded snapshots of one store (thread-safe), so a current one is decoded once."""
+
+    def __init__(self, size: int = 4_096) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._tickets: OrderedDict[str, Ticket] = OrderedDict()
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        """The cached snapshot of ``ticket_id``, whatever its version, or ``None``."""
+        with self._lock:
+            return self._tickets.get(ticket_id)
+
+    def remember(self, ticket: Ticket) -> None:
+        """Keep ``ticket``, forgetting the least recently remembered one when full."""
+        with self._lock:
+            self._tickets[ticket.id] = ticket
+            self._tickets.move_to_end(ticket.id)
+            if len(self._tickets) > self._size:
+                self._tickets.popitem(last=False)
+
+    def load(self, where: str, ticket_id: str, version: int, data: str) -> Ticket:
+        """The snapshot in a ``tickets`` row: the cached one if it is at ``version``, else ``data`` decoded."""
+        cached = self.get(ticket_id)
+        if cached is not None and cached.version == version:
+            return cached
+        ticket = decode_ticket(where, ticket_id, version, data)
+        self.remember(ticket)
+        return ticket
+
+
+def in_clause(column: str, values: frozenset[Any], params: list[Any], marker: str, nothing: str) -> str:
+    """``column IN (…)``, where a ``None`` among ``values`` also matches NULL; an empty set is ``nothing``.
+
+    One parameter (``marker``) per value: drivers send scalars far more cheaply than a list as an SQL array.
+    """
+    present = sorted((v for v in values if v is not None), key=str)
+    clauses = []
+    if present:
+        clauses.append(f"{column} IN ({', '.join([marker] * len(present))})")
+        params.extend(present)
+    if None in values:
+        clauses.append(f"{column} IS NULL")
+    return "(" + " OR ".join(clauses) + ")" if clauses else nothing
+
+
+def time_bounds(query: TicketQuery) -> Iterator[tuple[str, str, int]]:
+    """The query's time bounds as ``(column, operator, microseconds)``, for ``column operator value`` clauses."""
+    for column, op, bound in (
+        ("created_us", ">=", query.created_from),
+        ("created_us", "<", query.created_before),
+        ("updated_us", ">=", query.updated_since),
+    ):
+        if bound is not None:
+            yield column, op, to_micros(bound)
+
+
+def value_filters(query: TicketQuery) -> Iterator[tuple[str, frozenset[Any], str]]:
+    """The query's value filters as ``(column, values, PostgreSQL type)``, the ones it sets only."""
+    category = None if query.category is None else frozenset(c.value for c in query.category)
+    for column, values, cast in (
+        ("status", query.status, "text"),
+        ("category", category, "text"),
+        ("priority", query.priority, "bigint"),
+        ("assignee", query.assignee, "text"),
+        ("grp", query.group, "text"),
+    ):
+        if values is not None:
+            yield column, values, cast

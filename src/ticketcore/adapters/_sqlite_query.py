@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ticketcore._time import to_micros
+from ticketcore.adapters._common import in_clause, time_bounds, value_filters
 from ticketcore.repositories import TicketQuery, decode_cursor
 
 __all__ = ["find_sql"]
@@ -16,30 +16,17 @@ def find_sql(tenant: str, query: TicketQuery) -> tuple[str, list[Any]]:
     """
     params: list[Any] = [tenant]
     where = ["t.tenant = ?"]
-    if query.status is not None:
-        where.append(_in("t.status", query.status, params))
-    if query.category is not None:
-        where.append(_in("t.category", frozenset(c.value for c in query.category), params))
-    if query.priority is not None:
-        where.append(_in("t.priority", query.priority, params))
-    if query.assignee is not None:
-        where.append(_in("t.assignee", query.assignee, params))
-    if query.group is not None:
-        where.append(_in("t.grp", query.group, params))
+    for column, values, _ in value_filters(query):
+        where.append(in_clause(f"t.{column}", values, params, "?", "0"))
     for tag in sorted(query.tags):
         where.append(
             "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.tenant = t.tenant AND g.tag = ? "
             "AND g.ticket_id = t.ticket_id)"
         )
         params.append(tag)
-    for column, op, bound in (
-        ("created_us", ">=", query.created_from),
-        ("created_us", "<", query.created_before),
-        ("updated_us", ">=", query.updated_since),
-    ):
-        if bound is not None:
-            where.append(f"t.{column} {op} ?")
-            params.append(to_micros(bound))
+    for column, op, micros in time_bounds(query):
+        where.append(f"t.{column} {op} ?")
+        params.append(micros)
     direction = "DESC" if query.newest_first else "ASC"
     if query.cursor is not None:
         where.append(f"(t.created_us, t.ticket_id) {'<' if query.newest_first else '>'} (?, ?)")
@@ -51,15 +38,3 @@ def find_sql(tenant: str, query: TicketQuery) -> tuple[str, list[Any]]:
     )
     params.append(query.limit + 1)
     return sql, params
-
-
-def _in(column: str, values: frozenset[Any], params: list[Any]) -> str:
-    """``column IN (…)``, where a ``None`` among ``values`` also matches NULL, and an empty set matches nothing."""
-    present = sorted((v for v in values if v is not None), key=str)
-    clauses = []
-    if present:
-        clauses.append(f"{column} IN ({', '.join('?' * len(present))})")
-        params.extend(present)
-    if None in values:
-        clauses.append(f"{column} IS NULL")
-    return "(" + " OR ".join(clauses) + ")" if clauses else "0"

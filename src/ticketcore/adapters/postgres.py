@@ -30,57 +30,31 @@ except ImportError as _missing:  # pragma: no cover (a test hides psycopg to che
 
     raise MissingExtra("PostgresStore", "postgres", ["psycopg"]) from _missing
 
-import functools
 import json
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from psycopg import errors as pg_errors
 
 from ticketcore._time import to_micros
-from ticketcore.adapters._common import agent_json, check_tenant
+from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, to_json
 from ticketcore.adapters._postgres_pool import Pool
 from ticketcore.adapters._postgres_schema import APPEND_LOCK, migrate
-from ticketcore.adapters._postgres_sql import (
-    APPEND,
-    decode_agent,
-    decode_event,
-    decode_ticket,
-    describe,
-    find_sql,
-    storable,
-    to_json,
-)
-from ticketcore.errors import (
-    ConcurrencyError,
-    ConfigError,
-    InvalidEvent,
-    StorageError,
-    TicketNotFound,
-)
+from ticketcore.adapters._postgres_sql import APPEND, describe, find_sql, storable
+from ticketcore.adapters._sql_store import SQLStore
+from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, StorageError, TicketNotFound
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import (
-    TICKET_ID_PREFIX,
-    AgentNotFound,
-    JSONData,
-    Page,
-    TicketQuery,
-    check_append,
-    encode_cursor,
-)
+from ticketcore.repositories import TICKET_ID_PREFIX, Page, TicketQuery, check_append, encode_cursor
 
 __all__ = ["PostgresStore"]
 
 T = TypeVar("T")
 Connection = psycopg.Connection[Any]
 
-_STREAM_BATCH = 1_000
 _CACHE_SIZE = 4_096
 
 
-class PostgresStore:
+class PostgresStore(SQLStore):
     """A :class:`~ticketcore.repositories.TicketStore` and :class:`~ticketcore.repositories.AgentDirectory` in PostgreSQL.
 
     ``conninfo`` is a libpq connection string (``"host=db dbname=desk user=app"``) or URL
@@ -89,6 +63,8 @@ class PostgresStore:
     (created if missing; several tenants share one schema). ``pool_size`` bounds the connections the store opens;
     a thread that finds them all busy waits up to ``pool_timeout`` seconds, then gets :class:`StorageError`.
     """
+
+    _database = "PostgreSQL"
 
     def __init__(
         self,
@@ -129,8 +105,7 @@ class PostgresStore:
             connect_timeout=connect_timeout,
             **dict(connect_args or {}),
         )
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[str, Ticket] = OrderedDict()
+        self._cache = TicketCache(_CACHE_SIZE)
         try:
             self._read(lambda conn: migrate(conn, schema, repr(self)))
         except BaseException:
@@ -139,11 +114,6 @@ class PostgresStore:
 
     def __repr__(self) -> str:
         return f"PostgresStore({self._where!r}, tenant={self._tenant_name!r}, schema={self._schema!r})"
-
-    @property
-    def tenant(self) -> str:
-        """The tenant this store is bound to."""
-        return self._tenant_name
 
     @property
     def schema(self) -> str:
@@ -157,17 +127,7 @@ class PostgresStore:
 
         A pooled connection the server has dropped meanwhile (a restart, an idle timeout) is replaced once.
         """
-        for attempt in range(2):
-            with self._pool.connection() as (conn, fresh):
-                try:
-                    return action(conn)
-                except psycopg.OperationalError as error:
-                    if not conn.broken or fresh or attempt:
-                        raise self._storage_error(error) from error
-                    self._pool.discard_idle()
-                except psycopg.Error as error:
-                    raise self._storage_error(error) from error
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._attempt(action, transaction=False)
 
     def _write(self, body: Callable[[Connection], T]) -> T:
         """Run ``body`` in one READ COMMITTED transaction: committed if it returns, rolled back if it raises.
@@ -175,12 +135,17 @@ class PostgresStore:
         A dropped connection is replaced and the transaction retried once, but only if the failure came before the
         commit was sent: after that, whether it committed is unknown, and the caller is told so.
         """
+        return self._attempt(body, transaction=True)
+
+    def _attempt(self, action: Callable[[Connection], T], *, transaction: bool) -> T:
         for attempt in range(2):
             committing = False
             with self._pool.connection() as (conn, fresh):
                 try:
+                    if not transaction:
+                        return action(conn)
                     with conn.transaction():
-                        result = body(conn)
+                        result = action(conn)
                         committing = True
                     return result
                 except psycopg.OperationalError as error:
@@ -203,30 +168,26 @@ class PostgresStore:
     def _lock_tenant(self, conn: Connection) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (APPEND_LOCK, self._lock_name))
 
+    # the hooks of SQLStore
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s")
+
+    def _fetch_all(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        return self._read(lambda conn: conn.execute(sql, params).fetchall())
+
+    def _fetch_one(self, sql: str, params: Sequence[Any]) -> Any:
+        return self._read(lambda conn: conn.execute(sql, params).fetchone())
+
+    def _change(self, sql: str, params: Sequence[Any]) -> int:
+        return self._write(lambda conn: conn.execute(sql, params).rowcount)
+
+    def _keepable(self, key: object) -> bool:
+        return isinstance(key, str) and storable(key)
+
     def close(self) -> None:
         """Close this store's connections. Closing twice is harmless."""
         self._pool.close()
-
-    # decoding
-
-    def _ticket(self, ticket_id: str, version: int, data: str) -> Ticket:
-        with self._lock:
-            cached = self._cache.get(ticket_id)
-        if cached is not None and cached.version == version:
-            return cached
-        ticket = decode_ticket(repr(self), ticket_id, version, data)
-        self._remember(ticket)
-        return ticket
-
-    def _remember(self, ticket: Ticket) -> None:
-        with self._lock:
-            self._cache[ticket.id] = ticket
-            self._cache.move_to_end(ticket.id)
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
-
-    def _event(self, position: int, ticket_id: str, seq: int, data: str) -> Event:
-        return decode_event(repr(self), position, ticket_id, seq, data)
 
     # TicketStore
 
@@ -240,14 +201,13 @@ class PostgresStore:
         the version actually stored.
         """
         batch = list(events)
-        if not isinstance(ticket_id, str) or not ticket_id:
-            raise InvalidEvent(f"a ticket id is a non-empty string, got {ticket_id!r}")
+        check_ticket_id(ticket_id)
         if not storable(ticket_id):
             raise InvalidEvent(f"PostgreSQL cannot store the ticket id {ticket_id!r} (NUL or invalid text)")
         current = self._current(ticket_id, expected_version)
         ticket = check_append(ticket_id, current, batch, expected_version)
-        texts = [to_json(e) for e in batch]
-        snapshot = to_json(ticket)
+        texts = [to_json(e, ensure_ascii=False) for e in batch]
+        snapshot = to_json(ticket, ensure_ascii=False)
         columns = [ticket.status, ticket.assignee, ticket.group, ticket.channel, *ticket.tags]
         if not all(storable(text) for text in (*texts, snapshot)) or any("\x00" in c for c in columns if c):
             raise InvalidEvent(
@@ -285,13 +245,12 @@ class PostgresStore:
             raise InvalidEvent(
                 f"holds a value PostgreSQL cannot store: {error}", ticket_id=ticket_id
             ) from None
-        self._remember(ticket)
+        self._cache.remember(ticket)
         return ticket.version
 
     def _current(self, ticket_id: str, expected_version: int) -> Ticket | None:
         """The snapshot to append to: the cached one if it is at ``expected_version``, otherwise the stored one."""
-        with self._lock:
-            cached = self._cache.get(ticket_id)
+        cached = self._cache.get(ticket_id)
         if cached is not None and cached.version == expected_version:
             return cached
         if cached is None and expected_version == 0:
@@ -348,23 +307,9 @@ class PostgresStore:
                 )
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def events(self, ticket_id: str, after: int = 0) -> list[Event]:
-        """See :meth:`TicketStore.events`."""
-        if not storable(ticket_id):
-            return []
-        rows = self._read(
-            lambda conn: conn.execute(
-                "SELECT position, seq, data FROM events WHERE tenant = %s AND ticket_id = %s AND seq > %s "
-                "ORDER BY seq",
-                (self._tenant_name, ticket_id, after),
-            ).fetchall()
-        )
-        return [self._event(position, ticket_id, seq, data) for position, seq, data in rows]
-
     def get(self, ticket_id: str) -> Ticket:
         """See :meth:`TicketStore.get`. The snapshot's JSON is sent only when this store's cached copy is stale."""
-        with self._lock:
-            cached = self._cache.get(ticket_id)
+        cached = self._cache.get(ticket_id)
         known = -1 if cached is None else cached.version
         row = None
         if storable(ticket_id):
@@ -392,24 +337,6 @@ class PostgresStore:
         more = len(rows) > query.limit
         return Page(tickets, encode_cursor((page[-1][3], page[-1][0])) if more else None)
 
-    def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
-        """See :meth:`TicketStore.stream`. Reads in batches; no connection is held between them."""
-        position = after
-        while True:
-            rows = self._read(functools.partial(self._stream_rows, position))
-            for row_position, ticket_id, seq, data in rows:
-                yield row_position, self._event(row_position, ticket_id, seq, data)
-            if len(rows) < _STREAM_BATCH:
-                return
-            position = rows[-1][0]
-
-    def _stream_rows(self, after: int, conn: Connection) -> list[Any]:
-        return conn.execute(
-            "SELECT position, ticket_id, seq, data FROM events WHERE tenant = %s AND position > %s "
-            "ORDER BY position LIMIT %s",
-            (self._tenant_name, after, _STREAM_BATCH),
-        ).fetchall()
-
     def next_ticket_id(self) -> str:
         """See :meth:`TicketStore.next_ticket_id`: a per-tenant counter row, unique across processes."""
 
@@ -432,73 +359,3 @@ class PostgresStore:
                     return candidate
 
         return self._write(body)
-
-    # AgentDirectory
-
-    def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
-        """See :meth:`AgentDirectory.put_agent`."""
-        text = agent_json(agent_id, data)
-        if not storable(agent_id) or not storable(text):
-            raise ConfigError(f"PostgreSQL cannot store agent {agent_id!r} or its data (NUL or invalid text)")
-        self._write(
-            lambda conn: conn.execute(
-                "INSERT INTO agents (tenant, agent_id, data) VALUES (%s, %s, %s) "
-                "ON CONFLICT (tenant, agent_id) DO UPDATE SET data = EXCLUDED.data",
-                (self._tenant_name, agent_id, text),
-            )
-        )
-
-    def get_agent(self, agent_id: str) -> JSONData:
-        """See :meth:`AgentDirectory.get_agent`."""
-        row = None
-        if isinstance(agent_id, str) and storable(agent_id):
-            row = self._read(
-                lambda conn: conn.execute(
-                    "SELECT data FROM agents WHERE tenant = %s AND agent_id = %s",
-                    (self._tenant_name, agent_id),
-                ).fetchone()
-            )
-        if row is None:
-            raise AgentNotFound(agent_id)
-        return self._agent_data(agent_id, row[0])
-
-    def remove_agent(self, agent_id: str) -> None:
-        """See :meth:`AgentDirectory.remove_agent`."""
-        removed = 0
-        if isinstance(agent_id, str) and storable(agent_id):
-            removed = self._write(
-                lambda conn: (
-                    conn.execute(
-                        "DELETE FROM agents WHERE tenant = %s AND agent_id = %s",
-                        (self._tenant_name, agent_id),
-                    ).rowcount
-                )
-            )
-        if not removed:
-            raise AgentNotFound(agent_id)
-
-    def list_agents(self) -> list[tuple[str, JSONData]]:
-        """See :meth:`AgentDirectory.list_agents`."""
-        rows = self._read(
-            lambda conn: conn.execute(
-                "SELECT agent_id, data FROM agents WHERE tenant = %s ORDER BY agent_id", (self._tenant_name,)
-            ).fetchall()
-        )
-        return [(agent_id, self._agent_data(agent_id, data)) for agent_id, data in rows]
-
-    def agent_loads(self) -> dict[str, dict[str, int]]:
-        """See :meth:`AgentDirectory.agent_loads`."""
-        rows = self._read(
-            lambda conn: conn.execute(
-                "SELECT assignee, channel, COUNT(*) FROM tickets WHERE tenant = %s AND assignee IS NOT NULL "
-                "AND category NOT IN ('solved', 'closed') GROUP BY assignee, channel",
-                (self._tenant_name,),
-            ).fetchall()
-        )
-        loads: dict[str, dict[str, int]] = {}
-        for assignee, channel, count in rows:
-            loads.setdefault(str(assignee), {})[str(channel)] = int(count)
-        return loads
-
-    def _agent_data(self, agent_id: str, text: str) -> JSONData:
-        return decode_agent(repr(self), agent_id, text)

@@ -20,57 +20,32 @@ positions follow commit order.
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import sqlite3
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from ticketcore import codec
 from ticketcore._time import to_micros
-from ticketcore.adapters._common import agent_json, check_tenant
+from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, to_json
+from ticketcore.adapters._sql_store import SQLStore
 from ticketcore.adapters._sqlite_query import find_sql
 from ticketcore.adapters._sqlite_schema import migrate
-from ticketcore.errors import (
-    ConcurrencyError,
-    ConfigError,
-    CorruptRecord,
-    InvalidEvent,
-    StorageError,
-    TicketcoreError,
-    TicketNotFound,
-)
+from ticketcore.errors import ConcurrencyError, ConfigError, StorageError, TicketNotFound
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import (
-    TICKET_ID_PREFIX,
-    AgentNotFound,
-    JSONData,
-    Page,
-    TicketQuery,
-    check_append,
-    encode_cursor,
-)
+from ticketcore.repositories import TICKET_ID_PREFIX, Page, TicketQuery, check_append, encode_cursor
 
 __all__ = ["SQLiteStore"]
 
 T = TypeVar("T")
 
-_STREAM_BATCH = 1_000
 _CACHE_SIZE = 4_096
 _BUSY_ATTEMPTS = 3
 
 
-def _json(value: object) -> str:
-    # ASCII escapes keep any Python text storable, lone surrogates included, and json.loads gives it back.
-    return json.dumps(codec.dump(value), separators=(",", ":"))
-
-
-class SQLiteStore:
+class SQLiteStore(SQLStore):
     """A :class:`~ticketcore.repositories.TicketStore` and :class:`~ticketcore.repositories.AgentDirectory` in SQLite.
 
     ``path`` is the database file (created if missing; ``":memory:"`` is refused because each thread would get its
@@ -102,18 +77,13 @@ class SQLiteStore:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
-        self._cache: OrderedDict[str, Ticket] = OrderedDict()
+        self._cache = TicketCache(_CACHE_SIZE)
         self._closed = False
         self._pid = os.getpid()
         self._run(lambda conn: migrate(conn, self._path))
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self._path!r}, tenant={self._tenant_name!r})"
-
-    @property
-    def tenant(self) -> str:
-        """The tenant this store is bound to."""
-        return self._tenant_name
 
     @property
     def path(self) -> Path:
@@ -184,6 +154,18 @@ class SQLiteStore:
             )
         return StorageError(f"{self!r}: {type(error).__name__}: {error}")
 
+    # the hooks of SQLStore
+
+    def _fetch_all(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        return self._run(lambda conn: conn.execute(sql, params).fetchall())
+
+    def _fetch_one(self, sql: str, params: Sequence[Any]) -> Any:
+        return self._run(lambda conn: conn.execute(sql, params).fetchone())
+
+    def _change(self, sql: str, params: Sequence[Any]) -> int:
+        with self._write() as conn:
+            return conn.execute(sql, params).rowcount
+
     def close(self) -> None:
         """Close every connection this store opened (in any thread). Closing twice is harmless."""
         with self._lock:
@@ -192,28 +174,6 @@ class SQLiteStore:
         for conn in connections:
             conn.close()
 
-    # decoding
-
-    def _ticket(self, ticket_id: str, version: int, data: str) -> Ticket:
-        with self._lock:
-            cached = self._cache.get(ticket_id)
-        if cached is not None and cached.version == version:
-            return cached
-        try:
-            ticket = codec.load(Ticket, json.loads(data))
-        except (ValueError, TicketcoreError) as error:
-            raise CorruptRecord(
-                f"{self!r}: the snapshot row of ticket {ticket_id!r} (tenant {self._tenant_name!r}, version "
-                f"{version}) cannot be decoded: {error}. Rebuild it from the ticket's events"
-            ) from None
-        if ticket.id != ticket_id or ticket.version != version:
-            raise CorruptRecord(
-                f"{self!r}: the snapshot row of ticket {ticket_id!r} (version {version}) holds ticket "
-                f"{ticket.id!r} version {ticket.version}"
-            )
-        self._remember(ticket)
-        return ticket
-
     def _stored(self, conn: sqlite3.Connection, ticket_id: str) -> Ticket | None:
         """The stored snapshot; the row's JSON is read and decoded only when the cached one is not current."""
         row = conn.execute(
@@ -221,8 +181,7 @@ class SQLiteStore:
         ).fetchone()
         if row is None:
             return None
-        with self._lock:
-            cached = self._cache.get(ticket_id)
+        cached = self._cache.get(ticket_id)
         if cached is not None and cached.version == row[0]:
             return cached
         row = conn.execute(
@@ -231,40 +190,17 @@ class SQLiteStore:
         ).fetchone()
         return None if row is None else self._ticket(ticket_id, row[0], row[1])
 
-    def _remember(self, ticket: Ticket) -> None:
-        with self._lock:
-            self._cache[ticket.id] = ticket
-            self._cache.move_to_end(ticket.id)
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
-
-    def _event(self, position: int, ticket_id: str, seq: int, data: str) -> Event:
-        try:
-            event = codec.load(Event, json.loads(data))
-        except (ValueError, TicketcoreError) as error:
-            raise CorruptRecord(
-                f"{self!r}: events row {position} (tenant {self._tenant_name!r}, ticket {ticket_id!r}, seq {seq}) "
-                f"cannot be decoded: {error}"
-            ) from None
-        if event.ticket_id != ticket_id or event.seq != seq:
-            raise CorruptRecord(
-                f"{self!r}: events row {position} (ticket {ticket_id!r}, seq {seq}) holds the event of ticket "
-                f"{event.ticket_id!r} seq {event.seq}"
-            )
-        return event
-
     # TicketStore
 
     def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
         """See :meth:`TicketStore.append`."""
         batch = list(events)
-        if not isinstance(ticket_id, str) or not ticket_id:
-            raise InvalidEvent(f"a ticket id is a non-empty string, got {ticket_id!r}")
+        check_ticket_id(ticket_id)
         with self._write() as conn:
             current = self._stored(conn, ticket_id)
             ticket = check_append(ticket_id, current, batch, expected_version)
-            rows = [(self._tenant_name, ticket_id, e.seq, _json(e)) for e in batch]
-            snapshot = _json(ticket)
+            rows = [(self._tenant_name, ticket_id, e.seq, to_json(e, ensure_ascii=True)) for e in batch]
+            snapshot = to_json(ticket, ensure_ascii=True)
             try:
                 conn.executemany(
                     "INSERT INTO events (tenant, ticket_id, seq, data) VALUES (?, ?, ?, ?)", rows
@@ -306,19 +242,8 @@ class SQLiteStore:
                     "INSERT INTO ticket_tags (tenant, tag, ticket_id) VALUES (?, ?, ?)",
                     [(self._tenant_name, tag, ticket_id) for tag in ticket.tags - old_tags],
                 )
-        self._remember(ticket)
+        self._cache.remember(ticket)
         return ticket.version
-
-    def events(self, ticket_id: str, after: int = 0) -> list[Event]:
-        """See :meth:`TicketStore.events`."""
-        rows = self._run(
-            lambda conn: conn.execute(
-                "SELECT position, seq, data FROM events WHERE tenant = ? AND ticket_id = ? AND seq > ? "
-                "ORDER BY seq",
-                (self._tenant_name, ticket_id, after),
-            ).fetchall()
-        )
-        return [self._event(position, ticket_id, seq, data) for position, seq, data in rows]
 
     def get(self, ticket_id: str) -> Ticket:
         """See :meth:`TicketStore.get`."""
@@ -346,24 +271,6 @@ class SQLiteStore:
             conn.execute("COMMIT")
         return rows, tuple(ticket for ticket in found if ticket is not None)
 
-    def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
-        """See :meth:`TicketStore.stream`. Reads in batches, so no read transaction stays open between them."""
-        position = after
-        while True:
-            rows = self._run(functools.partial(self._stream_rows, position))
-            for row_position, ticket_id, seq, data in rows:
-                yield row_position, self._event(row_position, ticket_id, seq, data)
-            if len(rows) < _STREAM_BATCH:
-                return
-            position = rows[-1][0]
-
-    def _stream_rows(self, after: int, conn: sqlite3.Connection) -> list[Any]:
-        return conn.execute(
-            "SELECT position, ticket_id, seq, data FROM events WHERE tenant = ? AND position > ? "
-            "ORDER BY position LIMIT ?",
-            (self._tenant_name, after, _STREAM_BATCH),
-        ).fetchall()
-
     def next_ticket_id(self) -> str:
         """See :meth:`TicketStore.next_ticket_id`: a per-tenant counter in the file, so unique across processes."""
         with self._write() as conn:
@@ -379,71 +286,6 @@ class SQLiteStore:
                 ).fetchone()
                 if taken is None:
                     return candidate
-
-    # AgentDirectory
-
-    def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
-        """See :meth:`AgentDirectory.put_agent`."""
-        text = agent_json(agent_id, data)
-        with self._write() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO agents (tenant, agent_id, data) VALUES (?, ?, ?)",
-                (self._tenant_name, agent_id, text),
-            )
-
-    def get_agent(self, agent_id: str) -> JSONData:
-        """See :meth:`AgentDirectory.get_agent`."""
-        row = self._run(
-            lambda conn: conn.execute(
-                "SELECT data FROM agents WHERE tenant = ? AND agent_id = ?", (self._tenant_name, agent_id)
-            ).fetchone()
-        )
-        if row is None:
-            raise AgentNotFound(agent_id)
-        return self._agent_data(agent_id, row[0])
-
-    def remove_agent(self, agent_id: str) -> None:
-        """See :meth:`AgentDirectory.remove_agent`."""
-        with self._write() as conn:
-            removed = conn.execute(
-                "DELETE FROM agents WHERE tenant = ? AND agent_id = ?", (self._tenant_name, agent_id)
-            ).rowcount
-        if not removed:
-            raise AgentNotFound(agent_id)
-
-    def list_agents(self) -> list[tuple[str, JSONData]]:
-        """See :meth:`AgentDirectory.list_agents`."""
-        rows = self._run(
-            lambda conn: conn.execute(
-                "SELECT agent_id, data FROM agents WHERE tenant = ? ORDER BY agent_id", (self._tenant_name,)
-            ).fetchall()
-        )
-        return [(agent_id, self._agent_data(agent_id, data)) for agent_id, data in rows]
-
-    def agent_loads(self) -> dict[str, dict[str, int]]:
-        """See :meth:`AgentDirectory.agent_loads`."""
-        rows = self._run(
-            lambda conn: conn.execute(
-                "SELECT assignee, channel, COUNT(*) FROM tickets WHERE tenant = ? AND assignee IS NOT NULL "
-                "AND category NOT IN ('solved', 'closed') GROUP BY assignee, channel",
-                (self._tenant_name,),
-            ).fetchall()
-        )
-        loads: dict[str, dict[str, int]] = {}
-        for assignee, channel, count in rows:
-            loads.setdefault(str(assignee), {})[str(channel)] = int(count)
-        return loads
-
-    def _agent_data(self, agent_id: str, text: str) -> JSONData:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise CorruptRecord(
-                f"{self!r}: the agents row of agent {agent_id!r} (tenant {self._tenant_name!r}) is not a JSON object"
-            )
-        return data
 
 
 def _unstorable(error: UnicodeEncodeError) -> ConfigError:

@@ -1,0 +1,154 @@
+"""What the SQL adapters share over the same tables: events, snapshot decoding, the stream, the agent directory.
+
+``SQLiteStore`` and ``PostgresStore`` keep the same ``events``, ``tickets`` and ``agents`` tables and differ in how
+they talk to their database (connections, transactions, placeholders) and in what text the database can keep. A
+subclass says those differences through the few hooks below; every statement here is valid in both dialects, written
+with ``?`` placeholders that :meth:`SQLStore._sql` turns into the driver's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from ticketcore.adapters._common import TicketCache, agent_json, agent_loads, decode_agent, decode_event
+from ticketcore.errors import ConfigError
+from ticketcore.model import Event, Ticket
+from ticketcore.repositories import AgentNotFound, JSONData
+
+__all__ = ["SQLStore"]
+
+STREAM_BATCH = 1_000
+"""How many events one read of :meth:`SQLStore.stream` fetches."""
+
+
+class SQLStore:
+    """The shared half of a SQL store: a subclass sets ``_tenant_name`` and ``_cache`` and implements the hooks."""
+
+    _tenant_name: str
+    _cache: TicketCache
+    _database = "the database"
+
+    # hooks
+
+    def _sql(self, statement: str) -> str:
+        """``statement`` (written with ``?`` placeholders) as this driver takes it."""
+        return statement
+
+    def _fetch_all(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """Every row of one read statement."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _fetch_one(self, sql: str, params: Sequence[Any]) -> Any:
+        """The first row of one read statement, or ``None``."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _change(self, sql: str, params: Sequence[Any]) -> int:
+        """Run one write statement in its own transaction; how many rows it changed."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _keepable(self, key: object) -> bool:
+        """Whether the database could hold ``key``; one it could not is in no row, so nothing is looked up."""
+        return True
+
+    # shared behaviour
+
+    @property
+    def tenant(self) -> str:
+        """The tenant this store is bound to."""
+        return self._tenant_name
+
+    def _ticket(self, ticket_id: str, version: int, data: str) -> Ticket:
+        return self._cache.load(repr(self), ticket_id, version, data)
+
+    def _event(self, position: int, ticket_id: str, seq: int, data: str) -> Event:
+        return decode_event(repr(self), position, ticket_id, seq, data)
+
+    def events(self, ticket_id: str, after: int = 0) -> list[Event]:
+        """See :meth:`TicketStore.events`."""
+        if not self._keepable(ticket_id):
+            return []
+        rows = self._fetch_all(
+            self._sql(
+                "SELECT position, seq, data FROM events WHERE tenant = ? AND ticket_id = ? AND seq > ? ORDER BY seq"
+            ),
+            (self._tenant_name, ticket_id, after),
+        )
+        return [self._event(position, ticket_id, seq, data) for position, seq, data in rows]
+
+    def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
+        """See :meth:`TicketStore.stream`. Reads in batches, so nothing stays open between them."""
+        position = after
+        while True:
+            rows = self._fetch_all(
+                self._sql(
+                    "SELECT position, ticket_id, seq, data FROM events WHERE tenant = ? AND position > ? "
+                    "ORDER BY position LIMIT ?"
+                ),
+                (self._tenant_name, position, STREAM_BATCH),
+            )
+            for row_position, ticket_id, seq, data in rows:
+                yield row_position, self._event(row_position, ticket_id, seq, data)
+            if len(rows) < STREAM_BATCH:
+                return
+            position = rows[-1][0]
+
+    # AgentDirectory
+
+    def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
+        """See :meth:`AgentDirectory.put_agent`."""
+        text = agent_json(agent_id, data)
+        if not self._keepable(agent_id) or not self._keepable(text):
+            raise ConfigError(
+                f"{self._database} cannot store agent {agent_id!r} or its data (NUL or invalid text)"
+            )
+        self._change(
+            self._sql(
+                "INSERT INTO agents (tenant, agent_id, data) VALUES (?, ?, ?) "
+                "ON CONFLICT (tenant, agent_id) DO UPDATE SET data = excluded.data"
+            ),
+            (self._tenant_name, agent_id, text),
+        )
+
+    def get_agent(self, agent_id: str) -> JSONData:
+        """See :meth:`AgentDirectory.get_agent`."""
+        row = None
+        if self._keepable(agent_id):
+            row = self._fetch_one(
+                self._sql("SELECT data FROM agents WHERE tenant = ? AND agent_id = ?"),
+                (self._tenant_name, agent_id),
+            )
+        if row is None:
+            raise AgentNotFound(agent_id)
+        return decode_agent(repr(self), agent_id, row[0])
+
+    def remove_agent(self, agent_id: str) -> None:
+        """See :meth:`AgentDirectory.remove_agent`."""
+        removed = 0
+        if self._keepable(agent_id):
+            removed = self._change(
+                self._sql("DELETE FROM agents WHERE tenant = ? AND agent_id = ?"),
+                (self._tenant_name, agent_id),
+            )
+        if not removed:
+            raise AgentNotFound(agent_id)
+
+    def list_agents(self) -> list[tuple[str, JSONData]]:
+        """See :meth:`AgentDirectory.list_agents`."""
+        rows = self._fetch_all(
+            self._sql("SELECT agent_id, data FROM agents WHERE tenant = ? ORDER BY agent_id"),
+            (self._tenant_name,),
+        )
+        return [(agent_id, decode_agent(repr(self), agent_id, data)) for agent_id, data in rows]
+
+    def agent_loads(self) -> dict[str, dict[str, int]]:
+        """See :meth:`AgentDirectory.agent_loads`."""
+        return agent_loads(
+            self._fetch_all(
+                self._sql(
+                    "SELECT assignee, channel, COUNT(*) FROM tickets WHERE tenant = ? AND assignee IS NOT NULL "
+                    "AND category NOT IN ('solved', 'closed') GROUP BY assignee, channel"
+                ),
+                (self._tenant_name,),
+            )
+        )
