@@ -39,7 +39,9 @@ from ticketcore._i18n_messages import KINDS, MESSAGES, PHRASES
 from ticketcore._time import require_aware, utc
 from ticketcore.errors import ConfigError
 from ticketcore.model import Category, Role, Status
-from ticketcore.priority import DEFAULT_PRIORITY_NAMES, Impact
+from ticketcore.priority import DEFAULT_PRIORITY_NAMES, Impact, Priority, Urgency
+from ticketcore.routing import Presence, ReasonKind, Strategy
+from ticketcore.sla import ClockState
 
 __all__ = [
     "KINDS",
@@ -62,15 +64,14 @@ LocaleLike = str | Locale
 """A locale tag (``"hr"``, ``"it_CH"``, ``"pt-BR"``) or a :class:`babel.Locale`."""
 
 _DEFAULT_LEVEL_NAMES = tuple(level.name for level in (Impact.HIGH, Impact.MEDIUM, Impact.LOW))
-# Things defined in core modules are recognised by class name, so this edge module keeps working while they evolve.
-_KIND_BY_CLASS = {
-    "Priority": "priority",
-    "Impact": "impact",
-    "Urgency": "urgency",
-    "ReasonKind": "routing_reason",
-    "ClockState": "sla_state",
-    "Presence": "presence",
-    "Strategy": "routing_strategy",
+_KIND_BY_TYPE: dict[type, str] = {
+    Priority: "priority",
+    Impact: "impact",
+    Urgency: "urgency",
+    ReasonKind: "routing_reason",
+    ClockState: "sla_state",
+    Presence: "presence",
+    Strategy: "routing_strategy",
 }
 
 
@@ -155,8 +156,7 @@ def _resolve(thing: object, kind: str | None) -> tuple[str, str, int | None]:
         level_kind = kind or "priority"
         names = DEFAULT_PRIORITY_NAMES if level_kind == "priority" else _DEFAULT_LEVEL_NAMES
         return level_kind, names[thing - 1] if 1 <= thing <= len(names) else "", thing
-    cls = type(thing)
-    guessed = _KIND_BY_CLASS.get(cls.__name__) if cls.__module__.startswith("ticketcore") else None
+    guessed = next((name for cls, name in _KIND_BY_TYPE.items() if isinstance(thing, cls)), None)
     level = getattr(thing, "level", None)
     if guessed in ("priority", "impact", "urgency") and isinstance(level, int):
         return kind or guessed, str(getattr(thing, "name", "")), level
