@@ -15,42 +15,38 @@ in another process — carries on exactly where the last one stopped, timers inc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 import attrs
 
 from ticketcore import codec
-from ticketcore._time import require_aware
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, InvalidTransition
-from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
-from ticketcore.model import (
-    Actor,
-    Assigned,
-    Category,
-    Event,
-    FieldValue,
-    NoteAdded,
-    Opened,
-    Rated,
-    Role,
-    TagsChanged,
-    Ticket,
-    Unassigned,
+from ticketcore._desk_decide import (
+    Decide,
+    assigning,
+    names,
+    noting,
+    rating,
+    tagging,
+    unassigning,
 )
+from ticketcore._desk_routing import agent_list, loads, routing
+from ticketcore._desk_timers import fire_due, timer_candidates
+from ticketcore._time import require_aware
+from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent
+from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
+from ticketcore.model import Actor, Assigned, Event, FieldValue, Opened, Role, Ticket
 from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
 from ticketcore.repositories import AgentDirectory, Page, TicketQuery, TicketStore
-from ticketcore.routing import Agent, AgentLoad, Router, RoutingDecision
+from ticketcore.routing import Agent, Router, RoutingDecision
 from ticketcore.sla import SLAReport
 
 __all__ = ["HelpDesk", "Listener", "Opening", "SLAEvaluator"]
 
 Listener = Callable[[Ticket, Sequence[Event]], None]
 """Called with the ticket after the append and the events just stored."""
-
-_TIMER_ROUNDS = 8
-"""At most this many timers fire on one ticket per ``run_timers`` call (each fired timer can make another due)."""
 
 
 class SLAEvaluator(Protocol):
@@ -250,7 +246,9 @@ class HelpDesk:
         ticket = Ticket.from_events(events)
         decision = None
         if agent is None and self.router is not None:
-            decision = self.router.route(ticket, self._agent_list(), self._loads(), now=now)
+            decision = self.router.route(
+                ticket, agent_list(self.store, self._agents), loads(self.store), now=now
+            )
             agent = decision.agent_id
         if agent is not None:
             by = actor if actor is not None and actor.role.is_staff else Actor.system("router")
@@ -280,12 +278,7 @@ class HelpDesk:
 
     def note(self, ticket_id: str, actor: Actor, body: str) -> Ticket:
         """Add an internal note (never seen by the requester)."""
-
-        def decide(ticket: Ticket, at: datetime) -> list[Event]:
-            self._refuse_if_closed(ticket, "note")
-            return [NoteAdded(ticket_id=ticket.id, seq=ticket.version + 1, at=at, actor=actor, body=body)]
-
-        return self._update(ticket_id, decide)
+        return self._update(ticket_id, noting(self.workflow, actor, body))
 
     def assign(
         self, ticket_id: str, actor: Actor, *, agent: str | None = None, group: str | None = None
@@ -293,83 +286,24 @@ class HelpDesk:
         """Assign the ticket to an ``agent`` and/or a ``group``; nothing is stored when neither changes."""
         if agent is None and group is None:
             raise InvalidEvent("assign needs an agent, a group or both", ticket_id=ticket_id)
-
-        def decide(ticket: Ticket, at: datetime) -> list[Event]:
-            self._refuse_if_closed(ticket, "assign")
-            if (agent is None or agent == ticket.assignee) and (group is None or group == ticket.group):
-                return []
-            return [
-                Assigned(
-                    ticket_id=ticket.id, seq=ticket.version + 1, at=at, actor=actor, agent=agent, group=group
-                )
-            ]
-
-        return self._update(ticket_id, decide)
+        return self._update(ticket_id, assigning(self.workflow, actor, agent, group))
 
     def unassign(self, ticket_id: str, actor: Actor, *, reason: str | None = None) -> Ticket:
         """Remove the assignee (the group stays); nothing is stored when there is none."""
-
-        def decide(ticket: Ticket, at: datetime) -> list[Event]:
-            self._refuse_if_closed(ticket, "unassign")
-            if ticket.assignee is None:
-                return []
-            return [
-                Unassigned(ticket_id=ticket.id, seq=ticket.version + 1, at=at, actor=actor, reason=reason)
-            ]
-
-        return self._update(ticket_id, decide)
+        return self._update(ticket_id, unassigning(self.workflow, actor, reason))
 
     def tag(
         self, ticket_id: str, actor: Actor, *, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> Ticket:
         """Add and remove tags; only real changes are recorded, and nothing is stored when there are none."""
-        adding, removing = _names(add, "add"), _names(remove, "remove")
-
-        def decide(ticket: Ticket, at: datetime) -> list[Event]:
-            self._refuse_if_closed(ticket, "tag")
-            added, removed = adding - ticket.tags, (removing & ticket.tags) - adding
-            if not added and not removed:
-                return []
-            return [
-                TagsChanged(
-                    ticket_id=ticket.id,
-                    seq=ticket.version + 1,
-                    at=at,
-                    actor=actor,
-                    added=added,
-                    removed=removed,
-                )
-            ]
-
-        return self._update(ticket_id, decide)
+        adding, removing = names(add, "add"), names(remove, "remove")
+        return self._update(ticket_id, tagging(self.workflow, actor, adding, removing))
 
     def rate(
         self, ticket_id: str, actor: Actor, score: int, *, scale: int = 5, comment: str | None = None
     ) -> Ticket:
         """Record the requester's satisfaction rating (``score`` from 1 to ``scale``)."""
-
-        def decide(ticket: Ticket, at: datetime) -> list[Event]:
-            if actor.role not in (Role.REQUESTER, Role.SYSTEM):
-                raise InvalidTransition(
-                    "rate",
-                    ticket.status,
-                    ticket_id=ticket.id,
-                    reason=f"only the requester rates a ticket, not a {actor.role.value!r}",
-                )
-            seq = ticket.version + 1
-            return [
-                Rated(
-                    ticket_id=ticket.id,
-                    seq=seq,
-                    at=at,
-                    actor=actor,
-                    score=score,
-                    scale=scale,
-                    comment=comment,
-                )
-            ]
-
-        return self._update(ticket_id, decide)
+        return self._update(ticket_id, rating(actor, score, scale, comment))
 
     def override_priority(
         self, ticket_id: str, actor: Actor, priority: Priority | int, *, reason: str
@@ -402,22 +336,7 @@ class HelpDesk:
         if router is None:
             raise ConfigError("this HelpDesk has no router; pass router=Router(...)", "router")
         decisions: list[RoutingDecision] = []
-
-        def decide(ticket: Ticket, at: datetime) -> list[Event]:
-            wait = waited if waited is not None else at - ticket.status_since
-            loads = self._loads(excluding=ticket)
-            decision = router.route(ticket, self._agent_list(), loads, now=at, waited=wait)
-            decisions.append(decision)
-            if decision.agent_id is None or decision.agent_id == ticket.assignee:
-                return []
-            self._refuse_if_closed(ticket, "route")
-            by = Actor.system("router")
-            return [
-                Assigned(
-                    ticket_id=ticket.id, seq=ticket.version + 1, at=at, actor=by, agent=decision.agent_id
-                )
-            ]
-
+        decide = routing(self.store, self.workflow, router, self._agents, waited, decisions)
         self._update(ticket_id, decide)
         return decisions[-1]
 
@@ -432,8 +351,13 @@ class HelpDesk:
         instant = self.now() if now is None else require_aware(now, "now")
         fired: list[Event] = []
         failures: list[Exception] = []
-        for ticket in self._timer_candidates():
-            fired.extend(self._fire_due(ticket, instant, failures))
+        notify = functools.partial(self._notify, defer=failures)
+        for ticket in timer_candidates(self.store, self.workflow):
+            fired.extend(
+                fire_due(
+                    self.store, self.workflow, ticket, calendar=self.calendar, now=instant, notify=notify
+                )
+            )
         if failures:
             # Every due timer has fired and is stored; only then is a listener's failure reported.
             raise failures[0]
@@ -441,50 +365,10 @@ class HelpDesk:
 
     # internals
 
-    def _refuse_if_closed(self, ticket: Ticket, action: str) -> None:
-        if self.workflow.rules.closed_immutable and ticket.category is Category.CLOSED:
-            raise InvalidTransition(
-                action,
-                ticket.status,
-                ticket_id=ticket.id,
-                reason="closed tickets are immutable; open a follow-up ticket instead",
-            )
-
-    def _agent_list(self) -> list[Agent]:
-        if self._agents is not None:
-            return list(self._agents())
-        assert isinstance(self.store, AgentDirectory)  # checked in __init__
-        return [codec.load(Agent, data) for _, data in self.store.list_agents()]
-
-    def _loads(self, excluding: Ticket | None = None) -> dict[str, AgentLoad]:
-        """Unsolved tickets per agent and channel; ``excluding`` (the ticket being routed) is not counted."""
-        if isinstance(self.store, AgentDirectory):
-            counts = self.store.agent_loads()
-        else:
-            counts = {}
-            query = TicketQuery(category={c for c in Category if c.is_unsolved}, limit=1_000)
-            for ticket in self._all(query):
-                if ticket.assignee is not None:
-                    per = counts.setdefault(ticket.assignee, {})
-                    per[ticket.channel] = per.get(ticket.channel, 0) + 1
-        if excluding is not None and excluding.assignee is not None and excluding.is_unsolved:
-            per = counts.get(excluding.assignee, {})
-            if per.get(excluding.channel, 0) > 0:
-                per[excluding.channel] -= 1
-        return {agent_id: AgentLoad(agent_id, per_channel=per) for agent_id, per in counts.items()}
-
-    def _all(self, query: TicketQuery) -> Iterator[Ticket]:
-        page = self.store.find(query)
-        while True:
-            yield from page
-            if page.next_cursor is None:
-                return
-            page = self.store.find(attrs.evolve(query, cursor=page.next_cursor))
-
     def _at(self, ticket: Ticket) -> datetime:
         return max(self.now(), ticket.updated_at)
 
-    def _update(self, ticket_id: str, decide: Callable[[Ticket, datetime], list[Event]]) -> Ticket:
+    def _update(self, ticket_id: str, decide: Decide) -> Ticket:
         ticket = self.store.get(ticket_id)
         for attempt in range(2):
             events = decide(ticket, self._at(ticket))
@@ -503,50 +387,3 @@ class HelpDesk:
             self._notify(ticket, events)
             return ticket
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _timer_candidates(self) -> Iterator[Ticket]:
-        statuses = {t.status for t in self.workflow.timer_rules if t.status is not None}
-        categories = {t.category for t in self.workflow.timer_rules if t.category is not None}
-        queries = []
-        if statuses:
-            queries.append(TicketQuery(status=statuses, limit=500))
-        if categories:
-            queries.append(TicketQuery(category=categories, limit=500))
-        seen: set[str] = set()
-        for query in queries:
-            for ticket in self._all(query):
-                if ticket.id not in seen:
-                    seen.add(ticket.id)
-                    yield ticket
-
-    def _fire_due(self, ticket: Ticket, now: datetime, failures: list[Exception]) -> list[Event]:
-        fired: list[Event] = []
-        conflicts = 0
-        for _ in range(_TIMER_ROUNDS):
-            due = [d for d in self.workflow.timers(ticket, now=now, calendar=self.calendar) if d.due]
-            if not due:
-                break
-            events = self.workflow.fire(ticket, due[0], at=max(now, ticket.updated_at))
-            if not events:
-                break
-            try:
-                self.store.append(ticket.id, events, ticket.version)
-            except ConcurrencyError:
-                conflicts += 1
-                if conflicts > 1:
-                    break
-                ticket = self.store.get(ticket.id)
-                continue
-            for event in events:
-                ticket = ticket.apply(event)
-            fired.extend(events)
-            self._notify(ticket, events, defer=failures)
-        return fired
-
-
-def _names(values: Iterable[str], name: str) -> frozenset[str]:
-    if isinstance(values, str):
-        raise InvalidEvent(
-            f"{name} takes a collection of tags, got the string {values!r}; write [{values!r}]"
-        )
-    return frozenset(values)
