@@ -8,7 +8,7 @@ then measures every cycle at ``now``. Nothing steps through time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ticketcore._calendar import BusinessCalendar
 from ticketcore._sla_config import (
@@ -19,9 +19,9 @@ from ticketcore._sla_config import (
     PriorityChangeMode,
     Trigger,
 )
-from ticketcore._sla_measure import Cycle, measure
-from ticketcore._sla_report import MetricReport
-from ticketcore._sla_timeline import Timeline, micros
+from ticketcore._sla_measure import Cycle, Goal, Instants, goal, measure
+from ticketcore._sla_report import CycleReport, MetricReport
+from ticketcore._sla_timeline import Timeline
 from ticketcore.errors import InvalidEvent
 from ticketcore.model import (
     Assigned,
@@ -104,11 +104,13 @@ class CompiledMetric:
         "cache",
         "cancel",
         "filtered",
+        "goals",
         "interest",
         "name",
         "pause_categories",
         "pause_policy",
         "pause_statuses",
+        "percents",
         "reset",
         "resume",
         "start",
@@ -117,8 +119,18 @@ class CompiledMetric:
         "timeline",
     )
 
-    def __init__(self, name: str, clock: ClockConditions, targets: MetricTargets, timeline: Timeline) -> None:
+    def __init__(
+        self,
+        name: str,
+        clock: ClockConditions,
+        targets: MetricTargets,
+        timeline: Timeline,
+        percents: Sequence[int],
+    ) -> None:
         self.name, self.targets, self.timeline = name, targets, timeline
+        self.percents = tuple(percents)
+        # The goal per (priority, channel): looked up once, not at every cycle of every ticket.
+        self.goals: dict[tuple[int | None, str | None], Goal | None] = {}
         self.start, self.stop = _Triggers(clock.start), _Triggers(clock.stop)
         self.reset, self.resume, self.cancel = (
             _Triggers(clock.reset),
@@ -138,6 +150,16 @@ class CompiledMetric:
             self.interest |= triggers.bits | (_STATUS if triggers.filtered else 0)
         if not pause.never:
             self.interest |= _STATUS
+
+    def goal(self, priority: int | None, channel: str | None) -> Goal | None:
+        """The goal of a cycle for a ticket of ``priority`` on ``channel`` (``None``: the metric does not apply)."""
+        key = (priority, channel)
+        try:
+            return self.goals[key]
+        except KeyError:
+            target = self.targets.lookup(priority, channel)
+            found = self.goals[key] = None if target is None else goal(target, self.percents)
+            return found
 
     def hits(self, mask: int, status: str, category: Category) -> int:
         """Which conditions an event matches: ``_CANCELS | _STOPS | _RESETS | _RESUMES | _STARTS`` bits."""
@@ -160,10 +182,14 @@ class CompiledMetric:
 
 
 def compile_metric(
-    name: str, targets: MetricTargets, calendar: BusinessCalendar, timelines: dict[int, Timeline]
+    name: str,
+    targets: MetricTargets,
+    calendar: BusinessCalendar,
+    timelines: dict[int, Timeline],
+    percents: Sequence[int],
 ) -> CompiledMetric:
-    """Compile metric ``name`` (its clock from ``targets.clock`` or the catalogue) on its calendar's timeline;
-    ``timelines`` shares one timeline per calendar among a policy's metrics."""
+    """Compile metric ``name`` (its clock from ``targets.clock`` or the catalogue) on its calendar's timeline, with
+    warnings at ``percents`` (ascending); ``timelines`` shares one timeline per calendar among a policy's metrics."""
     clock = targets.clock or CATALOGUE[name]
     if not targets.business_hours:
         calendar = _ALWAYS
@@ -172,7 +198,7 @@ def compile_metric(
     timeline = timelines.get(id(calendar))
     if timeline is None:
         timeline = timelines[id(calendar)] = Timeline(calendar)
-    return CompiledMetric(name, clock, targets, timeline)
+    return CompiledMetric(name, clock, targets, timeline, percents)
 
 
 _ALWAYS = BusinessCalendar.always()
@@ -181,11 +207,9 @@ _ALWAYS = BusinessCalendar.always()
 def run_clocks(
     events: Sequence[Event],
     now: datetime,
-    *,
     metrics: Sequence[CompiledMetric],
     rule: PauseRule,
     mode: PriorityChangeMode,
-    warnings: Sequence[int],
 ) -> tuple[int | None, tuple[MetricReport, ...]]:
     """Run every metric's clock over ``events`` (those after ``now`` are ignored) and measure each cycle at ``now``.
 
@@ -194,7 +218,6 @@ def run_clocks(
     first = events[0] if events else None
     if not isinstance(first, Opened):
         raise InvalidEvent("an SLA is evaluated over a history that starts with an 'opened' event")
-    cycles: list[list[Cycle]] = [[] for _ in metrics]
     status, category, flag = first.status, first.category, None
     priority: int | None = first.priority
     channel: str | None = first.channel
@@ -202,7 +225,7 @@ def run_clocks(
     responded = False
     previous = first.at
     policy_paused = rule.pauses(status, category, flag)
-    instants: dict[int, datetime] = {}  # the events' own datetimes, reused for the report's instants
+    instants: Instants = {}  # the events' own datetimes, reused for the report's instants
     steps: list[tuple[int, int, str, Category, bool, int | None, str | None]] = []
     interest = 0
     for metric in metrics:
@@ -266,33 +289,35 @@ def run_clocks(
             if event.field == "channel":
                 channel = event.value if isinstance(event.value, str) else None
         if mask & interest:
-            x = micros(at)
+            delta = at - _EPOCH  # UTC µs since the epoch, inline: this runs for every event
+            x = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
             instants[x] = at
             steps.append((x, mask, status, category, policy_paused, priority, channel))
-    # Metric by metric over the classified events: the clocks do not depend on each other.
-    for i, metric in enumerate(metrics):
-        cycles[i] = _run(metric, steps, mode)
-    now_us = micros(now)
+    delta = now - _EPOCH
+    now_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     instants[now_us] = now
-    reports = tuple(
-        MetricReport(
-            metric.name,
-            tuple(
-                measure(
-                    c,
-                    n,
-                    now_us,
-                    name=metric.name,
-                    timeline=metric.timeline,
-                    percents=warnings,
-                    instants=instants,
-                )
-                for n, c in enumerate(cycles[i])
-            ),
-        )
-        for i, metric in enumerate(metrics)
-    )
-    return priority, reports
+    # Metric by metric over the classified events: the clocks do not depend on each other.
+    reports = []
+    for metric in metrics:
+        name, timeline = metric.name, metric.timeline
+        cycles = _run(metric, steps, mode)
+        if not cycles:
+            reports.append(MetricReport(name, _NO_CYCLES))
+        elif len(cycles) == 1:
+            reports.append(
+                MetricReport(name, (measure(cycles[0], 0, now_us, name, timeline, instants=instants),))
+            )
+        else:
+            measured = [
+                measure(cycle, index, now_us, name, timeline, instants=instants)
+                for index, cycle in enumerate(cycles)
+            ]
+            reports.append(MetricReport(name, tuple(measured)))
+    return priority, tuple(reports)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NO_CYCLES: tuple[CycleReport, ...] = ()
 
 
 def _run(
@@ -307,6 +332,7 @@ def _run(
         metric.pause_categories,
         metric.pause_statuses,
     )
+    goals = metric.goals
     own: list[Cycle] = []
     active: Cycle | None = None
     for x, mask, status, category, policy_paused, priority, channel in steps:
@@ -322,7 +348,7 @@ def _run(
                 active = None
             elif hits & _RESETS:
                 active.finish(x)
-                active = Cycle(x, active.priority, active.target)
+                active = Cycle(x, active.priority, active.goal)
                 own.append(active)
             if active is not None and mask & _PRIORITY:
                 active = _priority_changed(
@@ -333,9 +359,13 @@ def _run(
             if hits & _RESUMES and last is not None and not last.cancelled and last.end is not None:
                 last.end, active = None, last
             elif hits & _STARTS:
-                target = metric.targets.lookup(priority, channel)
-                if target is not None:
-                    active = Cycle(x, priority, target)
+                found = (
+                    goals[priority, channel]
+                    if (priority, channel) in goals
+                    else metric.goal(priority, channel)
+                )
+                if found is not None:
+                    active = Cycle(x, priority, found)
                     own.append(active)
         if active is not None and (mask & _STATUS or active is not previous_active):
             paused = (
@@ -356,15 +386,15 @@ def _priority_changed(
     mode: PriorityChangeMode,
     own: list[Cycle],
 ) -> Cycle | None:
-    target = metric.targets.lookup(priority, channel)
-    if target is None:
+    found = metric.goal(priority, channel)
+    if found is None:
         active.finish(at, cancelled=True)
         return None
     if mode is PriorityChangeMode.RECOMPUTE:
-        active.priority, active.target = priority, target
+        active.priority, active.goal = priority, found
         return active
     active.finish(at, cancelled=True)
-    fresh = Cycle(at, priority, target)
+    fresh = Cycle(at, priority, found)
     if mode is PriorityChangeMode.CARRY_ELAPSED:
         fresh.carry_from = active
     own.append(fresh)

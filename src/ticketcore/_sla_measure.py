@@ -4,28 +4,47 @@ A cycle records its running intervals as alternating resume/pause instants (UTC 
 the calendar's open time over them (plus time carried from an earlier cycle), and its due, breach and warning
 instants are ``add`` / ``next_open`` from the start of the run in which the consumed time crosses the threshold —
 the last run continued for ever, which for a running clock is its real future.
+
+This runs for every cycle of every evaluated ticket, so it works on integers and builds each report value once, with
+positional arguments; the report's datetimes are the events' own wherever an instant is an event's.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ticketcore._sla_report import ClockState, CycleReport, PausedInterval, WarningInstant
-from ticketcore._sla_timeline import Timeline, from_micros
+from ticketcore._sla_timeline import Timeline
 
-__all__ = ["Cycle", "measure"]
+__all__ = ["Cycle", "Goal", "Instants", "goal", "measure"]
 
 _ZERO = timedelta(0)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_timedelta = timedelta  # positional ``timedelta(0, 0, us)`` is the cheapest exact construction
+_NO_PAUSE: tuple[PausedInterval, ...] = ()
+
+Goal = tuple[timedelta, int, tuple[tuple[int, int], ...]]
+"""A cycle's target as a duration and in µs, with its warnings as ``(percent, µs)`` pairs, ascending."""
+
+Instants = dict[int, datetime]
+"""The datetimes of the evaluated events and of ``now``, by their UTC µs."""
+
+
+def goal(target: timedelta, percents: Sequence[int]) -> Goal:
+    """The :data:`Goal` of ``target`` with warnings at ``percents`` (ascending) of it, rounded up to the µs."""
+    amount = _td_us(target)
+    return target, amount, tuple((percent, -(-amount * percent // 100)) for percent in percents)
 
 
 class Cycle:
     """A cycle being run: instants are UTC microseconds since the epoch."""
 
-    __slots__ = ("bounds", "cancelled", "carry_from", "end", "priority", "start", "target")
+    __slots__ = ("bounds", "cancelled", "carry_from", "end", "goal", "priority", "start")
 
-    def __init__(self, start: int, priority: int | None, target: timedelta) -> None:
-        self.start, self.priority, self.target = start, priority, target
+    def __init__(self, start: int, priority: int | None, goal: Goal) -> None:
+        self.start, self.priority, self.goal = start, priority, goal
         self.bounds: list[int] = []  # resume, pause, resume, …: running while its length is odd
         self.end: int | None = None
         self.cancelled = False
@@ -102,98 +121,151 @@ def _due_and_breach(
 
 
 def measure(
-    cycle: Cycle,
-    index: int,
-    now: int,
-    *,
-    name: str,
-    timeline: Timeline,
-    percents: Sequence[int],
-    instants: dict[int, datetime],
+    cycle: Cycle, index: int, now: int, name: str, timeline: Timeline, *, instants: Instants
 ) -> CycleReport:
+    """The report of ``cycle`` (the ``index``-th of metric ``name``) at ``now``; ``instants`` maps the µs of the
+    events and of ``now`` to their datetimes, which the report reuses."""
     bounds = cycle.bounds
-    end = cycle.end if cycle.end is not None else now
-    target = _td_us(cycle.target)
-    # One run and nothing carried (most cycles): every instant is an ``add`` from the run's start, located once.
-    single = cycle.carry_from is None and 0 < len(bounds) <= 2
-    if single:
+    size = len(bounds)
+    stopped = cycle.end
+    end = now if stopped is None else stopped
+    target_td, target, warns = cycle.goal
+    running = size % 2 == 1 and stopped is None
+    due: int | None = None
+    breach: int | None = None
+    if cycle.carry_from is None and 0 < size <= 2:
+        # One run and nothing carried (most cycles): every instant is an ``add`` from the run's start, so the
+        # timeline's table is located once and searched here (the same arithmetic as ``Timeline``'s methods).
         first = bounds[0]
-        table, origin = timeline.locate(first, max(end, first + target))
-        parts = [0, timeline.position(table, bounds[1] if len(bounds) == 2 else end) - origin]
-    elif cycle.carry_from is None and not bounds:
-        parts = [0]
+        last = bounds[1] if size == 2 else end
+        high = first + target
+        high = end if end > high else high
+        table = timeline.table
+        if table is None or first < table[0] or high > table[1]:
+            table = timeline.cover(first, high)
+        starts, ends, before, after = table[2], table[3], table[4], table[5]
+        i = bisect_right(starts, first) - 1
+        if i < 0:
+            origin = before[0] if before else 0
+        else:
+            edge = ends[i]
+            origin = before[i] + (first if first < edge else edge) - starts[i]
+        i = bisect_right(starts, last) - 1
+        if i < 0:
+            elapsed = (before[0] if before else 0) - origin
+        else:
+            edge = ends[i]
+            elapsed = before[i] + (last if last < edge else edge) - starts[i] - origin
+        carried = 0
+        breached = elapsed > target
+        if breached or running or stopped is not None:
+            goal = origin + target
+            if after and after[-1] >= goal:
+                j = bisect_left(after, goal)
+                due = starts[j] + goal - before[j]
+            else:
+                due = timeline.add(first, target)
+            i = bisect_right(starts, due) - 1
+            if due > table[1]:
+                breach = timeline.next_open(due)
+            elif i >= 0 and due < ends[i]:
+                breach = due
+            elif i + 1 < len(starts):
+                breach = starts[i + 1]
+            else:
+                breach = timeline.next_open(due)
+        due_at = None if due is None else _EPOCH + _timedelta(0, 0, due)
+        warnings = []
+        for percent, amount in warns:
+            reached = elapsed >= amount
+            if not (reached or running):
+                break  # amounts ascend: no later warning is reached either
+            if amount == target and due is not None:
+                at = due  # the 100 % warning is the due instant
+            else:
+                goal = origin + amount
+                if after and after[-1] >= goal:
+                    j = bisect_left(after, goal)
+                    at = starts[j] + goal - before[j]
+                else:
+                    at = timeline.add(first, amount)
+            instant = due_at if at == due and due_at is not None else _EPOCH + _timedelta(0, 0, at)
+            warnings.append(WarningInstant(percent, instant, reached))
     else:
-        parts = _consumed(cycle, end, timeline)
-    elapsed = sum(parts)
-    breached = elapsed > target
-    running = len(bounds) % 2 == 1 and cycle.end is None
+        if cycle.carry_from is None and not bounds:
+            parts = [0]
+        else:
+            parts = _consumed(cycle, end, timeline)
+        carried = parts[0]
+        elapsed = sum(parts)
+        breached = elapsed > target
+        if (breached or running or stopped is not None) and (len(parts) > 1 or carried >= target):
+            due, breach = _due_and_breach(cycle, parts, target, timeline)
+        due_at = None if due is None else _EPOCH + _timedelta(0, 0, due)
+        warnings = []
+        for percent, amount in warns:
+            reached = elapsed >= amount
+            if not (reached or running):
+                break
+            if amount == target and due is not None:
+                found: int | None = due
+            else:
+                found = _reach(cycle, parts, amount, timeline, exceed=False)
+            if found is not None:
+                instant = due_at if found == due and due_at is not None else _EPOCH + _timedelta(0, 0, found)
+                warnings.append(WarningInstant(percent, instant, reached))
     if cycle.cancelled:
         state = ClockState.CANCELLED
     elif breached:
         state = ClockState.BREACHED
-    elif cycle.end is not None:
+    elif stopped is not None:
         state = ClockState.ACHIEVED
     elif running:
         state = ClockState.RUNNING
     else:
         state = ClockState.PAUSED
-    due = breach = None
-    if (breached or running or cycle.end is not None) and (len(parts) > 1 or parts[0] >= target):
-        if single:
-            due = timeline.forward(table, first, origin, target)
-            breach = timeline.next_open(due)
-        else:
-            due, breach = _due_and_breach(cycle, parts, target, timeline)
-    due_at = None if due is None else from_micros(due)
-    warnings = []
-    for percent in percents:
-        amount = -(-target * percent // 100)
-        reached = elapsed >= amount
-        if reached or running:
-            if amount == target and due is not None:
-                at: int | None = due  # the 100 % warning is the due instant
-            elif single:
-                at = timeline.forward(table, first, origin, amount)
-            else:
-                at = _reach(cycle, parts, amount, timeline, exceed=False)
-            if at is not None:
-                instant = due_at if at == due and due_at is not None else from_micros(at)
-                warnings.append(WarningInstant(percent, instant, reached))
+    start = cycle.start
     get = instants.get
     return CycleReport(
-        metric=name,
-        index=index,
-        priority=cycle.priority,
-        target=cycle.target,
-        state=state,
-        started_at=get(cycle.start) or from_micros(cycle.start),
-        stopped_at=None if cycle.end is None else get(cycle.end) or from_micros(cycle.end),
-        due_at=due_at,
-        breach_at=due_at if breach == due else None if breach is None else from_micros(breach),
-        elapsed=timedelta(microseconds=elapsed),
-        remaining=timedelta(microseconds=target - elapsed),
-        ever_breached=breached,
-        paused=_pauses(cycle, end),
-        warnings=tuple(warnings),
-        carried=timedelta(microseconds=parts[0]) if parts[0] else _ZERO,
+        name,
+        index,
+        cycle.priority,
+        target_td,
+        state,
+        get(start) or _EPOCH + _timedelta(0, 0, start),
+        None if stopped is None else get(stopped) or _EPOCH + _timedelta(0, 0, stopped),
+        due_at,
+        due_at if breach == due else None if breach is None else _EPOCH + _timedelta(0, 0, breach),
+        _timedelta(0, 0, elapsed),
+        _timedelta(0, 0, target - elapsed),
+        breached,
+        _NO_PAUSE if size == 1 and bounds[0] == start else _pauses(cycle, end, instants),
+        tuple(warnings),
+        _timedelta(0, 0, carried) if carried else _ZERO,
     )
 
 
-def _pauses(cycle: Cycle, end: int) -> tuple[PausedInterval, ...]:
+def _pauses(cycle: Cycle, end: int, instants: Instants) -> tuple[PausedInterval, ...]:
     """The gaps between a cycle's runs within ``[start, end]`` (an open one has no end while the cycle is active)."""
     bounds = cycle.bounds
     if bounds and bounds[0] == cycle.start and (len(bounds) == 1 or (len(bounds) == 2 and bounds[1] == end)):
-        return ()  # one run from start to end: the common case
+        return _NO_PAUSE  # one run from start to end: the common case
     if not bounds and cycle.start == end:
-        return ()
+        return _NO_PAUSE
     edges = [cycle.start, *bounds]
     still_paused = len(bounds) % 2 == 0
     if still_paused:
         edges.append(end)
+    get = instants.get
     result = []
     for k in range(0, len(edges), 2):
         low, high = edges[k], edges[k + 1]
         if high > low:
             open_end = k + 2 == len(edges) and cycle.end is None and still_paused
-            result.append(PausedInterval(from_micros(low), None if open_end else from_micros(high)))
+            result.append(
+                PausedInterval(
+                    get(low) or _EPOCH + _timedelta(0, 0, low),
+                    None if open_end else get(high) or _EPOCH + _timedelta(0, 0, high),
+                )
+            )
     return tuple(result)

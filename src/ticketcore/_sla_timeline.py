@@ -29,7 +29,7 @@ def micros(value: datetime) -> int:
 
 def from_micros(value: int) -> datetime:
     """The aware UTC datetime of ``value`` microseconds since the epoch."""
-    return _EPOCH + timedelta(microseconds=value)
+    return _EPOCH + timedelta(0, 0, value)
 
 
 Table = tuple[int, int, list[int], list[int], list[int], list[int]]
@@ -45,7 +45,8 @@ class Timeline:
         self.calendar = calendar
         self.table: Table | None = None
 
-    def _cover(self, low: int, high: int) -> Table:
+    def cover(self, low: int, high: int) -> Table:
+        """A table whose slice covers ``[low, high]`` (the current one if it does, else a wider one)."""
         table = self.table
         if table is not None and table[0] <= low and high <= table[1]:
             return table
@@ -70,14 +71,14 @@ class Timeline:
 
     def elapsed(self, a: int, b: int) -> int:
         """Open µs in ``[a, b)`` for ``a <= b``."""
-        table = self._cover(a, b)
+        table = self.cover(a, b)
         return self._open_before(table, b) - self._open_before(table, a)
 
     def add(self, start: int, amount: int) -> int:
         """The earliest instant ``t >= start`` with ``amount`` open µs in ``[start, t)`` (``start`` for zero)."""
         if amount <= 0:
             return start
-        table = self._cover(start, start + amount)
+        table = self.cover(start, start + amount)
         target = self._open_before(table, start) + amount
         after = table[5]
         if not after or after[-1] < target:
@@ -87,7 +88,7 @@ class Timeline:
 
     def locate(self, x: int, high: int) -> tuple[Table, int]:
         """A table covering ``[x, high]`` and the open µs before ``x`` in it, for several :meth:`forward` calls."""
-        table = self._cover(x, max(x, high))
+        table = self.cover(x, max(x, high))
         return table, self._open_before(table, x)
 
     def position(self, table: Table, x: int) -> int:
@@ -107,7 +108,7 @@ class Timeline:
 
     def next_open(self, x: int) -> int:
         """The first open instant at or after ``x``."""
-        table = self._cover(x, x)
+        table = self.cover(x, x)
         starts = table[2]
         i = bisect_right(starts, x) - 1
         if i >= 0 and x < table[3][i]:

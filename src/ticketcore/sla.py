@@ -160,7 +160,8 @@ class SLAPolicy:
     def __attrs_post_init__(self) -> None:
         timelines: dict[int, Timeline] = {}
         compiled = tuple(
-            compile_metric(name, targets, self.calendar, timelines) for name, targets in self.metrics.items()
+            compile_metric(name, targets, self.calendar, timelines, self.warnings)
+            for name, targets in self.metrics.items()
         )
         rule = PauseRule(self.pause_categories, self.pause_statuses, self.honor_pause_flags)
         object.__setattr__(self, "_compiled", (compiled, rule))
@@ -176,9 +177,7 @@ class SLAPolicy:
 
     def _evaluate(self, events: Sequence[Event], now: datetime, match: PolicyMatch | None) -> SLAReport:
         metrics, rule = self._compiled
-        priority, reports = run_clocks(
-            events, now, metrics=metrics, rule=rule, mode=self.on_priority_change, warnings=self.warnings
-        )
+        priority, reports = run_clocks(events, now, metrics, rule, self.on_priority_change)
         return SLAReport(events[0].ticket_id, self.name, now, priority, reports, match)
 
 
