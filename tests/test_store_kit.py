@@ -89,6 +89,42 @@ def test_an_unsupported_capability_is_skipped_with_its_reason() -> None:
     assert "threads" in CAPABILITIES
 
 
+class RecordingKit(Kit):
+    """Logs each fresh storage, each store made and each store disposed of, in order."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, TicketStore | None]] = []
+
+    def fresh_storage(self) -> None:
+        self.log.append(("fresh", None))
+
+    def make_store(self, tenant: str) -> TicketStore:
+        store = super().make_store(tenant)
+        self.log.append(("make", store))
+        return store
+
+    def dispose_store(self, store: TicketStore) -> None:
+        self.log.append(("dispose", store))
+        super().dispose_store(store)
+
+
+def test_the_kit_disposes_of_every_store_after_each_test_and_example() -> None:
+    kit = RecordingKit()
+    kit.test_tenant_isolation()
+    kit.test_round_trip()  # one fresh storage per Hypothesis example
+    runs: list[list[tuple[str, TicketStore | None]]] = []
+    for step in kit.log:
+        if step[0] == "fresh":
+            runs.append([])
+        else:
+            runs[-1].append(step)
+    assert len(runs) > 2
+    for run in runs:
+        made = [store for kind, store in run if kind == "make"]
+        assert made
+        assert run == [("make", store) for store in made] + [("dispose", store) for store in made]
+
+
 def test_a_kit_without_make_store_says_what_to_write() -> None:
     with pytest.raises(NotImplementedError, match=r"must define make_store\(self, tenant\)"):
         TicketStoreContract().test_is_a_ticket_store()
