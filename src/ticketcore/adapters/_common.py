@@ -11,7 +11,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from ticketcore import codec
 from ticketcore._time import to_micros
@@ -29,10 +29,13 @@ __all__ = [
     "decode_event",
     "decode_ticket",
     "in_clause",
+    "snapshot_columns",
     "time_bounds",
     "to_json",
     "value_filters",
 ]
+
+T = TypeVar("T")
 
 
 def check_tenant(tenant: object) -> str:
@@ -69,6 +72,19 @@ def agent_loads(rows: Iterable[tuple[Any, Any, Any]]) -> dict[str, dict[str, int
     return loads
 
 
+def snapshot_columns(ticket: Ticket) -> tuple[Any, ...]:
+    """The ``tickets`` columns that queries filter on: version, status, category, priority, assignee, group, channel."""
+    return (
+        ticket.version,
+        ticket.status,
+        ticket.category.value,
+        ticket.priority,
+        ticket.assignee,
+        ticket.group,
+        ticket.channel,
+    )
+
+
 def to_json(value: object, *, ensure_ascii: bool) -> str:
     """``value`` as compact JSON text through the codec.
 
@@ -78,36 +94,29 @@ def to_json(value: object, *, ensure_ascii: bool) -> str:
     return json.dumps(codec.dump(value), separators=(",", ":"), ensure_ascii=ensure_ascii)
 
 
+def _decoded(kind: type[T], data: str, row: str, hint: str = "") -> T:
+    """``data`` (JSON text) loaded as ``kind``, or :class:`CorruptRecord` naming the ``row``."""
+    try:
+        return codec.load(kind, json.loads(data))
+    except (ValueError, TicketcoreError) as error:
+        raise CorruptRecord(f"{row} cannot be decoded: {error}{hint}") from None
+
+
 def decode_ticket(where: str, ticket_id: str, version: int, data: str) -> Ticket:
     """The snapshot in a ``tickets`` row, or :class:`CorruptRecord` naming the row (``where`` is the store)."""
-    try:
-        ticket = codec.load(Ticket, json.loads(data))
-    except (ValueError, TicketcoreError) as error:
-        raise CorruptRecord(
-            f"{where}: the snapshot row of ticket {ticket_id!r} (version {version}) cannot be decoded: "
-            f"{error}. Rebuild it from the ticket's events"
-        ) from None
+    row = f"{where}: the snapshot row of ticket {ticket_id!r} (version {version})"
+    ticket = _decoded(Ticket, data, row, ". Rebuild it from the ticket's events")
     if ticket.id != ticket_id or ticket.version != version:
-        raise CorruptRecord(
-            f"{where}: the snapshot row of ticket {ticket_id!r} (version {version}) holds ticket "
-            f"{ticket.id!r} version {ticket.version}"
-        )
+        raise CorruptRecord(f"{row} holds ticket {ticket.id!r} version {ticket.version}")
     return ticket
 
 
 def decode_event(where: str, position: int, ticket_id: str, seq: int, data: str) -> Event:
     """The event in an ``events`` row, or :class:`CorruptRecord` naming the row."""
-    try:
-        event = codec.load(Event, json.loads(data))
-    except (ValueError, TicketcoreError) as error:
-        raise CorruptRecord(
-            f"{where}: events row {position} (ticket {ticket_id!r}, seq {seq}) cannot be decoded: {error}"
-        ) from None
+    row = f"{where}: events row {position} (ticket {ticket_id!r}, seq {seq})"
+    event = _decoded(Event, data, row)
     if event.ticket_id != ticket_id or event.seq != seq:
-        raise CorruptRecord(
-            f"{where}: events row {position} (ticket {ticket_id!r}, seq {seq}) holds the event of ticket "
-            f"{event.ticket_id!r} seq {event.seq}"
-        )
+        raise CorruptRecord(f"{row} holds the event of ticket {event.ticket_id!r} seq {event.seq}")
     return event
 
 

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from psycopg import errors as pg_errors
 
 from ticketcore._time import to_micros
-from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, to_json
+from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, snapshot_columns, to_json
 from ticketcore.adapters._postgres_pool import Pool
 from ticketcore.adapters._postgres_schema import APPEND_LOCK, migrate
 from ticketcore.adapters._postgres_sql import APPEND, describe, find_sql, storable
@@ -221,13 +221,7 @@ class PostgresStore(SQLStore):
             batch[0].seq,
             "[" + ",".join(json.dumps(text, ensure_ascii=False) for text in texts) + "]",
             current is None,
-            ticket.version,
-            ticket.status,
-            ticket.category.value,
-            ticket.priority,
-            ticket.assignee,
-            ticket.group,
-            ticket.channel,
+            *snapshot_columns(ticket),
             json.dumps(sorted(ticket.tags), ensure_ascii=False),
             to_micros(ticket.created_at),
             to_micros(ticket.updated_at),

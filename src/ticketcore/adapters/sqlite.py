@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from ticketcore._time import to_micros
-from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, to_json
+from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, snapshot_columns, to_json
 from ticketcore.adapters._sql_store import SQLStore
 from ticketcore.adapters._sqlite_query import find_sql
 from ticketcore.adapters._sqlite_schema import migrate
@@ -208,17 +208,7 @@ class SQLiteStore(SQLStore):
             except sqlite3.IntegrityError:
                 # Only a writer that bypassed the version check can get here; report it as the conflict it is.
                 raise ConcurrencyError(ticket_id, expected_version, expected_version + 1) from None
-            columns = (
-                ticket.version,
-                ticket.status,
-                ticket.category.value,
-                ticket.priority,
-                ticket.assignee,
-                ticket.group,
-                ticket.channel,
-                to_micros(ticket.updated_at),
-                snapshot,
-            )
+            columns = (*snapshot_columns(ticket), to_micros(ticket.updated_at), snapshot)
             if current is None:
                 conn.execute(
                     "INSERT INTO tickets (version, status, category, priority, assignee, grp, channel, updated_us, "
