@@ -11,53 +11,18 @@ import argparse
 import os
 import platform
 import sqlite3
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
+
+from _storage_workload import AGENT, T0, micros, note, opened, rate, timed
 
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
-from ticketcore.model import Actor, Assigned, NoteAdded, Opened, Role
+from ticketcore.model import Assigned, Opened
 from ticketcore.repositories import TicketQuery, TicketStore
-
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
-AGENT = Actor("ada", Role.AGENT)
-GROUPS = ["billing", "support", "network", "sales"]
-TAGS = ["vip", "vpn", "refund", "bug", "billing"]
-
-
-def opened(ticket_id: str, n: int) -> Opened:
-    return Opened(
-        ticket_id=ticket_id,
-        seq=1,
-        at=T0 + timedelta(seconds=n * 7),
-        actor=Actor(f"user{n % 977}", Role.REQUESTER),
-        requester=f"user{n % 977}",
-        subject=f"ticket number {n}",
-        group=GROUPS[n % len(GROUPS)],
-        priority=1 + n % 5,
-        tags=[TAGS[n % len(TAGS)], TAGS[(n // 7) % len(TAGS)]],
-    )
-
-
-def note(ticket_id: str, seq: int) -> NoteAdded:
-    return NoteAdded(
-        ticket_id=ticket_id, seq=seq, at=T0 + timedelta(days=400, seconds=seq), actor=AGENT, body="x" * 80
-    )
-
-
-def rate(count: int, seconds: float) -> str:
-    return f"{count / seconds:,.0f}"
-
-
-def micros(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered) * 1e6
-    p99 = ordered[int(len(ordered) * 0.99) - 1] * 1e6
-    return f"{p50:,.0f} / {p99:,.0f}"
 
 
 def bench_appends(store: TicketStore, appends: int) -> dict[str, str]:
@@ -96,19 +61,14 @@ def fill(store: TicketStore, tickets: int) -> float:
     return time.perf_counter() - start
 
 
-def timed(action: Callable[[], object], repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return samples
+def repeated(action: Callable[[], object], repeat: int) -> list[float]:
+    return [timed(action) for _ in range(repeat)]
 
 
 def bench_reads(store: TicketStore, tickets: int) -> dict[str, str]:
     ids = [f"T-{(n * 7919) % tickets}" for n in range(2_000)]
     iterator = iter(ids * 2)
-    results = {"get": micros(timed(lambda: store.get(next(iterator)), 2_000))}
+    results = {"get": micros(repeated(lambda: store.get(next(iterator)), 2_000))}
     queries = {
         "find: first page, no filter": TicketQuery(limit=50),
         "find: group + priority": TicketQuery(group="billing", priority={1, 2}, limit=50),
@@ -120,7 +80,7 @@ def bench_reads(store: TicketStore, tickets: int) -> dict[str, str]:
         ),
     }
     for label, query in queries.items():
-        results[label] = micros(timed(lambda q=query: store.find(q), 30))  # type: ignore[misc]
+        results[label] = micros(repeated(lambda q=query: store.find(q), 30))  # type: ignore[misc]
     page = store.find(TicketQuery(limit=50))
     pages = max(1, min(100, tickets // 50 - 1))
     for _ in range(pages - 1):
@@ -128,7 +88,7 @@ def bench_reads(store: TicketStore, tickets: int) -> dict[str, str]:
         page = store.find(TicketQuery(limit=50, cursor=page.next_cursor))
     cursor = page.next_cursor
     results[f"find: page {pages + 1} by cursor"] = micros(
-        timed(lambda: store.find(TicketQuery(limit=50, cursor=cursor)), 30)
+        repeated(lambda: store.find(TicketQuery(limit=50, cursor=cursor)), 30)
     )
     return results
 

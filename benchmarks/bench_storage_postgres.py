@@ -12,67 +12,25 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ticketcore.adapters.postgres import PostgresStore
 from ticketcore.adapters.sqlite import SQLiteStore
-from ticketcore.model import Actor, NoteAdded, Opened, Role
 from ticketcore.repositories import TicketQuery, TicketStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _storage_workload import GROUPS, TAGS, micros, note, opened, rate, timed
+
 from postgres_server import PostgresServer
 
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
-AGENT = Actor("ada", Role.AGENT)
-GROUPS = ["billing", "support", "network", "sales"]
-TAGS = ["vip", "vpn", "refund", "bug", "billing"]
 BATCH = 50
 THREADS = 4
-
-
-def opened(ticket_id: str, n: int) -> Opened:
-    return Opened(
-        ticket_id=ticket_id,
-        seq=1,
-        at=T0 + timedelta(seconds=n * 7),
-        actor=Actor(f"user{n % 977}", Role.REQUESTER),
-        requester=f"user{n % 977}",
-        subject=f"ticket number {n}",
-        group=GROUPS[n % len(GROUPS)],
-        priority=1 + n % 5,
-        tags=[TAGS[n % len(TAGS)], TAGS[(n // 7) % len(TAGS)]],
-    )
-
-
-def note(ticket_id: str, seq: int) -> NoteAdded:
-    return NoteAdded(
-        ticket_id=ticket_id, seq=seq, at=T0 + timedelta(days=400, seconds=seq), actor=AGENT, body="x" * 80
-    )
-
-
-def rate(count: int, seconds: float) -> str:
-    return f"{count / seconds:,.0f}"
-
-
-def micros(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered) * 1e6
-    p99 = ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1e6
-    return f"{p50:,.0f} / {p99:,.0f}"
-
-
-def timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
 
 
 def single_appends(store: TicketStore, count: int) -> float:
