@@ -71,20 +71,41 @@ class Timeline:
 
     def elapsed(self, a: int, b: int) -> int:
         """Open µs in ``[a, b)`` for ``a <= b``."""
-        table = self.cover(a, b)
-        return self._open_before(table, b) - self._open_before(table, a)
+        # ``cover`` and ``_open_before`` written out: measuring a cycle calls this once per run of its clock.
+        table = self.table
+        if table is None or a < table[0] or b > table[1]:
+            table = self.cover(a, b)
+        starts, before = table[2], table[4]
+        i = bisect_right(starts, b) - 1
+        if i < 0:
+            high = before[0] if before else 0
+        else:
+            edge = table[3][i]
+            high = before[i] + (b if b < edge else edge) - starts[i]
+        i = bisect_right(starts, a) - 1
+        if i < 0:
+            return high - (before[0] if before else 0)
+        edge = table[3][i]
+        return high - (before[i] + (a if a < edge else edge) - starts[i])
 
     def add(self, start: int, amount: int) -> int:
         """The earliest instant ``t >= start`` with ``amount`` open µs in ``[start, t)`` (``start`` for zero)."""
         if amount <= 0:
             return start
-        table = self.cover(start, start + amount)
-        target = self._open_before(table, start) + amount
-        after = table[5]
+        table = self.table
+        if table is None or start < table[0] or start + amount > table[1]:
+            table = self.cover(start, start + amount)
+        starts, before, after = table[2], table[4], table[5]
+        i = bisect_right(starts, start) - 1
+        if i < 0:
+            target = (before[0] if before else 0) + amount
+        else:
+            edge = table[3][i]
+            target = before[i] + (start if start < edge else edge) - starts[i] + amount
         if not after or after[-1] < target:
             return micros(self.calendar.add(from_micros(start), timedelta(microseconds=amount)))
         j = bisect_left(after, target)
-        return table[2][j] + target - table[4][j]
+        return starts[j] + target - before[j]
 
     def locate(self, x: int, high: int) -> tuple[Table, int]:
         """A table covering ``[x, high]`` and the open µs before ``x`` in it, for several :meth:`forward` calls."""
@@ -108,7 +129,9 @@ class Timeline:
 
     def next_open(self, x: int) -> int:
         """The first open instant at or after ``x``."""
-        table = self.cover(x, x)
+        table = self.table
+        if table is None or x < table[0] or x > table[1]:
+            table = self.cover(x, x)
         starts = table[2]
         i = bisect_right(starts, x) - 1
         if i >= 0 and x < table[3][i]:

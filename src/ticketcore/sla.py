@@ -206,14 +206,27 @@ class SLAPolicySet:
     """
 
     policies: tuple[SLAPolicy, ...] = attrs.field(converter=_to_policies)
+    # Equal matches are one shared value: most tickets match for the same few reasons, and a report holding a
+    # shared match costs neither its construction nor the garbage collector's attention.
+    _matches: dict[tuple[int, tuple[str, ...]], PolicyMatch] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False, hash=False
+    )
 
     def select(self, events: Sequence[Event], *, now: datetime) -> tuple[SLAPolicy, PolicyMatch] | None:
         """The policy that applies to the ticket at ``now`` and why, or ``None`` when none matches."""
-        attributes = _attributes(events, utc(now, "now"))
+        return self._select(_attributes(events, utc(now, "now")))
+
+    def _select(self, attributes: Mapping[str, object]) -> tuple[SLAPolicy, PolicyMatch] | None:
         for index, policy in enumerate(self.policies):
             reasons = policy.when.explain(attributes)
             if reasons is not None:
-                return policy, PolicyMatch(policy.name, index, reasons)
+                key = (index, reasons)
+                match = self._matches.get(key)
+                if match is None:
+                    if len(self._matches) >= _MATCHES_KEPT:
+                        self._matches.clear()  # odd field values could make the cache grow without bound
+                    match = self._matches[key] = PolicyMatch(policy.name, index, reasons)
+                return policy, match
         return None
 
     def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
@@ -222,14 +235,18 @@ class SLAPolicySet:
         When no policy matches, the report names no policy and has no metrics.
         """
         instant = utc(now, "now")
-        chosen = self.select(events, now=instant)
+        attributes = _attributes(events, instant)
+        chosen = self._select(attributes)
         if chosen is None:
-            priority = _attributes(events, instant)["priority"]
+            priority = attributes["priority"]
             return SLAReport(
                 events[0].ticket_id, None, instant, priority if isinstance(priority, int) else None
             )
         policy, match = chosen
         return policy._evaluate(events, instant, match)
+
+
+_MATCHES_KEPT = 4096
 
 
 def _attributes(events: Sequence[Event], now: datetime) -> dict[str, object]:
@@ -245,8 +262,9 @@ def _attributes(events: Sequence[Event], now: datetime) -> dict[str, object]:
         "language": first.language,
         "group": first.group,
         "tags": first.tags,
-        "fields": dict(first.fields),
+        "fields": first.fields,  # copied before the first change: most histories change no field
     }
+    copied = False
     for event in events:
         if event.at > now:
             break
@@ -258,6 +276,8 @@ def _attributes(events: Sequence[Event], now: datetime) -> dict[str, object]:
             if event.field in FIELD_ATTRIBUTES:
                 attributes[event.field] = event.value
             else:
+                if not copied:
+                    attributes["fields"], copied = dict(first.fields), True
                 fields = attributes["fields"]
                 assert isinstance(fields, dict)
                 if event.value is None:
