@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 import cattrs
 
-from ticketcore._calendar import WEEKDAYS, BusinessCalendar, Holidays, RecurringClosure
+from ticketcore._calendar import BusinessCalendar, Holidays, RecurringClosure
+from ticketcore._calendar_config import WEEKDAYS
 from ticketcore.errors import ConfigError
 
 __all__ = ["register"]
