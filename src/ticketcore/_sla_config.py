@@ -323,18 +323,30 @@ class PolicyConditions:
     fields: dict[str, frozenset[FieldValue]] = attrs.field(
         factory=dict, converter=_to_field_conditions, hash=False
     )
+    # The non-empty attribute conditions with their accepted values already listed as the reasons show them:
+    # explain runs for every evaluated ticket, the listings never change.
+    _listed: tuple[tuple[str, frozenset[object], str], ...] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        listed = tuple(
+            (name, accepted, repr(sorted(accepted, key=repr)))
+            for name in ("channel", "priority", "segment", "region", "country", "language", "group")
+            if (accepted := getattr(self, name))
+        )
+        object.__setattr__(self, "_listed", listed)
 
     def explain(self, attributes: Mapping[str, object]) -> tuple[str, ...] | None:
         """The reasons these conditions match a ticket's ``attributes``, or ``None`` when one does not hold."""
         reasons: list[str] = []
-        for name in ("channel", "priority", "segment", "region", "country", "language", "group"):
-            accepted: frozenset[object] = getattr(self, name)
-            if not accepted:
-                continue
+        for name, accepted, listing in self._listed:
             value = attributes.get(name)
             if value not in accepted:
                 return None
-            reasons.append(f"{name} {value!r} is one of {sorted(accepted, key=repr)!r}")
+            reasons.append(f"{name} {value!r} is one of {listing}")
+        if not (self.tags or self.any_tags or self.fields):
+            return tuple(reasons) or _UNCONDITIONAL
         tags = attributes.get("tags", frozenset())
         assert isinstance(tags, frozenset)
         if self.tags:
@@ -353,4 +365,7 @@ class PolicyConditions:
             if value not in options:
                 return None
             reasons.append(f"field {key!r} = {value!r} is one of {sorted(options, key=repr)!r}")
-        return tuple(reasons) or ("no conditions: matches every ticket",)
+        return tuple(reasons) or _UNCONDITIONAL
+
+
+_UNCONDITIONAL = ("no conditions: matches every ticket",)

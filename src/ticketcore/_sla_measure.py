@@ -22,7 +22,7 @@ __all__ = ["Cycle", "Goal", "Instants", "goal", "measure"]
 
 _ZERO = timedelta(0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_timedelta = timedelta  # positional ``timedelta(0, 0, us)`` is the cheapest exact construction
+_US = timedelta(microseconds=1)  # ``_US * n`` is the cheapest exact way from µs to a duration or datetime
 _NO_PAUSE: tuple[PausedInterval, ...] = ()
 
 Goal = tuple[timedelta, int, tuple[tuple[int, int], ...]]
@@ -174,7 +174,7 @@ def measure(
                 breach = starts[i + 1]
             else:
                 breach = timeline.next_open(due)
-        due_at = None if due is None else _EPOCH + _timedelta(0, 0, due)
+        due_at = None if due is None else _EPOCH + _US * due
         warnings = []
         for percent, amount in warns:
             reached = elapsed >= amount
@@ -189,7 +189,7 @@ def measure(
                     at = starts[j] + goal - before[j]
                 else:
                     at = timeline.add(first, amount)
-            instant = due_at if at == due and due_at is not None else _EPOCH + _timedelta(0, 0, at)
+            instant = due_at if at == due and due_at is not None else _EPOCH + _US * at
             warnings.append(WarningInstant(percent, instant, reached))
     else:
         if cycle.carry_from is None and not bounds:
@@ -201,7 +201,7 @@ def measure(
         breached = elapsed > target
         if (breached or running or stopped is not None) and (len(parts) > 1 or carried >= target):
             due, breach = _due_and_breach(cycle, parts, target, timeline)
-        due_at = None if due is None else _EPOCH + _timedelta(0, 0, due)
+        due_at = None if due is None else _EPOCH + _US * due
         warnings = []
         for percent, amount in warns:
             reached = elapsed >= amount
@@ -212,7 +212,7 @@ def measure(
             else:
                 found = _reach(cycle, parts, amount, timeline, exceed=False)
             if found is not None:
-                instant = due_at if found == due and due_at is not None else _EPOCH + _timedelta(0, 0, found)
+                instant = due_at if found == due and due_at is not None else _EPOCH + _US * found
                 warnings.append(WarningInstant(percent, instant, reached))
     if cycle.cancelled:
         state = ClockState.CANCELLED
@@ -232,16 +232,16 @@ def measure(
         cycle.priority,
         target_td,
         state,
-        get(start) or _EPOCH + _timedelta(0, 0, start),
-        None if stopped is None else get(stopped) or _EPOCH + _timedelta(0, 0, stopped),
+        get(start) or _EPOCH + _US * start,
+        None if stopped is None else get(stopped) or _EPOCH + _US * stopped,
         due_at,
-        due_at if breach == due else None if breach is None else _EPOCH + _timedelta(0, 0, breach),
-        _timedelta(0, 0, elapsed),
-        _timedelta(0, 0, target - elapsed),
+        due_at if breach == due else None if breach is None else _EPOCH + _US * breach,
+        _US * elapsed,
+        _US * (target - elapsed),
         breached,
         _NO_PAUSE if size == 1 and bounds[0] == start else _pauses(cycle, end, instants),
         tuple(warnings),
-        _timedelta(0, 0, carried) if carried else _ZERO,
+        _US * carried if carried else _ZERO,
     )
 
 
@@ -264,8 +264,8 @@ def _pauses(cycle: Cycle, end: int, instants: Instants) -> tuple[PausedInterval,
             open_end = k + 2 == len(edges) and cycle.end is None and still_paused
             result.append(
                 PausedInterval(
-                    get(low) or _EPOCH + _timedelta(0, 0, low),
-                    None if open_end else get(high) or _EPOCH + _timedelta(0, 0, high),
+                    get(low) or _EPOCH + _US * low,
+                    None if open_end else get(high) or _EPOCH + _US * high,
                 )
             )
     return tuple(result)

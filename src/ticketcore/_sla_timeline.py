@@ -29,7 +29,7 @@ def micros(value: datetime) -> int:
 
 def from_micros(value: int) -> datetime:
     """The aware UTC datetime of ``value`` microseconds since the epoch."""
-    return _EPOCH + timedelta(0, 0, value)
+    return _EPOCH + _US * value
 
 
 Table = tuple[int, int, list[int], list[int], list[int], list[int]]
