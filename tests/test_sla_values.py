@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ticketcore.codec import dump, load
+from ticketcore.errors import ConfigError
 from ticketcore.model import Actor, Category, Event, Opened, Replied, Role, StatusChanged
 from ticketcore.sla import PolicyConditions, PolicyMatch, SLAPolicySet
 
@@ -75,6 +77,18 @@ def test_equal_matches_across_tickets_and_the_set_is_unchanged_by_evaluating() -
     # Evaluating leaves the set an equal value: it dumps as before and survives evolve and a round trip.
     assert load(SLAPolicySet, dump(policies)) == policies == load(SLAPolicySet, SET)
     assert attrs.evolve(policies) == policies
+
+
+def test_an_unknown_key_names_only_the_fields_a_user_can_write() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load(SLAPolicySet, {"policies": [{"name": "a", "metrics": {}, "when": {"chanel": ["chat"]}}]})
+    assert raised.value.path == "policies[0].when"
+    assert raised.value.problem.endswith(
+        "valid fields: channel, priority, segment, region, country, language, group, tags, any_tags, fields"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load(SLAPolicySet, {"policies": [{"name": "a", "metrics": {}}], "polices": []})
+    assert raised.value.problem.endswith("valid fields: policies")
 
 
 def test_report_instants_are_utc_whatever_zone_the_events_were_written_in() -> None:

@@ -323,28 +323,18 @@ class PolicyConditions:
     fields: dict[str, frozenset[FieldValue]] = attrs.field(
         factory=dict, converter=_to_field_conditions, hash=False
     )
-    # The non-empty attribute conditions with their accepted values already listed as the reasons show them:
-    # explain runs for every evaluated ticket, the listings never change.
-    _listed: tuple[tuple[str, frozenset[object], str], ...] = attrs.field(
-        init=False, repr=False, eq=False, hash=False
-    )
-
-    def __attrs_post_init__(self) -> None:
-        listed = tuple(
-            (name, accepted, repr(sorted(accepted, key=repr)))
-            for name in ("channel", "priority", "segment", "region", "country", "language", "group")
-            if (accepted := getattr(self, name))
-        )
-        object.__setattr__(self, "_listed", listed)
 
     def explain(self, attributes: Mapping[str, object]) -> tuple[str, ...] | None:
         """The reasons these conditions match a ticket's ``attributes``, or ``None`` when one does not hold."""
         reasons: list[str] = []
-        for name, accepted, listing in self._listed:
+        for name in ("channel", "priority", "segment", "region", "country", "language", "group"):
+            accepted: frozenset[object] = getattr(self, name)
+            if not accepted:
+                continue
             value = attributes.get(name)
             if value not in accepted:
                 return None
-            reasons.append(f"{name} {value!r} is one of {listing}")
+            reasons.append(f"{name} {value!r} is one of {_listing(accepted)}")
         if not (self.tags or self.any_tags or self.fields):
             return tuple(reasons) or _UNCONDITIONAL
         tags = attributes.get("tags", frozenset())
@@ -369,3 +359,17 @@ class PolicyConditions:
 
 
 _UNCONDITIONAL = ("no conditions: matches every ticket",)
+_LISTINGS: dict[int, tuple[frozenset[object], str]] = {}
+
+
+def _listing(accepted: frozenset[object]) -> str:
+    """``accepted`` listed as a reason shows it, kept per set object: explain runs for every evaluated ticket, while
+    a policy's sets never change (keyed by identity, holding the set so that its id cannot be reused)."""
+    found = _LISTINGS.get(id(accepted))
+    if found is not None and found[0] is accepted:
+        return found[1]
+    text = repr(sorted(accepted, key=repr))
+    if len(_LISTINGS) >= 4096:
+        _LISTINGS.clear()  # sets made on the fly (not a policy's) could make it grow without bound
+    _LISTINGS[id(accepted)] = (accepted, text)
+    return text

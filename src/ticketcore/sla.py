@@ -206,11 +206,6 @@ class SLAPolicySet:
     """
 
     policies: tuple[SLAPolicy, ...] = attrs.field(converter=_to_policies)
-    # Equal matches are one shared value: most tickets match for the same few reasons, and a report holding a
-    # shared match costs neither its construction nor the garbage collector's attention.
-    _matches: dict[tuple[int, tuple[str, ...]], PolicyMatch] = attrs.field(
-        init=False, factory=dict, repr=False, eq=False, hash=False
-    )
 
     def select(self, events: Sequence[Event], *, now: datetime) -> tuple[SLAPolicy, PolicyMatch] | None:
         """The policy that applies to the ticket at ``now`` and why, or ``None`` when none matches."""
@@ -220,12 +215,12 @@ class SLAPolicySet:
         for index, policy in enumerate(self.policies):
             reasons = policy.when.explain(attributes)
             if reasons is not None:
-                key = (index, reasons)
-                match = self._matches.get(key)
+                key = (policy.name, index, reasons)
+                match = _MATCHES.get(key)
                 if match is None:
-                    if len(self._matches) >= _MATCHES_KEPT:
-                        self._matches.clear()  # odd field values could make the cache grow without bound
-                    match = self._matches[key] = PolicyMatch(policy.name, index, reasons)
+                    if len(_MATCHES) >= _MATCHES_KEPT:
+                        _MATCHES.clear()  # odd field values could make it grow without bound
+                    match = _MATCHES[key] = PolicyMatch(policy.name, index, reasons)
                 return policy, match
         return None
 
@@ -246,6 +241,9 @@ class SLAPolicySet:
         return policy._evaluate(events, instant, match)
 
 
+# Equal matches are one shared value: most tickets match for the same few reasons, and a report holding a shared
+# match costs neither its construction nor the garbage collector's attention.
+_MATCHES: dict[tuple[str, int, tuple[str, ...]], PolicyMatch] = {}
 _MATCHES_KEPT = 4096
 
 
