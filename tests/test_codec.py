@@ -191,3 +191,13 @@ def test_check_of_a_wrong_shape_reports_instead_of_crashing() -> None:
     problems = check(dict[str, BusinessCalendar], None)
     assert len(problems) == 1
     assert isinstance(problems[0], ConfigError)
+
+
+def test_unknown_field_message_lists_only_writable_fields() -> None:
+    from ticketcore.sla import SLAPolicy
+
+    problems = check(SLAPolicy, {"name": "p", "metrics": {}, "colour": "red"})
+    message = next(p.problem for p in problems if "unknown field" in p.problem)
+    assert "colour" in message
+    assert "_compiled" not in message
+    assert "name, metrics, calendar" in message

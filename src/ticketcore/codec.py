@@ -354,7 +354,9 @@ def _leaf_error(error: BaseException, path: list[str | int]) -> ConfigError:
     if isinstance(error, NaiveDatetimeError):
         return ConfigError(str(error), prefix)
     if isinstance(error, ForbiddenExtraKeysError):
-        valid = ", ".join(a.name for a in attrs.fields(error.cl)) if attrs.has(error.cl) else ""
+        # Only what a user can write: fields set by __init__, under the name __init__ takes.
+        fields = attrs.fields(error.cl) if attrs.has(error.cl) else ()
+        valid = ", ".join(a.alias or a.name for a in fields if a.init)
         extra = ", ".join(sorted(map(repr, error.extra_fields)))
         return ConfigError(f"unknown field(s) {extra}; valid fields: {valid}", prefix)
     if isinstance(error, KeyError):
