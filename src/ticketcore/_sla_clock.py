@@ -19,7 +19,7 @@ from ticketcore._sla_config import (
     PriorityChangeMode,
     Trigger,
 )
-from ticketcore._sla_measure import Cycle, Goal, Instants, goal, measure
+from ticketcore._sla_measure import Cycle, Goal, Instants, Shared, goal, measure
 from ticketcore._sla_report import CycleReport, MetricReport
 from ticketcore._sla_timeline import Timeline
 from ticketcore.errors import InvalidEvent
@@ -296,6 +296,7 @@ def run_clocks(
     delta = now - _EPOCH
     now_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     instants[now_us] = now
+    shared: Shared = {}
     # Metric by metric over the classified events: the clocks do not depend on each other.
     reports = []
     for metric in metrics:
@@ -305,14 +306,23 @@ def run_clocks(
             reports.append(MetricReport(name, _NO_CYCLES))
         elif len(cycles) == 1:
             reports.append(
-                MetricReport(name, (measure(cycles[0], 0, now_us, name, timeline, instants=instants),))
+                MetricReport(
+                    name,
+                    (measure(cycles[0], 0, now_us, name, timeline, instants=instants, shared=shared),),
+                )
             )
         else:
-            measured = [
-                measure(cycle, index, now_us, name, timeline, instants=instants)
-                for index, cycle in enumerate(cycles)
-            ]
-            reports.append(MetricReport(name, tuple(measured)))
+            reports.append(
+                MetricReport(
+                    name,
+                    tuple(
+                        [
+                            measure(cycle, index, now_us, name, timeline, instants=instants, shared=shared)
+                            for index, cycle in enumerate(cycles)
+                        ]
+                    ),
+                )
+            )
     return priority, tuple(reports)
 
 

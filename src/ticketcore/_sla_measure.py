@@ -12,13 +12,19 @@ positional arguments; the report's datetimes are the events' own wherever an ins
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from ticketcore._sla_report import ClockState, CycleReport, PausedInterval, WarningInstant
+from ticketcore._sla_report import (
+    ClockState,
+    CycleReport,
+    PausedInterval,
+    build_cycle,
+    build_warning,
+)
 from ticketcore._sla_timeline import Timeline
 
-__all__ = ["Cycle", "Goal", "Instants", "goal", "measure"]
+__all__ = ["Cycle", "Goal", "Instants", "Shared", "goal", "measure"]
 
 _ZERO = timedelta(0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -30,6 +36,10 @@ Goal = tuple[timedelta, int, tuple[tuple[int, int], ...]]
 
 Instants = dict[int, datetime]
 """The datetimes of the evaluated events and of ``now``, by their UTC µs."""
+
+Shared = dict[tuple[int | None, ...], tuple[PausedInterval, ...]]
+"""The paused intervals built for one ticket: a cycle's gaps (flat ``low, high`` pairs, ``None`` for an open end)
+map to its tuple, a gap ``(low, high, None)`` to a one-item tuple of its interval."""
 
 
 def goal(target: timedelta, percents: Sequence[int]) -> Goal:
@@ -121,10 +131,18 @@ def _due_and_breach(
 
 
 def measure(
-    cycle: Cycle, index: int, now: int, name: str, timeline: Timeline, *, instants: Instants
+    cycle: Cycle,
+    index: int,
+    now: int,
+    name: str,
+    timeline: Timeline,
+    *,
+    instants: Instants,
+    shared: Shared,
 ) -> CycleReport:
     """The report of ``cycle`` (the ``index``-th of metric ``name``) at ``now``; ``instants`` maps the µs of the
-    events and of ``now`` to their datetimes, which the report reuses."""
+    events and of ``now`` to their datetimes, which the report reuses, and ``shared`` holds the paused intervals
+    the ticket's other cycles already built."""
     bounds = cycle.bounds
     size = len(bounds)
     stopped = cycle.end
@@ -190,7 +208,7 @@ def measure(
                 else:
                     at = timeline.add(first, amount)
             instant = due_at if at == due and due_at is not None else _EPOCH + _US * at
-            warnings.append(WarningInstant(percent, instant, reached))
+            warnings.append(build_warning(percent, instant, reached))
     else:
         if cycle.carry_from is None and not bounds:
             parts = [0]
@@ -213,7 +231,7 @@ def measure(
                 found = _reach(cycle, parts, amount, timeline, exceed=False)
             if found is not None:
                 instant = due_at if found == due and due_at is not None else _EPOCH + _US * found
-                warnings.append(WarningInstant(percent, instant, reached))
+                warnings.append(build_warning(percent, instant, reached))
     if cycle.cancelled:
         state = ClockState.CANCELLED
     elif breached:
@@ -226,7 +244,7 @@ def measure(
         state = ClockState.PAUSED
     start = cycle.start
     get = instants.get
-    return CycleReport(
+    return build_cycle(
         name,
         index,
         cycle.priority,
@@ -239,13 +257,13 @@ def measure(
         _US * elapsed,
         _US * (target - elapsed),
         breached,
-        _NO_PAUSE if size == 1 and bounds[0] == start else _pauses(cycle, end, instants),
+        _NO_PAUSE if size == 1 and bounds[0] == start else _pauses(cycle, end, instants, shared),
         tuple(warnings),
         _US * carried if carried else _ZERO,
     )
 
 
-def _pauses(cycle: Cycle, end: int, instants: Instants) -> tuple[PausedInterval, ...]:
+def _pauses(cycle: Cycle, end: int, instants: Instants, shared: Shared) -> tuple[PausedInterval, ...]:
     """The gaps between a cycle's runs within ``[start, end]`` (an open one has no end while the cycle is active)."""
     bounds = cycle.bounds
     if bounds and bounds[0] == cycle.start and (len(bounds) == 1 or (len(bounds) == 2 and bounds[1] == end)):
@@ -256,16 +274,35 @@ def _pauses(cycle: Cycle, end: int, instants: Instants) -> tuple[PausedInterval,
     still_paused = len(bounds) % 2 == 0
     if still_paused:
         edges.append(end)
-    get = instants.get
-    result = []
+    gaps: list[int | None] = []
     for k in range(0, len(edges), 2):
         low, high = edges[k], edges[k + 1]
         if high > low:
             open_end = k + 2 == len(edges) and cycle.end is None and still_paused
-            result.append(
-                PausedInterval(
-                    get(low) or _EPOCH + _US * low,
-                    None if open_end else get(high) or _EPOCH + _US * high,
-                )
-            )
-    return tuple(result)
+            gaps += (low, None if open_end else high)
+    # The ticket's metrics pause together in its pause statuses: equal gaps are one shared value per report (fewer
+    # objects to build and for the garbage collector to walk).
+    key = tuple(gaps)
+    found = shared.get(key)
+    if found is None:
+        get = instants.get
+        found = shared[key] = tuple(
+            _interval(low, gaps[k + 1], get, shared)
+            for k, low in enumerate(gaps)
+            if k % 2 == 0 and low is not None
+        )
+    return found
+
+
+def _interval(
+    low: int, high: int | None, get: Callable[[int], datetime | None], shared: Shared
+) -> PausedInterval:
+    key = (low, high, None)  # three items: never a two-item key of a one-gap tuple
+    known = shared.get(key)
+    if known is not None:
+        return known[0]
+    interval = PausedInterval(
+        get(low) or _EPOCH + _US * low, None if high is None else get(high) or _EPOCH + _US * high
+    )
+    shared[key] = (interval,)
+    return interval
