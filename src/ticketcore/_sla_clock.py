@@ -20,7 +20,7 @@ from ticketcore._sla_config import (
     Trigger,
 )
 from ticketcore._sla_measure import Cycle, Goal, Instants, Shared, goal, measure
-from ticketcore._sla_report import CycleReport, MetricReport
+from ticketcore._sla_report import CycleReport, MetricReport, build_metric
 from ticketcore._sla_timeline import Timeline
 from ticketcore.errors import InvalidEvent
 from ticketcore.model import (
@@ -221,7 +221,7 @@ def run_clocks(
     status, category, flag = first.status, first.category, None
     priority: int | None = first.priority
     channel: str | None = first.channel
-    opening_comment = first.actor.role.is_staff
+    opening_comment = first.actor.role in _STAFF
     responded = False
     previous = first.at
     policy_paused = rule.pauses(status, category, flag)
@@ -303,17 +303,17 @@ def run_clocks(
         name, timeline = metric.name, metric.timeline
         cycles = _run(metric, steps, mode)
         if not cycles:
-            reports.append(MetricReport(name, _NO_CYCLES))
+            reports.append(build_metric(name, _NO_CYCLES))
         elif len(cycles) == 1:
             reports.append(
-                MetricReport(
+                build_metric(
                     name,
                     (measure(cycles[0], 0, now_us, name, timeline, instants=instants, shared=shared),),
                 )
             )
         else:
             reports.append(
-                MetricReport(
+                build_metric(
                     name,
                     tuple(
                         [

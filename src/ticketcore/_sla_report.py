@@ -215,3 +215,34 @@ def build_warning(percent: int, at: datetime, reached: bool) -> WarningInstant:
     _W2(warning, at)
     _W3(warning, reached)
     return warning
+
+
+_M1, _M2 = _slot_setters(MetricReport)
+_R1, _R2, _R3, _R4, _R5, _R6 = _slot_setters(SLAReport)
+
+
+def build_metric(metric: str, cycles: tuple[CycleReport, ...]) -> MetricReport:
+    """``MetricReport(metric, cycles)``, faster (see :func:`build_cycle`)."""
+    report: MetricReport = _NEW(MetricReport)
+    _M1(report, metric)
+    _M2(report, cycles)
+    return report
+
+
+def build_report(  # noqa: PLR0917 - positional like SLAReport(...)
+    ticket_id: str,
+    policy: str | None,
+    evaluated_at: datetime,
+    priority: int | None,
+    metrics: tuple[MetricReport, ...],
+    match: PolicyMatch | None,
+) -> SLAReport:
+    """``SLAReport(...)`` with every field given, faster (see :func:`build_cycle`)."""
+    report: SLAReport = _NEW(SLAReport)
+    _R1(report, ticket_id)
+    _R2(report, policy)
+    _R3(report, evaluated_at)
+    _R4(report, priority)
+    _R5(report, metrics)
+    _R6(report, match)
+    return report

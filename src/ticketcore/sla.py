@@ -17,7 +17,7 @@ iff ``x > breach_at``; a stop exactly at ``due_at``, or in a closed gap after it
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -42,6 +42,7 @@ from ticketcore._sla_report import (
     PolicyMatch,
     SLAReport,
     WarningInstant,
+    build_report,
 )
 from ticketcore._sla_timeline import Timeline
 from ticketcore._time import utc
@@ -173,12 +174,13 @@ class SLAPolicy:
         ``events`` is the ticket's history in order (an :class:`~ticketcore.model.Opened` first). Raises
         :class:`~ticketcore.errors.InvalidEvent` for a history that is not one.
         """
-        return self._evaluate(events, utc(now, "now"), None)
+        instant = now if type(now) is datetime and now.tzinfo is UTC else utc(now, "now")  # UTC: as it is
+        return self._evaluate(events, instant, None)
 
     def _evaluate(self, events: Sequence[Event], now: datetime, match: PolicyMatch | None) -> SLAReport:
         metrics, rule = self._compiled
         priority, reports = run_clocks(events, now, metrics, rule, self.on_priority_change)
-        return SLAReport(events[0].ticket_id, self.name, now, priority, reports, match)
+        return build_report(events[0].ticket_id, self.name, now, priority, reports, match)
 
 
 def _to_policies(values: Iterable[SLAPolicy]) -> tuple[SLAPolicy, ...]:
@@ -229,7 +231,7 @@ class SLAPolicySet:
 
         When no policy matches, the report names no policy and has no metrics.
         """
-        instant = utc(now, "now")
+        instant = now if type(now) is datetime and now.tzinfo is UTC else utc(now, "now")  # UTC: as it is
         attributes = _attributes(events, instant)
         chosen = self._select(attributes)
         if chosen is None:
