@@ -48,8 +48,7 @@ def _roles(values: Iterable[Role | str]) -> frozenset[Role]:
         try:
             roles.add(Role(value))
         except ValueError:
-            options = ", ".join(repr(role.value) for role in Role)
-            raise ConfigError(f"{value!r} is not a valid Role; valid values: {options}") from None
+            raise ConfigError.invalid_choice(value, Role) from None
     return frozenset(roles)
 
 
@@ -61,8 +60,7 @@ def _categories(values: Iterable[Category | str]) -> frozenset[Category]:
         try:
             categories.add(Category(value))
         except ValueError:
-            options = ", ".join(repr(category.value) for category in Category)
-            raise ConfigError(f"{value!r} is not a valid Category; valid values: {options}") from None
+            raise ConfigError.invalid_choice(value, Category) from None
     return frozenset(categories)
 
 
@@ -139,8 +137,7 @@ def _to_anchor(value: Anchor | str) -> Anchor:
     try:
         return Anchor(value)
     except ValueError:
-        options = ", ".join(repr(anchor.value) for anchor in Anchor)
-        raise ConfigError(f"{value!r} is not a valid Anchor; valid values: {options}") from None
+        raise ConfigError.invalid_choice(value, Anchor) from None
 
 
 @attrs.frozen

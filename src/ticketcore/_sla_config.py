@@ -51,8 +51,7 @@ def _to_categories(values: Iterable[Category | str]) -> frozenset[Category]:
         try:
             result.add(Category(value))
         except ValueError:
-            options = ", ".join(repr(c.value) for c in Category)
-            raise ConfigError(f"{value!r} is not a status category; valid categories: {options}") from None
+            raise ConfigError.invalid_choice(value, Category) from None
     return frozenset(result)
 
 

@@ -160,8 +160,7 @@ def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
     try:
         return cls(value)
     except ValueError:
-        options = ", ".join(repr(member.value) for member in cls)
-        raise ConfigError(f"{value!r} is not a valid {cls.__name__}; valid values: {options}") from None
+        raise ConfigError.invalid_choice(value, cls) from None
 
 
 def _set_order(value: Any) -> tuple[bool, str, Any]:

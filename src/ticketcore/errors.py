@@ -7,6 +7,7 @@ bad input also inherit the matching builtin (``ValueError``, ``KeyError``), so g
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 
 __all__ = [
@@ -44,6 +45,12 @@ class ConfigError(TicketcoreError, ValueError):
         self.problem = problem
         self.path = path
         super().__init__(f"{path}: {problem}" if path else problem)
+
+    @classmethod
+    def invalid_choice(cls, value: object, choices: type[enum.Enum], path: str = "") -> ConfigError:
+        """``value`` is none of the members of the enum ``choices``; the message lists the valid values."""
+        options = ", ".join(repr(member.value) for member in choices)
+        return cls(f"{value!r} is not a valid {choices.__name__}; valid values: {options}", path)
 
     def within(self, prefix: str | int) -> ConfigError:
         """The same error seen from the enclosing field ``prefix`` (a name, or an index for sequences)."""

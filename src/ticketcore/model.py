@@ -92,8 +92,7 @@ def _member(cls: type[E]) -> Callable[[object], E]:
         try:
             return cls(value)
         except ValueError:
-            options = ", ".join(repr(m.value) for m in cls)
-            raise ConfigError(f"{value!r} is not a valid {cls.__name__}; valid values: {options}") from None
+            raise ConfigError.invalid_choice(value, cls) from None
 
     return convert
 

@@ -71,10 +71,7 @@ def _to_category_set(values: Iterable[Category | str] | str | None) -> frozenset
         try:
             result.add(Category(item))
         except ValueError:
-            options = ", ".join(repr(c.value) for c in Category)
-            raise ConfigError(
-                f"{item!r} is not a valid Category; valid values: {options}", "category"
-            ) from None
+            raise ConfigError.invalid_choice(item, Category, "category") from None
     return frozenset(result)
 
 

@@ -169,10 +169,7 @@ def _to_strategy(value: object) -> Strategy:
     try:
         return Strategy(str(value))
     except ValueError:
-        options = ", ".join(repr(s.value) for s in Strategy)
-        raise ConfigError(
-            f"{value!r} is not a routing strategy; valid strategies: {options}", "strategy"
-        ) from None
+        raise ConfigError.invalid_choice(value, Strategy, "strategy") from None
 
 
 def _weights(value: Mapping[str, int]) -> dict[str, int]:

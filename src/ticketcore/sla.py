@@ -120,8 +120,7 @@ def _to_mode(value: PriorityChangeMode | str) -> PriorityChangeMode:
     try:
         return PriorityChangeMode(value)
     except ValueError:
-        options = ", ".join(repr(m.value) for m in PriorityChangeMode)
-        raise ConfigError(f"{value!r} is not a priority-change mode; valid modes: {options}") from None
+        raise ConfigError.invalid_choice(value, PriorityChangeMode) from None
 
 
 @attrs.frozen
