@@ -21,7 +21,7 @@ from ticketcore._sla_config import (
     Trigger,
 )
 from ticketcore._sla_measure import Cycle, Goal, Instants, Shared, goal, measure
-from ticketcore._sla_report import CycleReport, MetricReport, build_metric
+from ticketcore._sla_report import CycleReport, MetricReport
 from ticketcore._sla_timeline import Timeline
 from ticketcore.errors import InvalidEvent
 from ticketcore.model import (
@@ -299,17 +299,17 @@ def run_clocks(
         name, timeline = metric.name, metric.timeline
         cycles = _run(metric, steps, mode)
         if not cycles:
-            reports.append(build_metric(name, _NO_CYCLES))
+            reports.append(MetricReport(name, _NO_CYCLES))
         elif len(cycles) == 1:
             reports.append(
-                build_metric(
+                MetricReport(
                     name,
                     (measure(cycles[0], 0, now_us, name, timeline, instants=instants, shared=shared),),
                 )
             )
         else:
             reports.append(
-                build_metric(
+                MetricReport(
                     name,
                     tuple(
                         [

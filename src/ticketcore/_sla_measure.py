@@ -19,8 +19,7 @@ from ticketcore._sla_report import (
     ClockState,
     CycleReport,
     PausedInterval,
-    build_cycle,
-    build_warning,
+    WarningInstant,
 )
 from ticketcore._sla_timeline import Timeline
 
@@ -208,7 +207,7 @@ def measure(
                 else:
                     at = timeline.add(first, amount)
             instant = due_at if at == due and due_at is not None else _EPOCH + _US * at
-            warnings.append(build_warning(percent, instant, reached))
+            warnings.append(WarningInstant(percent, instant, reached))
     else:
         if cycle.carry_from is None and not bounds:
             parts = [0]
@@ -231,7 +230,7 @@ def measure(
                 found = _reach(cycle, parts, amount, timeline, exceed=False)
             if found is not None:
                 instant = due_at if found == due and due_at is not None else _EPOCH + _US * found
-                warnings.append(build_warning(percent, instant, reached))
+                warnings.append(WarningInstant(percent, instant, reached))
     if cycle.cancelled:
         state = ClockState.CANCELLED
     elif breached:
@@ -244,7 +243,7 @@ def measure(
         state = ClockState.PAUSED
     start = cycle.start
     get = instants.get
-    return build_cycle(
+    return CycleReport(
         name,
         index,
         cycle.priority,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import attrs
@@ -154,95 +153,3 @@ class SLAReport:
     def ever_breached(self) -> bool:
         """True when any cycle of any metric breached."""
         return any(report.ever_breached for report in self.metrics)
-
-
-def _slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
-    """The slot setters of an attrs class's fields, in order (bypassing frozen ``__setattr__``)."""
-    for field in attrs.fields(cls):
-        # A converter, validator or setattr hook would be skipped: the fast builders below would then be wrong.
-        assert field.converter is None
-        assert field.validator is None
-        assert field.on_setattr is None
-    return tuple(cls.__dict__[field.name].__set__ for field in attrs.fields(cls))
-
-
-_NEW = object.__new__
-_C1, _C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13, _C14, _C15 = _slot_setters(CycleReport)
-_W1, _W2, _W3 = _slot_setters(WarningInstant)
-
-
-def build_cycle(  # noqa: PLR0917 - positional like CycleReport(...)
-    metric: str,
-    index: int,
-    priority: int | None,
-    target: timedelta,
-    state: ClockState,
-    started_at: datetime,
-    stopped_at: datetime | None,
-    due_at: datetime | None,
-    breach_at: datetime | None,
-    elapsed: timedelta,
-    remaining: timedelta,
-    ever_breached: bool,
-    paused: tuple[PausedInterval, ...],
-    warnings: tuple[WarningInstant, ...],
-    carried: timedelta,
-) -> CycleReport:
-    """``CycleReport(...)`` with every field given, a quarter faster: this runs for every cycle of every ticket."""
-    report: CycleReport = _NEW(CycleReport)
-    _C1(report, metric)
-    _C2(report, index)
-    _C3(report, priority)
-    _C4(report, target)
-    _C5(report, state)
-    _C6(report, started_at)
-    _C7(report, stopped_at)
-    _C8(report, due_at)
-    _C9(report, breach_at)
-    _C10(report, elapsed)
-    _C11(report, remaining)
-    _C12(report, ever_breached)
-    _C13(report, paused)
-    _C14(report, warnings)
-    _C15(report, carried)
-    return report
-
-
-def build_warning(percent: int, at: datetime, reached: bool) -> WarningInstant:
-    """``WarningInstant(percent, at, reached)``, faster (see :func:`build_cycle`)."""
-    warning: WarningInstant = _NEW(WarningInstant)
-    _W1(warning, percent)
-    _W2(warning, at)
-    _W3(warning, reached)
-    return warning
-
-
-_M1, _M2 = _slot_setters(MetricReport)
-_R1, _R2, _R3, _R4, _R5, _R6 = _slot_setters(SLAReport)
-
-
-def build_metric(metric: str, cycles: tuple[CycleReport, ...]) -> MetricReport:
-    """``MetricReport(metric, cycles)``, faster (see :func:`build_cycle`)."""
-    report: MetricReport = _NEW(MetricReport)
-    _M1(report, metric)
-    _M2(report, cycles)
-    return report
-
-
-def build_report(  # noqa: PLR0917 - positional like SLAReport(...)
-    ticket_id: str,
-    policy: str | None,
-    evaluated_at: datetime,
-    priority: int | None,
-    metrics: tuple[MetricReport, ...],
-    match: PolicyMatch | None,
-) -> SLAReport:
-    """``SLAReport(...)`` with every field given, faster (see :func:`build_cycle`)."""
-    report: SLAReport = _NEW(SLAReport)
-    _R1(report, ticket_id)
-    _R2(report, policy)
-    _R3(report, evaluated_at)
-    _R4(report, priority)
-    _R5(report, metrics)
-    _R6(report, match)
-    return report

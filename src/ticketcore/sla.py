@@ -42,7 +42,6 @@ from ticketcore._sla_report import (
     PolicyMatch,
     SLAReport,
     WarningInstant,
-    build_report,
 )
 from ticketcore._sla_timeline import Timeline
 from ticketcore._time import utc
@@ -179,7 +178,7 @@ class SLAPolicy:
     def _evaluate(self, events: Sequence[Event], now: datetime, match: PolicyMatch | None) -> SLAReport:
         metrics, rule = self._compiled
         priority, reports = run_clocks(events, now, metrics, rule, self.on_priority_change)
-        return build_report(events[0].ticket_id, self.name, now, priority, reports, match)
+        return SLAReport(events[0].ticket_id, self.name, now, priority, reports, match)
 
 
 def _to_policies(values: Iterable[SLAPolicy]) -> tuple[SLAPolicy, ...]:
