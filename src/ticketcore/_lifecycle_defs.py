@@ -13,7 +13,7 @@ from typing import Protocol
 import attrs
 
 from ticketcore.errors import ConfigError
-from ticketcore.model import Category, Role, Ticket
+from ticketcore.model import Category, Role, Ticket, member_set
 
 __all__ = [
     "REPLY_ACTION",
@@ -41,27 +41,11 @@ def _names(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _roles(values: Iterable[Role | str]) -> frozenset[Role]:
-    if isinstance(values, str):
-        raise ConfigError(f"expected a list of roles, got the string {values!r}; write [{values!r}]")
-    roles = set()
-    for value in values:
-        try:
-            roles.add(Role(value))
-        except ValueError:
-            raise ConfigError.invalid_choice(value, Role) from None
-    return frozenset(roles)
+    return member_set(Role, values, "roles")
 
 
 def _categories(values: Iterable[Category | str]) -> frozenset[Category]:
-    if isinstance(values, str):
-        raise ConfigError(f"expected a list of categories, got the string {values!r}; write [{values!r}]")
-    categories = set()
-    for value in values:
-        try:
-            categories.add(Category(value))
-        except ValueError:
-            raise ConfigError.invalid_choice(value, Category) from None
-    return frozenset(categories)
+    return member_set(Category, values, "categories")
 
 
 def _optional_category(value: Category | str | None) -> Category | None:

@@ -13,7 +13,7 @@ import attrs
 
 from ticketcore._calendar import BusinessCalendar
 from ticketcore.errors import ConfigError
-from ticketcore.model import Category, FieldValue
+from ticketcore.model import Category, FieldValue, member_set
 
 __all__ = [
     "CATALOGUE",
@@ -44,15 +44,7 @@ TRIGGER_KINDS: dict[str, str] = {
 
 
 def _to_categories(values: Iterable[Category | str]) -> frozenset[Category]:
-    if isinstance(values, str):
-        raise ConfigError(f"expected a list of categories, got the string {values!r}; write [{values!r}]")
-    result = set()
-    for value in values:
-        try:
-            result.add(Category(value))
-        except ValueError:
-            raise ConfigError.invalid_choice(value, Category) from None
-    return frozenset(result)
+    return member_set(Category, values, "categories")
 
 
 def _to_names(values: Iterable[str]) -> frozenset[str]:

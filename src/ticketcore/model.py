@@ -97,6 +97,17 @@ def _member(cls: type[E]) -> Callable[[object], E]:
     return convert
 
 
+def member_set(cls: type[E], values: Iterable[object], noun: str) -> frozenset[E]:
+    """The members of the enum ``cls`` named by ``values`` (a list, never a bare string), for config converters.
+
+    Not part of the public API: the core modules share it so that every list of roles or categories is refused alike.
+    """
+    if isinstance(values, str):
+        raise ConfigError(f"expected a list of {noun}, got the string {values!r}; write [{values!r}]")
+    convert = _member(cls)
+    return frozenset(convert(value) for value in values)
+
+
 def _to_role(value: object) -> Role:
     return _member(Role)(value)
 
