@@ -219,7 +219,8 @@ def run_clocks(
     first = events[0] if events else None
     if not isinstance(first, Opened):
         raise InvalidEvent("an SLA is evaluated over a history that starts with an 'opened' event")
-    status, category, flag = first.status, first.category, None
+    status, category = first.status, first.category
+    flag: bool | None = None
     priority: int | None = first.priority
     channel: str | None = first.channel
     opening_comment = first.actor.role in _STAFF
