@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import gc
+import pickle
+import platform
 import random
 from datetime import UTC, datetime, timedelta
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,7 +28,15 @@ from ticketcore.model import (
     Role,
     StatusChanged,
 )
-from ticketcore.sla import CATALOGUE, BusinessCalendar, MetricTargets, SLAPolicy, SLAReport
+from ticketcore.sla import (
+    CATALOGUE,
+    BusinessCalendar,
+    MetricTargets,
+    SLAPolicy,
+    SLAReport,
+    compliance,
+    upcoming,
+)
 
 BASE = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday
 REQUESTER = Actor("cy", Role.REQUESTER)
@@ -250,6 +262,61 @@ def test_replaying_gives_the_same_report_and_reports_round_trip_through_the_code
     assert policy.evaluate(replayed, now=now) == report
     assert codec.load(SLAReport, codec.dump(report)) == report
     assert codec.load(SLAPolicy, codec.dump(policy)) == policy
+
+
+@given(policies(), histories(), st.integers(0, 4000))
+def test_an_evaluated_report_behaves_as_one_built_from_its_values(
+    drawn: tuple[SLAPolicy, OraclePolicy, tuple[tuple[int, int], ...]], events: list[Event], after: int
+) -> None:
+    # An evaluation hands its metrics over packed and builds the values when first read: every way of reading a
+    # report must give what the report built from those values gives, whether or not they were read before.
+    policy = drawn[0]
+    now = events[-1].at + timedelta(seconds=after)
+
+    def fresh() -> SLAReport:
+        return policy.evaluate(events, now=now)
+
+    read = fresh()
+    built = SLAReport(read.ticket_id, read.policy, read.evaluated_at, read.priority, read.metrics, read.match)
+    assert read.metrics is read.metrics
+    assert fresh() == built
+    assert built == fresh()
+    assert hash(fresh()) == hash(built)
+    assert repr(fresh()) == repr(built)
+    assert pickle.loads(pickle.dumps(fresh())) == built
+    assert codec.dump(fresh()) == codec.dump(built)
+    assert attrs.evolve(fresh(), policy="other") == attrs.evolve(built, policy="other")
+    assert compliance([fresh(), read]) == compliance([built, built])
+    horizon = timedelta(seconds=4000)
+    assert upcoming([fresh()], now=now, within=horizon) == upcoming([built], now=now, within=horizon)
+    match fresh():
+        case SLAReport(ticket_id, _, _, _, metrics):
+            assert (ticket_id, metrics) == (built.ticket_id, built.metrics)
+
+
+@pytest.mark.skipif(
+    platform.python_implementation() != "CPython", reason="counts CPython's collector's objects"
+)
+def test_a_kept_report_gives_the_garbage_collector_two_objects_to_walk() -> None:
+    # Why reports are packed: a batch job keeps every report, and each object the collector tracks is walked by
+    # every full collection. Untracking the plain tuples takes a collection per level of nesting.
+    policy = SLAPolicy("p", {name: MetricTargets(default=timedelta(hours=1)) for name in CATALOGUE})
+    opened_at = datetime(2025, 3, 3, 9, tzinfo=UTC)
+    events = [Opened(ticket_id="T-1", seq=1, at=opened_at, actor=REQUESTER, requester="cy")]
+    report = policy.evaluate(events, now=datetime(2025, 3, 4, tzinfo=UTC))
+    for _ in range(3):
+        gc.collect()
+    shared = {id(report.match)}
+    tracked, todo, seen = 0, [report], set(shared)
+    while todo:
+        item = todo.pop()
+        if id(item) in seen or not gc.is_tracked(item) or isinstance(item, type):
+            continue
+        seen.add(id(item))
+        tracked += 1
+        todo.extend(gc.get_referents(item))
+    assert tracked == 2  # the report and its packed metrics
+    assert report.metric("resolution").current is not None
 
 
 def _without_pauses(events: list[Event]) -> list[Event]:

@@ -1,4 +1,4 @@
-"""cattrs hooks for the configuration types of the sla area (an edge module: only codec.py imports it).
+"""cattrs hooks for the configuration types (and the reports) of the sla area (an edge module: only codec.py imports it).
 
 An SLA policy set as data (every key but ``name`` and ``metrics`` optional)::
 
@@ -29,7 +29,7 @@ import cattrs
 import cattrs.gen
 
 from ticketcore.errors import ConfigError
-from ticketcore.sla import Trigger
+from ticketcore.sla import SLAReport, Trigger
 
 __all__ = ["register"]
 
@@ -68,3 +68,16 @@ def register(converter: cattrs.Converter) -> None:
 
     converter.register_structure_hook(Trigger, structure_trigger)
     converter.register_structure_hook_func(lambda t: t == dict[int, timedelta], structure_targets)
+
+    # A report keeps its metrics in the private ``_metrics`` (packed until read): the data form says ``metrics``.
+    metrics = cattrs.gen.override(rename="metrics")
+    report_fields = cattrs.gen.make_dict_unstructure_fn(SLAReport, converter, _metrics=metrics)
+
+    def unstructure_report(report: SLAReport) -> dict[str, Any]:
+        report.metrics  # noqa: B018 - reading them unpacks them, so the generated function finds report values
+        return report_fields(report)
+
+    converter.register_unstructure_hook(SLAReport, unstructure_report)
+    converter.register_structure_hook(
+        SLAReport, cattrs.gen.make_dict_structure_fn(SLAReport, converter, _metrics=metrics)
+    )

@@ -21,7 +21,7 @@ from ticketcore._sla_config import (
     Trigger,
 )
 from ticketcore._sla_measure import Cycle, Goal, Instants, Shared, goal, measure
-from ticketcore._sla_report import CycleReport, MetricReport
+from ticketcore._sla_report import CycleFields, Packed
 from ticketcore._sla_timeline import Timeline
 from ticketcore.errors import InvalidEvent
 from ticketcore.model import (
@@ -211,10 +211,10 @@ def run_clocks(
     metrics: Sequence[CompiledMetric],
     rule: PauseRule,
     mode: PriorityChangeMode,
-) -> tuple[int | None, tuple[MetricReport, ...]]:
+) -> tuple[int | None, Packed]:
     """Run every metric's clock over ``events`` (those after ``now`` are ignored) and measure each cycle at ``now``.
 
-    Returns the ticket's priority as of ``now`` and one report per metric.
+    Returns the ticket's priority as of ``now`` and the metrics' reports, packed.
     """
     first = events[0] if events else None
     if not isinstance(first, Opened):
@@ -295,36 +295,15 @@ def run_clocks(
     instants[now_us] = now
     shared: Shared = {}
     # Metric by metric over the classified events: the clocks do not depend on each other.
-    reports = []
+    packed: list[tuple[str, ...] | CycleFields] = [tuple([metric.name for metric in metrics])]
     for metric in metrics:
         name, timeline = metric.name, metric.timeline
-        cycles = _run(metric, steps, mode)
-        if not cycles:
-            reports.append(MetricReport(name, _NO_CYCLES))
-        elif len(cycles) == 1:
-            reports.append(
-                MetricReport(
-                    name,
-                    (measure(cycles[0], 0, now_us, name, timeline, instants=instants, shared=shared),),
-                )
-            )
-        else:
-            reports.append(
-                MetricReport(
-                    name,
-                    tuple(
-                        [
-                            measure(cycle, index, now_us, name, timeline, instants=instants, shared=shared)
-                            for index, cycle in enumerate(cycles)
-                        ]
-                    ),
-                )
-            )
-    return priority, tuple(reports)
+        for index, cycle in enumerate(_run(metric, steps, mode)):
+            packed.append(measure(cycle, index, now_us, name, timeline, instants=instants, shared=shared))
+    return priority, Packed(packed)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NO_CYCLES: tuple[CycleReport, ...] = ()
 
 
 def _run(

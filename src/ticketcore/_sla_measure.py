@@ -5,22 +5,18 @@ the calendar's open time over them (plus time carried from an earlier cycle), an
 instants are ``add`` / ``next_open`` from the start of the run in which the consumed time crosses the threshold —
 the last run continued for ever, which for a running clock is its real future.
 
-This runs for every cycle of every evaluated ticket, so it works on integers and builds each report value once, with
-positional arguments; the report's datetimes are the events' own wherever an instant is an event's.
+This runs for every cycle of every evaluated ticket, so it works on integers and returns each cycle packed (as
+:data:`~ticketcore._sla_report.CycleFields`, see ``_sla_report``); the report's datetimes are the events' own wherever
+an instant is an event's.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from ticketcore._sla_report import (
-    ClockState,
-    CycleReport,
-    PausedInterval,
-    WarningInstant,
-)
+from ticketcore._sla_report import CycleFields
 from ticketcore._sla_timeline import Timeline
 
 __all__ = ["Cycle", "Goal", "Instants", "Shared", "goal", "measure"]
@@ -28,7 +24,7 @@ __all__ = ["Cycle", "Goal", "Instants", "Shared", "goal", "measure"]
 _ZERO = timedelta(0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)  # ``_US * n`` is the cheapest exact way from µs to a duration or datetime
-_NO_PAUSE: tuple[PausedInterval, ...] = ()
+_NO_PAUSE: tuple[datetime | None, ...] = ()
 
 Goal = tuple[timedelta, int, tuple[tuple[int, int], ...]]
 """A cycle's target as a duration and in µs, with its warnings as ``(percent, µs)`` pairs, ascending."""
@@ -36,9 +32,9 @@ Goal = tuple[timedelta, int, tuple[tuple[int, int], ...]]
 Instants = dict[int, datetime]
 """The datetimes of the evaluated events and of ``now``, by their UTC µs."""
 
-Shared = dict[tuple[int | None, ...], tuple[PausedInterval, ...]]
+Shared = dict[tuple[int | None, ...], tuple[datetime | None, ...]]
 """The paused intervals built for one ticket: a cycle's gaps (flat ``low, high`` pairs, ``None`` for an open end)
-map to its tuple, a gap ``(low, high, None)`` to a one-item tuple of its interval."""
+map to their datetimes."""
 
 
 def goal(target: timedelta, percents: Sequence[int]) -> Goal:
@@ -138,8 +134,8 @@ def measure(
     *,
     instants: Instants,
     shared: Shared,
-) -> CycleReport:
-    """The report of ``cycle`` (the ``index``-th of metric ``name``) at ``now``; ``instants`` maps the µs of the
+) -> CycleFields:
+    """The packed report of ``cycle`` (the ``index``-th of metric ``name``) at ``now``; ``instants`` maps the µs of the
     events and of ``now`` to their datetimes, which the report reuses, and ``shared`` holds the paused intervals
     the ticket's other cycles already built."""
     bounds = cycle.bounds
@@ -192,7 +188,7 @@ def measure(
             else:
                 breach = timeline.next_open(due)
         due_at = None if due is None else _EPOCH + _US * due
-        warnings = []
+        warnings: list[int | datetime | bool] = []
         for percent, amount in warns:
             reached = elapsed >= amount
             if not (reached or running):
@@ -207,7 +203,7 @@ def measure(
                 else:
                     at = timeline.add(first, amount)
             instant = due_at if at == due and due_at is not None else _EPOCH + _US * at
-            warnings.append(WarningInstant(percent, instant, reached))
+            warnings += (percent, instant, reached)
     else:
         if cycle.carry_from is None and not bounds:
             parts = [0]
@@ -230,20 +226,20 @@ def measure(
                 found = _reach(cycle, parts, amount, timeline, exceed=False)
             if found is not None:
                 instant = due_at if found == due and due_at is not None else _EPOCH + _US * found
-                warnings.append(WarningInstant(percent, instant, reached))
+                warnings += (percent, instant, reached)
     if cycle.cancelled:
-        state = ClockState.CANCELLED
+        state = "cancelled"
     elif breached:
-        state = ClockState.BREACHED
+        state = "breached"
     elif stopped is not None:
-        state = ClockState.ACHIEVED
+        state = "achieved"
     elif running:
-        state = ClockState.RUNNING
+        state = "running"
     else:
-        state = ClockState.PAUSED
+        state = "paused"
     start = cycle.start
     get = instants.get
-    return CycleReport(
+    return (
         name,
         index,
         cycle.priority,
@@ -262,7 +258,7 @@ def measure(
     )
 
 
-def _pauses(cycle: Cycle, end: int, instants: Instants, shared: Shared) -> tuple[PausedInterval, ...]:
+def _pauses(cycle: Cycle, end: int, instants: Instants, shared: Shared) -> tuple[datetime | None, ...]:
     """The gaps between a cycle's runs within ``[start, end]`` (an open one has no end while the cycle is active)."""
     bounds = cycle.bounds
     if bounds and bounds[0] == cycle.start and (len(bounds) == 1 or (len(bounds) == 2 and bounds[1] == end)):
@@ -279,29 +275,10 @@ def _pauses(cycle: Cycle, end: int, instants: Instants, shared: Shared) -> tuple
         if high > low:
             open_end = k + 2 == len(edges) and cycle.end is None and still_paused
             gaps += (low, None if open_end else high)
-    # The ticket's metrics pause together in its pause statuses: equal gaps are one shared value per report (fewer
-    # objects to build and for the garbage collector to walk).
+    # The ticket's metrics pause together in its pause statuses: equal gaps are built once per report.
     key = tuple(gaps)
     found = shared.get(key)
     if found is None:
         get = instants.get
-        found = shared[key] = tuple(
-            _interval(low, gaps[k + 1], get, shared)
-            for k, low in enumerate(gaps)
-            if k % 2 == 0 and low is not None
-        )
+        found = shared[key] = tuple(None if x is None else get(x) or _EPOCH + _US * x for x in gaps)
     return found
-
-
-def _interval(
-    low: int, high: int | None, get: Callable[[int], datetime | None], shared: Shared
-) -> PausedInterval:
-    key = (low, high, None)  # three items: never a two-item key of a one-gap tuple
-    known = shared.get(key)
-    if known is not None:
-        return known[0]
-    interval = PausedInterval(
-        get(low) or _EPOCH + _US * low, None if high is None else get(high) or _EPOCH + _US * high
-    )
-    shared[key] = (interval,)
-    return interval

@@ -1,20 +1,32 @@
-"""The values an SLA evaluation returns: per ticket, per metric, per cycle. Private to :mod:`ticketcore.sla`."""
+"""The values an SLA evaluation returns: per ticket, per metric, per cycle. Private to :mod:`ticketcore.sla`.
+
+An evaluation stores its metrics packed (:class:`Packed`: a cycle is a tuple of strings, numbers, datetimes and
+durations) and :attr:`SLAReport.metrics` builds the report values from them when first read. The garbage collector
+stops tracking such tuples, so a batch that keeps 100,000 reports gives it two objects to walk per report instead of
+about twenty, and building values nobody reads costs nothing. Reading, comparing, hashing, printing, pickling and
+dumping a report behave as if the values had been built at once; ``compliance`` and ``upcoming`` read the packed
+cycles directly.
+"""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
+from typing import Any, Final, cast
 
 import attrs
 
 __all__ = [
     "ClockState",
+    "CycleFields",
     "CycleReport",
     "MetricReport",
+    "Packed",
     "PausedInterval",
     "PolicyMatch",
     "SLAReport",
     "WarningInstant",
+    "cycle_fields",
 ]
 
 
@@ -126,7 +138,131 @@ class PolicyMatch:
     reasons: tuple[str, ...]
 
 
-@attrs.frozen
+CycleFields = tuple[
+    str,  # metric
+    int,  # index
+    int | None,  # priority
+    timedelta,  # target
+    str,  # state: the ClockState's value (a tuple holding an enum member stays tracked)
+    datetime,  # started_at
+    datetime | None,  # stopped_at
+    datetime | None,  # due_at
+    datetime | None,  # breach_at
+    timedelta,  # elapsed
+    timedelta,  # remaining
+    bool,  # ever_breached
+    tuple[datetime | None, ...],  # paused, flat: start, end, start, end, …
+    tuple[int | datetime | bool, ...],  # warnings, flat: percent, at, reached, percent, …
+    timedelta,  # carried
+]
+"""A :class:`CycleReport` packed: its fields in order, plain values only, nested values flattened."""
+
+# Indexes into CycleFields for the readers that work on packed cycles.
+METRIC: Final = 0
+INDEX: Final = 1
+PRIORITY: Final = 2
+STATE: Final = 4
+BREACH_AT: Final = 8
+EVER_BREACHED: Final = 11
+WARNINGS: Final = 13
+
+
+class Packed(tuple[tuple[str, ...] | CycleFields, ...]):
+    """An evaluation's metrics: the metric names, then every cycle's :data:`CycleFields`, metric by metric.
+
+    Flat on purpose: the collector stops tracking a tuple only once everything in it is untracked, one level per
+    collection, so every level of nesting would keep tuples tracked into the long-lived generation.
+    """
+
+    __slots__ = ()
+
+    def unpack(self) -> tuple[MetricReport, ...]:
+        """The report values these fields describe."""
+        cycles: dict[str, list[CycleReport]] = {name: [] for name in cast("tuple[str, ...]", self[0])}
+        for fields in cast("tuple[CycleFields, ...]", self[1:]):
+            cycles[fields[0]].append(_unpack_cycle(fields))
+        return tuple(MetricReport(name, tuple(found)) for name, found in cycles.items())
+
+    def cycles(self) -> tuple[CycleFields, ...]:
+        """Every cycle's fields."""
+        return cast("tuple[CycleFields, ...]", self[1:])
+
+
+def _unpack_cycle(fields: CycleFields) -> CycleReport:
+    (
+        metric,
+        index,
+        priority,
+        target,
+        state,
+        started,
+        stopped,
+        due,
+        breach,
+        elapsed,
+        left,
+        ever,
+        _,
+        _,
+        carried,
+    ) = fields
+    paused, warns = cast("tuple[Any, ...]", fields[12]), cast("tuple[Any, ...]", fields[13])
+    return CycleReport(
+        metric,
+        index,
+        priority,
+        target,
+        _STATES[state],
+        started,
+        stopped,
+        due,
+        breach,
+        elapsed,
+        left,
+        ever,
+        tuple(PausedInterval(paused[k], paused[k + 1]) for k in range(0, len(paused), 2)),
+        tuple(WarningInstant(warns[k], warns[k + 1], warns[k + 2]) for k in range(0, len(warns), 3)),
+        carried,
+    )
+
+
+_STATES = {state.value: state for state in ClockState}
+
+
+def cycle_fields(report: SLAReport) -> tuple[CycleFields, ...]:
+    """The fields of every cycle of the report, without building the values while they are still packed: for
+    readers that go over many reports (``compliance``, ``upcoming``)."""
+    value: object = report._metrics
+    if type(value) is Packed:
+        return value.cycles()
+    return tuple(_pack_cycle(cycle) for metric in report.metrics for cycle in metric.cycles)
+
+
+def _pack_cycle(cycle: CycleReport) -> CycleFields:
+    return (
+        cycle.metric,
+        cycle.index,
+        cycle.priority,
+        cycle.target,
+        cycle.state.value,
+        cycle.started_at,
+        cycle.stopped_at,
+        cycle.due_at,
+        cycle.breach_at,
+        cycle.elapsed,
+        cycle.remaining,
+        cycle.ever_breached,
+        tuple(instant for p in cycle.paused for instant in (p.start, p.end)),
+        tuple(value for w in cycle.warnings for value in (w.percent, w.at, w.reached)),
+        cycle.carried,
+    )
+
+
+def _unpacked(value: object) -> object:
+    return value.unpack() if type(value) is Packed else value
+
+
+@attrs.frozen(repr=False, match_args=False)
 class SLAReport:
     """The SLA of one ticket evaluated at ``evaluated_at``: one :class:`MetricReport` per metric of the policy.
 
@@ -138,8 +274,27 @@ class SLAReport:
     policy: str | None
     evaluated_at: datetime
     priority: int | None
-    metrics: tuple[MetricReport, ...] = ()
+    # Given as ``metrics``; an evaluation passes them packed (see the module), compared and hashed as built.
+    _metrics: tuple[MetricReport, ...] = attrs.field(default=(), alias="metrics", eq=_unpacked)
     match: PolicyMatch | None = None
+
+    __match_args__ = ("ticket_id", "policy", "evaluated_at", "priority", "metrics", "match")
+
+    @property
+    def metrics(self) -> tuple[MetricReport, ...]:
+        """One :class:`MetricReport` per metric of the policy, in the policy's order."""
+        value: object = self._metrics
+        if type(value) is Packed:
+            value = value.unpack()
+            object.__setattr__(self, "_metrics", value)  # built once; the same values every time
+        return cast("tuple[MetricReport, ...]", value)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(ticket_id={self.ticket_id!r}, policy={self.policy!r}, "
+            f"evaluated_at={self.evaluated_at!r}, priority={self.priority!r}, metrics={self.metrics!r}, "
+            f"match={self.match!r})"
+        )
 
     def metric(self, name: str) -> MetricReport:
         """The report of metric ``name``; raises ``KeyError`` naming the metrics there are."""

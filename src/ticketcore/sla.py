@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import attrs
 
@@ -35,6 +36,13 @@ from ticketcore._sla_config import (
     Trigger,
 )
 from ticketcore._sla_report import (
+    BREACH_AT,
+    EVER_BREACHED,
+    INDEX,
+    METRIC,
+    PRIORITY,
+    STATE,
+    WARNINGS,
     ClockState,
     CycleReport,
     MetricReport,
@@ -42,6 +50,7 @@ from ticketcore._sla_report import (
     PolicyMatch,
     SLAReport,
     WarningInstant,
+    cycle_fields,
 )
 from ticketcore._sla_timeline import Timeline
 from ticketcore._time import utc
@@ -178,7 +187,8 @@ class SLAPolicy:
     def _evaluate(self, events: Sequence[Event], now: datetime, match: PolicyMatch | None) -> SLAReport:
         metrics, rule = self._compiled
         priority, reports = run_clocks(events, now, metrics, rule, self.on_priority_change)
-        return SLAReport(events[0].ticket_id, self.name, now, priority, reports, match)
+        packed = cast("tuple[MetricReport, ...]", reports)  # unpacked when read: see SLAReport.metrics
+        return SLAReport(events[0].ticket_id, self.name, now, priority, packed, match)
 
 
 def _to_policies(values: Iterable[SLAPolicy]) -> tuple[SLAPolicy, ...]:
@@ -333,23 +343,22 @@ def upcoming(
             )
         else:
             report = policy.evaluate(item, now=instant)
-        for metric in report.metrics:
-            for cycle in metric.cycles:
-                if cycle.state is not ClockState.RUNNING:
-                    continue  # only a running clock moves towards a breach
-                if cycle.breach_at is not None and instant <= cycle.breach_at <= horizon:
-                    found.append(_upcoming(report, cycle, cycle.breach_at, "breach", None))
-                for warning in cycle.warnings:
-                    if not warning.reached and instant < warning.at <= horizon:
-                        found.append(_upcoming(report, cycle, warning.at, "warning", warning.percent))
+        # The cycles' packed fields (see _sla_report): reading a batch of reports builds none of their values.
+        for fields in cycle_fields(report):
+            if fields[STATE] != "running":
+                continue  # only a running clock moves towards a breach
+            metric, index, breach_at = fields[METRIC], fields[INDEX], fields[BREACH_AT]
+            if breach_at is not None and instant <= breach_at <= horizon:
+                found.append(Upcoming(breach_at, report.ticket_id, report.policy, metric, index, "breach"))
+            warnings = cast("tuple[Any, ...]", fields[WARNINGS])  # percent, at, reached, percent, …
+            for k in range(0, len(warnings), 3):
+                percent, at, reached = warnings[k : k + 3]
+                if not reached and instant < at <= horizon:
+                    found.append(
+                        Upcoming(at, report.ticket_id, report.policy, metric, index, "warning", percent)
+                    )
     found.sort(key=lambda u: (u.at, u.ticket_id, u.metric, u.cycle, u.kind == "breach", u.percent or 0))
     return found
-
-
-def _upcoming(
-    report: SLAReport, cycle: CycleReport, at: datetime, kind: str, percent: int | None
-) -> Upcoming:
-    return Upcoming(at, report.ticket_id, report.policy, cycle.metric, cycle.index, kind, percent)
 
 
 @attrs.frozen
@@ -377,21 +386,17 @@ def compliance(reports: Iterable[SLAReport]) -> list[ComplianceRow]:
     counts: dict[tuple[str, str, int], list[int]] = {}
     keys: dict[tuple[str, str, int], tuple[str | None, str, int | None]] = {}
     for report in reports:
-        for metric in report.metrics:
-            for cycle in metric.cycles:
-                sort_key = (
-                    report.policy or "",
-                    metric.metric,
-                    cycle.priority if cycle.priority is not None else -1,
-                )
-                keys[sort_key] = (report.policy, metric.metric, cycle.priority)
-                row = counts.setdefault(sort_key, [0, 0, 0, 0])
-                if cycle.ever_breached:
-                    row[1] += 1
-                elif cycle.state is ClockState.ACHIEVED:
-                    row[0] += 1
-                elif cycle.state is ClockState.CANCELLED:
-                    row[3] += 1
-                else:
-                    row[2] += 1
+        for fields in cycle_fields(report):  # packed: see upcoming()
+            metric, priority, state = fields[METRIC], fields[PRIORITY], fields[STATE]
+            sort_key = (report.policy or "", metric, priority if priority is not None else -1)
+            keys[sort_key] = (report.policy, metric, priority)
+            row = counts.setdefault(sort_key, [0, 0, 0, 0])
+            if fields[EVER_BREACHED]:
+                row[1] += 1
+            elif state == "achieved":
+                row[0] += 1
+            elif state == "cancelled":
+                row[3] += 1
+            else:
+                row[2] += 1
     return [ComplianceRow(*keys[key], *counts[key]) for key in sorted(counts)]
