@@ -30,7 +30,8 @@ Goal = tuple[timedelta, int, tuple[tuple[int, int], ...]]
 """A cycle's target as a duration and in µs, with its warnings as ``(percent, µs)`` pairs, ascending."""
 
 Instants = dict[int, datetime]
-"""The datetimes of the evaluated events and of ``now``, by their UTC µs."""
+"""The datetimes of the evaluated events and of ``now``, by their UTC µs: every instant a cycle starts, stops,
+pauses or resumes at is one of them."""
 
 Shared = dict[tuple[int | None, ...], tuple[datetime | None, ...]]
 """The paused intervals built for one ticket: a cycle's gaps (flat ``low, high`` pairs, ``None`` for an open end)
@@ -238,15 +239,14 @@ def measure(
     else:
         state = "paused"
     start = cycle.start
-    get = instants.get
     return (
         name,
         index,
         cycle.priority,
         target_td,
         state,
-        get(start) or _EPOCH + _US * start,
-        None if stopped is None else get(stopped) or _EPOCH + _US * stopped,
+        instants[start],
+        None if stopped is None else instants[stopped],
         due_at,
         due_at if breach == due else None if breach is None else _EPOCH + _US * breach,
         _US * elapsed,
@@ -279,6 +279,5 @@ def _pauses(cycle: Cycle, end: int, instants: Instants, shared: Shared) -> tuple
     key = tuple(gaps)
     found = shared.get(key)
     if found is None:
-        get = instants.get
-        found = shared[key] = tuple(None if x is None else get(x) or _EPOCH + _US * x for x in gaps)
+        found = shared[key] = tuple([None if x is None else instants[x] for x in gaps])
     return found
