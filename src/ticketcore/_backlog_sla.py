@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 import attrs
 
 from ticketcore._backlog_values import Period, _rate
-from ticketcore.sla import ClockState, CycleReport, SLAReport
+from ticketcore._sla_report import (
+    BREACH_AT,
+    EVER_BREACHED,
+    METRIC,
+    PRIORITY,
+    STATE,
+    STOPPED_AT,
+    cycle_fields,
+)
+from ticketcore.sla import SLAReport
 
-__all__ = ["SlaAchievement", "SlaRate", "outcome", "sla_achievement"]
+__all__ = ["SlaAchievement", "SlaRate", "sla_achievement"]
 
 
 @attrs.frozen
@@ -37,19 +45,6 @@ class SlaAchievement:
     rates: tuple[SlaRate, ...]
 
 
-def outcome(cycle: CycleReport, evaluated_at: datetime) -> tuple[bool, datetime] | None:
-    """Whether a cycle breached and the instant its outcome was decided, or ``None`` while it has none.
-
-    A breached cycle is decided at its ``breach_at`` (the evaluation instant if the report has none); an achieved one
-    when its clock stopped. Running, paused and cancelled cycles within target have no outcome.
-    """
-    if cycle.ever_breached:
-        return True, cycle.breach_at or evaluated_at
-    if cycle.state is ClockState.ACHIEVED and cycle.stopped_at is not None:
-        return False, cycle.stopped_at
-    return None
-
-
 def sla_achievement(
     reports: Iterable[SLAReport], period: Period | None = None, *, by_priority: bool = False
 ) -> SlaAchievement:
@@ -61,13 +56,20 @@ def sla_achievement(
     """
     counts: dict[tuple[str, int | None], list[int]] = {}
     for report in reports:
-        for metric in report.metrics:
-            for cycle in metric.cycles:
-                decided = outcome(cycle, report.evaluated_at)
-                if decided is None or (period is not None and decided[1] not in period):
-                    continue
-                key = (metric.metric, cycle.priority if by_priority else None)
-                counts.setdefault(key, [0, 0])[decided[0]] += 1
+        # A breached cycle is decided at its breach_at (the evaluation instant if it has none), an achieved one when
+        # its clock stopped; running, paused and cancelled cycles within target have no outcome yet.
+        for fields in cycle_fields(report):  # packed: no report values built
+            breached = fields[EVER_BREACHED]
+            if breached:
+                decided = fields[BREACH_AT] or report.evaluated_at
+            elif fields[STATE] == "achieved" and fields[STOPPED_AT] is not None:
+                decided = fields[STOPPED_AT]
+            else:
+                continue
+            if period is not None and decided not in period:
+                continue
+            key = (fields[METRIC], fields[PRIORITY] if by_priority else None)
+            counts.setdefault(key, [0, 0])[breached] += 1
     order = sorted(counts, key=lambda k: (k[0], k[1] is None, k[1] or 0))
     rates = tuple(SlaRate(metric, priority, *counts[metric, priority]) for metric, priority in order)
     return SlaAchievement(period, by_priority, rates)

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import attrs
 import cattrs
 import cattrs.gen
 
@@ -74,8 +75,7 @@ def register(converter: cattrs.Converter) -> None:
     report_fields = cattrs.gen.make_dict_unstructure_fn(SLAReport, converter, _metrics=metrics)
 
     def unstructure_report(report: SLAReport) -> dict[str, Any]:
-        report.metrics  # noqa: B018 - reading them unpacks them, so the generated function finds report values
-        return report_fields(report)
+        return report_fields(attrs.evolve(report, metrics=report.metrics))  # the values, not the packed form
 
     converter.register_unstructure_hook(SLAReport, unstructure_report)
     converter.register_structure_hook(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ticketcore._backlog_sla import SlaAchievement, SlaRate
 from ticketcore._backlog_values import Period
+from ticketcore._sla_report import cycle_fields
 from ticketcore.sla import SLAReport
 
 __all__ = ["CYCLE_COLUMNS", "achievement", "cycles_to_frame"]
@@ -23,14 +23,12 @@ _DURATIONS = ("target", "elapsed", "remaining")
 
 
 def cycles_to_frame(reports: Iterable[SLAReport]) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
-    for report in reports:
-        for metric in report.metrics:
-            for cycle in metric.cycles:
-                row = {name: getattr(cycle, name) for name in CYCLE_COLUMNS if hasattr(cycle, name)}
-                row.update(ticket_id=report.ticket_id, policy=report.policy, evaluated_at=report.evaluated_at)
-                row["state"] = cycle.state.value
-                rows.append(row)
+    # The first twelve packed fields of a cycle are the columns after the report's own three, in order.
+    rows = [
+        (report.ticket_id, report.policy, report.evaluated_at, *fields[:12])
+        for report in reports
+        for fields in cycle_fields(report)
+    ]
     frame = pd.DataFrame(rows, columns=list(CYCLE_COLUMNS), dtype=object)
     for name in _INSTANTS:
         frame[name] = pd.to_datetime(frame[name], utc=True).dt.as_unit("us")

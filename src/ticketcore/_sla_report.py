@@ -162,6 +162,7 @@ METRIC: Final = 0
 INDEX: Final = 1
 PRIORITY: Final = 2
 STATE: Final = 4
+STOPPED_AT: Final = 6
 BREACH_AT: Final = 8
 EVER_BREACHED: Final = 11
 WARNINGS: Final = 13
@@ -202,28 +203,24 @@ def _unpack_cycle(fields: CycleFields) -> CycleReport:
         elapsed,
         left,
         ever,
-        _,
-        _,
+        paused,
+        warns,
         carried,
     ) = fields
-    paused, warns = cast("tuple[Any, ...]", fields[12]), cast("tuple[Any, ...]", fields[13])
     return CycleReport(
-        metric,
-        index,
-        priority,
-        target,
-        _STATES[state],
-        started,
-        stopped,
-        due,
-        breach,
-        elapsed,
-        left,
-        ever,
-        tuple(PausedInterval(paused[k], paused[k + 1]) for k in range(0, len(paused), 2)),
-        tuple(WarningInstant(warns[k], warns[k + 1], warns[k + 2]) for k in range(0, len(warns), 3)),
+        metric, index, priority, target, _STATES[state], started, stopped, due, breach, elapsed, left, ever,
+        _paused(paused) if paused else (),  # most cycles have neither: no generator to start
+        _warnings(warns) if warns else (),
         carried,
-    )
+    )  # fmt: skip
+
+
+def _paused(flat: tuple[Any, ...]) -> tuple[PausedInterval, ...]:
+    return tuple(PausedInterval(flat[k], flat[k + 1]) for k in range(0, len(flat), 2))
+
+
+def _warnings(flat: tuple[Any, ...]) -> tuple[WarningInstant, ...]:
+    return tuple(WarningInstant(flat[k], flat[k + 1], flat[k + 2]) for k in range(0, len(flat), 3))
 
 
 _STATES = {state.value: state for state in ClockState}
@@ -231,7 +228,7 @@ _STATES = {state.value: state for state in ClockState}
 
 def cycle_fields(report: SLAReport) -> tuple[CycleFields, ...]:
     """The fields of every cycle of the report, without building the values while they are still packed: for
-    readers that go over many reports (``compliance``, ``upcoming``)."""
+    readers that go over many reports (``compliance``, ``upcoming``, ``sla_achievement``, cycle frames)."""
     value: object = report._metrics
     if type(value) is Packed:
         return value.cycles()
@@ -277,6 +274,8 @@ class SLAReport:
     # Given as ``metrics``; an evaluation passes them packed (see the module), compared and hashed as built.
     _metrics: tuple[MetricReport, ...] = attrs.field(default=(), alias="metrics", eq=_unpacked)
     match: PolicyMatch | None = None
+    # The values built from packed metrics when first read; the packed form stays for the batch readers.
+    _built: tuple[MetricReport, ...] | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     __match_args__ = ("ticket_id", "policy", "evaluated_at", "priority", "metrics", "match")
 
@@ -284,10 +283,13 @@ class SLAReport:
     def metrics(self) -> tuple[MetricReport, ...]:
         """One :class:`MetricReport` per metric of the policy, in the policy's order."""
         value: object = self._metrics
-        if type(value) is Packed:
-            value = value.unpack()
-            object.__setattr__(self, "_metrics", value)  # built once; the same values every time
-        return cast("tuple[MetricReport, ...]", value)
+        if type(value) is not Packed:
+            return cast("tuple[MetricReport, ...]", value)
+        built = self._built
+        if built is None:
+            built = value.unpack()
+            object.__setattr__(self, "_built", built)  # built once; the same values every time
+        return built
 
     def __repr__(self) -> str:
         return (
