@@ -8,7 +8,7 @@
    English to Croatian readers is worse than no wheel.
 
 2. **A mypyc-compiled wheel, only on request.** With ``TICKETCORE_COMPILE=1`` in the environment, a *standard*
-   wheel also gets the modules in :data:`COMPILED_MODULES` compiled by mypyc into C extension modules (about 1.45x
+   wheel also gets the modules in :data:`COMPILED_MODULES` compiled by mypyc into C extension modules (about 1.5x
    faster SLA evaluation). One mypyc run (:data:`MYPYC_SETUP`) builds them in a temporary copy of
    ``src/ticketcore``, so the source tree gets no ``.c``, ``.so`` or ``build/`` files; ``force_include`` puts them
    in the wheel beside their ``.py`` files, which stay there as the reference, and the wheel is platform-tagged
