@@ -283,6 +283,7 @@ def test_an_evaluated_report_behaves_as_one_built_from_its_values(
     assert built == fresh()
     assert hash(fresh()) == hash(built)
     assert repr(fresh()) == repr(built)
+    assert fresh().ever_breached == built.ever_breached == any(m.ever_breached for m in built.metrics)
     assert pickle.loads(pickle.dumps(fresh())) == built
     assert codec.dump(fresh()) == codec.dump(built)
     assert attrs.evolve(fresh(), policy="other") == attrs.evolve(built, policy="other")

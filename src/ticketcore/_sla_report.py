@@ -190,23 +190,7 @@ class Packed(tuple[tuple[str, ...] | CycleFields, ...]):
 
 
 def _unpack_cycle(fields: CycleFields) -> CycleReport:
-    (
-        metric,
-        index,
-        priority,
-        target,
-        state,
-        started,
-        stopped,
-        due,
-        breach,
-        elapsed,
-        left,
-        ever,
-        paused,
-        warns,
-        carried,
-    ) = fields
+    metric, index, priority, target, state, started, stopped, due, breach, elapsed, left, ever, paused, warns, carried = fields  # fmt: skip
     return CycleReport(
         metric, index, priority, target, _STATES[state], started, stopped, due, breach, elapsed, left, ever,
         _paused(paused) if paused else (),  # most cycles have neither: no generator to start
@@ -309,4 +293,4 @@ class SLAReport:
     @property
     def ever_breached(self) -> bool:
         """True when any cycle of any metric breached."""
-        return any(report.ever_breached for report in self.metrics)
+        return any(fields[EVER_BREACHED] for fields in cycle_fields(self))
