@@ -80,7 +80,11 @@ def render() -> str:
                 continue
             kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "value"
             if kind == "value":
-                text = repr(obj)
+                # A set's repr follows string hashing, which changes from run to run: list its items sorted.
+                is_set = isinstance(obj, frozenset | set)
+                text = (
+                    f"{type(obj).__name__}({{{', '.join(sorted(map(repr, obj)))}}})" if is_set else repr(obj)
+                )
                 text = text if len(text) <= 90 else text[:87] + "..."
                 lines += [f"### `{public}`", "", f"*value* — `{text}`", ""]
                 continue
