@@ -78,6 +78,21 @@ def _instants(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True).dt.as_unit("us")
 
 
+def _typed_frame(
+    rows: list[dict[str, object]], kinds: dict[str, str], columns: Iterable[str]
+) -> pd.DataFrame:
+    """``rows`` as a frame of ``columns``, each column of ``kinds`` given its dtype (instants in UTC µs)."""
+    frame = pd.DataFrame(rows, columns=list(columns), dtype=object)
+    for name, kind in kinds.items():
+        if kind == "datetime":
+            frame[name] = _instants(frame[name])
+        elif kind == "int":
+            frame[name] = frame[name].astype("Int64")
+        elif kind == "bool":
+            frame[name] = frame[name].astype("boolean")
+    return frame
+
+
 def events_to_frame(events: Iterable[Event | Iterable[Event]]) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     for item in events:
@@ -94,15 +109,7 @@ def events_to_frame(events: Iterable[Event | Iterable[Event]]) -> pd.DataFrame:
                 if field.name not in ("ticket_id", "seq", "at", "actor"):
                     row[field.name] = _cell(getattr(event, field.name))
             rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS), dtype=object)
-    for name, kind in _KINDS.items():
-        if kind == "datetime":
-            frame[name] = _instants(frame[name])
-        elif kind == "int":
-            frame[name] = frame[name].astype("Int64")
-        elif kind == "bool":
-            frame[name] = frame[name].astype("boolean")
-    return frame
+    return _typed_frame(rows, _KINDS, EVENT_COLUMNS)
 
 
 def _int(value: object, name: str) -> int:
@@ -345,15 +352,7 @@ def events_from_frame(
 
 def tickets_to_frame(tickets: Iterable[Ticket]) -> pd.DataFrame:
     rows = [{name: _cell(getattr(ticket, name)) for name in TICKET_COLUMNS} for ticket in tickets]
-    frame = pd.DataFrame(rows, columns=list(TICKET_COLUMNS), dtype=object)
-    for name, kind in _TICKET_KINDS.items():
-        if kind == "datetime":
-            frame[name] = _instants(frame[name])
-        elif kind == "int":
-            frame[name] = frame[name].astype("Int64")
-        elif kind == "bool":
-            frame[name] = frame[name].astype("boolean")
-    return frame
+    return _typed_frame(rows, _TICKET_KINDS, TICKET_COLUMNS)
 
 
 def tickets_from_frame(frame: pd.DataFrame) -> list[Ticket]:
