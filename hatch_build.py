@@ -46,8 +46,9 @@ LOCALE_DIR = Path("src") / "ticketcore" / "locale"
 DOMAIN = "ticketcore"
 
 PACKAGE = "ticketcore"
-COMPILED_MODULES = ("_sla_timeline", "_sla_measure", "_sla_clock")
-"""The modules of :data:`PACKAGE` that ``TICKETCORE_COMPILE=1`` compiles with mypyc: the one list of them."""
+COMPILED_MODULES = ("_sla.timeline", "_sla.measure", "_sla.clock")
+"""The modules of :data:`PACKAGE` (dotted, relative to it) that ``TICKETCORE_COMPILE=1`` compiles with mypyc: the one
+list of them."""
 COMPILE_VARIABLE = "TICKETCORE_COMPILE"
 COMPILE_REQUIREMENTS = ["mypy>=1.10", "setuptools>=70", "types-python-dateutil"]
 MYPYC_SETUP = """
@@ -113,7 +114,7 @@ def compile_modules(root: Path, workdir: Path) -> dict[str, str]:
     shutil.copytree(root / "src" / PACKAGE, workdir / PACKAGE, ignore=is_extension)
     # mypyc's type check uses mypy's defaults, never a user's own mypy configuration.
     (workdir / "mypy.ini").write_text("[mypy]\n", encoding="utf-8")
-    sources = [f"{PACKAGE}/{module}.py" for module in COMPILED_MODULES]
+    sources = [f"{PACKAGE}/{module.replace('.', '/')}.py" for module in COMPILED_MODULES]
     done = subprocess.run(
         [sys.executable, "-c", MYPYC_SETUP, *sources],
         cwd=workdir,
@@ -126,13 +127,21 @@ def compile_modules(root: Path, workdir: Path) -> dict[str, str]:
             f"{COMPILE_VARIABLE}=1: mypyc could not compile {' '.join(sources)} "
             f"(exit status {done.returncode}):\n{done.stdout}{done.stderr}"
         )
+    folders = {
+        workdir,
+        *((workdir / PACKAGE / module.replace(".", "/")).parent for module in COMPILED_MODULES),
+    }
     built = [
         path
-        for path in (*workdir.iterdir(), *(workdir / PACKAGE).iterdir())
+        for folder in sorted(folders)
+        for path in folder.iterdir()
         if path.is_file() and path.name.endswith(tuple(EXTENSION_SUFFIXES))
     ]
+    in_wheel = {path.relative_to(workdir).as_posix() for path in built}
     missing = [
-        module for module in COMPILED_MODULES if not any(path.name.startswith(f"{module}.") for path in built)
+        module
+        for module in COMPILED_MODULES
+        if not any(name.startswith(f"{PACKAGE}/{module.replace('.', '/')}.") for name in in_wheel)
     ]
     if missing:
         raise RuntimeError(f"{COMPILE_VARIABLE}=1: mypyc built no extension module for {missing}")

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_package
 
-from ticketcore._calendar import BusinessCalendar
+from ticketcore.sla import BusinessCalendar
 
 ROME = ZoneInfo("Europe/Rome")
 WINDOWS = ((9, 13), (14, 18))

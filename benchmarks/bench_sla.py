@@ -26,7 +26,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from ticketcore import _sla_clock
+from ticketcore._sla import clock as sla_clock
 from ticketcore.codec import load
 from ticketcore.model import (
     Actor,
@@ -215,7 +215,7 @@ def main() -> None:
     unpack = time.process_time() - started
     cycles = sum(len(m.cycles) for r in reports for m in r.metrics)
 
-    compiled = _sla_clock.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    compiled = sla_clock.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
     build = "mypyc-compiled SLA clock modules" if compiled else "pure Python"
     print(f"ticketcore {build}; python {platform.python_version()} on {platform.machine()}, {sys.platform}")
     print(

@@ -19,7 +19,7 @@ import holidays as holidays_package
 from dateutil import rrule
 from hypothesis import strategies as st
 
-from ticketcore._calendar import BusinessCalendar, RecurringClosure
+from ticketcore.sla import BusinessCalendar, RecurringClosure
 
 MINUTE = timedelta(minutes=1)
 DAY_MINUTES = 1440

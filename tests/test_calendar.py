@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import ticketcore._calendar
-import ticketcore._codec_calendar
-from ticketcore._calendar import BusinessCalendar, Holidays, RecurringClosure
+import ticketcore._calendar.calendar
+import ticketcore._codec.calendar
 from ticketcore.codec import dump, load
 from ticketcore.errors import ConfigError, NaiveDatetimeError, NoBusinessTime
+from ticketcore.sla import BusinessCalendar, Holidays, RecurringClosure
 from ticketcore.testing.strategies import json_like
 
 ROME = ZoneInfo("Europe/Rome")
@@ -581,7 +581,7 @@ def test_a_shared_calendar_is_thread_safe() -> None:
 
 
 def test_module_examples() -> None:
-    for module in (ticketcore._calendar, ticketcore._codec_calendar):
+    for module in (ticketcore._calendar.calendar, ticketcore._codec.calendar):
         failures, _ = doctest.testmod(module, raise_on_error=False)
         assert failures == 0
 

@@ -11,9 +11,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from calendar_oracle import MINUTE, Scenario, scenarios
-from ticketcore._calendar import BusinessCalendar
 from ticketcore._time import to_micros
 from ticketcore.errors import NoBusinessTime
+from ticketcore.sla import BusinessCalendar
 
 durations = st.one_of(
     st.integers(0, 3 * 1440).map(lambda m: timedelta(minutes=m)),

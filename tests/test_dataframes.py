@@ -23,9 +23,9 @@ from ticketcore import (
     Ticket,
     TicketcoreError,
 )
-from ticketcore import _frames_kpis as kpis
 from ticketcore import backlog as bl
 from ticketcore import dataframes as dfs
+from ticketcore._frames import kpis
 from ticketcore.model import EVENT_TYPES
 from ticketcore.sla import BusinessCalendar
 from ticketcore.testing.strategies import many_histories

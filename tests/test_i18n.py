@@ -26,7 +26,7 @@ from ticketcore import (
     StatusChanged,
     Ticket,
 )
-from ticketcore._i18n_messages import MESSAGES
+from ticketcore._i18n.messages import MESSAGES
 from ticketcore.codec import dump, load
 from ticketcore.i18n import Glossary, format_deadline, format_duration, format_remaining, label
 from ticketcore.priority import Impact, Priority, PriorityMatrix, Urgency
@@ -149,7 +149,7 @@ def test_every_name_of_the_core_has_a_message(values: list[enum.Enum | str], kin
     for value in values:
         name = str(value.value) if isinstance(value, enum.Enum) else value
         english = MESSAGES[kind].get(name)
-        assert english is not None, f"add {kind} {name!r} to _i18n_messages.py and the catalogs"
+        assert english is not None, f"add {kind} {name!r} to _i18n/messages.py and the catalogs"
         for language in LANGUAGES:
             assert label(value, language, kind=kind) == CATALOGS[language][(kind, english)]
 

@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 
 import ticketcore
 from ticketcore import i18n
-from ticketcore._i18n_messages import MESSAGES, PHRASES
+from ticketcore._i18n.messages import MESSAGES, PHRASES
 
 LOCALE_DIR = Path(ticketcore.__file__).parent / "locale"
 LANGUAGES = ("en", "it", "hr", "de", "fr", "es", "pt")
@@ -44,7 +44,7 @@ def test_shipped_locales_are_the_seven_languages() -> None:
 
 def test_template_matches_the_source() -> None:
     """``pybabel extract -k N_:1c,2`` over the source gives exactly the template's messages."""
-    source = Path(ticketcore.__file__).parent / "_i18n_messages.py"
+    source = Path(ticketcore.__file__).parent / "_i18n" / "messages.py"
     extracted = {
         (context, message)
         for _line, message, _comments, context in extract_from_file(

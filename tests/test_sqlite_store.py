@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ticketcore import codec
 from ticketcore._time import to_micros
-from ticketcore.adapters._sqlite_schema import MIGRATIONS, SCHEMA_VERSION
+from ticketcore.adapters._sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, StorageError
 from ticketcore.model import Actor, Assigned, NoteAdded, Opened, Role, Ticket

@@ -40,7 +40,7 @@ psycopg = pytest.importorskip(
     "psycopg", reason="the [postgres] extra is not installed: pip install -e '.[postgres]'"
 )
 
-from ticketcore.adapters._postgres_schema import APPEND_LOCK, MIGRATIONS, SCHEMA_VERSION  # noqa: E402
+from ticketcore.adapters._postgres.schema import APPEND_LOCK, MIGRATIONS, SCHEMA_VERSION  # noqa: E402
 from ticketcore.adapters.postgres import PostgresStore  # noqa: E402
 
 pytestmark = pytest.mark.postgres

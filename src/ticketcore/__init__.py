@@ -5,7 +5,6 @@ The names below are the public surface; everything else lives in its module (``t
 """
 
 from ticketcore import backlog
-from ticketcore._calendar import Holidays, RecurringClosure
 from ticketcore._version import __version__
 from ticketcore.errors import (
     AgentNotFound,
@@ -74,7 +73,7 @@ from ticketcore.routing import (
     RoutingDecision,
     RoutingRule,
 )
-from ticketcore.sla import BusinessCalendar, SLAPolicy, SLAPolicySet, SLAReport
+from ticketcore.sla import BusinessCalendar, Holidays, RecurringClosure, SLAPolicy, SLAPolicySet, SLAReport
 
 __all__ = [
     # errors

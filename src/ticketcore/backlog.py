@@ -34,7 +34,7 @@ from itertools import pairwise
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from ticketcore._backlog_checks import (
+from ticketcore._backlog.checks import (
     DIMENSIONS,
     DURATION_METRICS,
     check_dimension,
@@ -44,10 +44,10 @@ from ticketcore._backlog_checks import (
     check_weeks,
     check_window,
 )
-from ticketcore._backlog_history import FoldedHistory, HistoryNeeded, Source, histories_of
-from ticketcore._backlog_periods import local_instant, period_starts, zone
-from ticketcore._backlog_sla import SlaAchievement, SlaRate, sla_achievement
-from ticketcore._backlog_values import (
+from ticketcore._backlog.history import FoldedHistory, HistoryNeeded, Source, histories_of
+from ticketcore._backlog.periods import local_instant, period_starts, zone
+from ticketcore._backlog.sla import SlaAchievement, SlaRate, sla_achievement
+from ticketcore._backlog.values import (
     AgeBucket,
     Ageing,
     AgentActivity,

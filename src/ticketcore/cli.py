@@ -26,11 +26,11 @@ from typing import Any, TextIO
 
 from babel import Locale, UnknownLocaleError
 
-from ticketcore._cli_config import SECTIONS, Config, bundled_data, check_data, load_config, read_data
-from ticketcore._cli_import import IMPORT_FORMATS, ImportResult, import_events, read_rows
-from ticketcore._cli_render import FORMATS, render
-from ticketcore._cli_report import BY_DIMENSIONS, build_report
-from ticketcore._demo import run_demo
+from ticketcore._cli.config import SECTIONS, Config, bundled_data, check_data, load_config, read_data
+from ticketcore._cli.demo import run_demo
+from ticketcore._cli.importing import IMPORT_FORMATS, ImportResult, import_events, read_rows
+from ticketcore._cli.render import FORMATS, render
+from ticketcore._cli.report import BY_DIMENSIONS, build_report
 from ticketcore._version import __version__
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore

@@ -38,7 +38,11 @@ from cattrs.errors import (
 )
 from cattrs.strategies import configure_union_passthrough
 
-from ticketcore import _codec_calendar, _codec_lifecycle, _codec_priority, _codec_routing, _codec_sla
+from ticketcore._codec import calendar as _codec_calendar
+from ticketcore._codec import lifecycle as _codec_lifecycle
+from ticketcore._codec import priority as _codec_priority
+from ticketcore._codec import routing as _codec_routing
+from ticketcore._codec import sla as _codec_sla
 from ticketcore.errors import ConfigError, InvalidEvent, NaiveDatetimeError
 from ticketcore.model import EVENT_TYPES, Event, Ticket
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from ticketcore._frames_columns import EVENT_COLUMNS
+from ticketcore._frames.columns import EVENT_COLUMNS
 from ticketcore.backlog import DEFAULT_AGE_EDGES, DURATION_METRICS, Period
 from ticketcore.errors import MissingExtra
 from ticketcore.model import Category, Event, Ticket
@@ -30,7 +30,7 @@ from ticketcore.model import Category, Event, Ticket
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ticketcore._frames_metrics import PreparedEvents
+    from ticketcore._frames.metrics import PreparedEvents
     from ticketcore.sla import SLAReport
 
 __all__ = [
@@ -72,20 +72,20 @@ def _require() -> None:
 
 def _prepared(events: pd.DataFrame | PreparedEvents) -> PreparedEvents:
     _require()
-    from ticketcore._frames_metrics import prepare as make
+    from ticketcore._frames.metrics import prepare as make
 
     return make(events)
 
 
 def _kpis() -> Any:
     _require()
-    from ticketcore import _frames_kpis
+    from ticketcore._frames import kpis
 
-    return _frames_kpis
+    return kpis
 
 
 def _frame(result: object) -> pd.DataFrame:
-    from ticketcore._frames_results import to_frame as make
+    from ticketcore._frames.results import to_frame as make
 
     return make(result)
 
@@ -97,7 +97,7 @@ def events_to_frame(events: Iterable[Event | Iterable[Event]]) -> pd.DataFrame:
     """Events (or histories: iterables of events) as an events DataFrame with every column of
     :data:`EVENT_COLUMNS`; ``at`` and ``due_at`` are UTC datetimes, tags sorted tuples."""
     _require()
-    from ticketcore._frames_schema import events_to_frame as make
+    from ticketcore._frames.schema import events_to_frame as make
 
     return make(events)
 
@@ -119,7 +119,7 @@ def events_from_frame(
     ticket and seq of a row that is not a valid event.
     """
     _require()
-    from ticketcore._frames_schema import events_from_frame as read
+    from ticketcore._frames.schema import events_from_frame as read
 
     return read(frame, columns=columns, categories=categories, tz=tz)
 
@@ -139,7 +139,7 @@ def normalize(
 def tickets_to_frame(tickets: Iterable[Ticket]) -> pd.DataFrame:
     """Ticket snapshots as a DataFrame with one column per :class:`~ticketcore.model.Ticket` attribute."""
     _require()
-    from ticketcore._frames_schema import tickets_to_frame as make
+    from ticketcore._frames.schema import tickets_to_frame as make
 
     return make(tickets)
 
@@ -147,7 +147,7 @@ def tickets_to_frame(tickets: Iterable[Ticket]) -> pd.DataFrame:
 def tickets_from_frame(frame: pd.DataFrame) -> list[Ticket]:
     """The tickets of a DataFrame made by :func:`tickets_to_frame` (or with the same columns)."""
     _require()
-    from ticketcore._frames_schema import tickets_from_frame as read
+    from ticketcore._frames.schema import tickets_from_frame as read
 
     return read(frame)
 
@@ -274,7 +274,7 @@ def sla_cycles_to_frame(reports: Iterable[SLAReport]) -> pd.DataFrame:
     ``policy``, ``evaluated_at``, ``metric``, ``index``, ``priority``, ``target``, ``state``, ``started_at``,
     ``stopped_at``, ``due_at``, ``breach_at``, ``elapsed``, ``remaining``, ``ever_breached``."""
     _require()
-    from ticketcore._frames_sla import cycles_to_frame
+    from ticketcore._frames.sla import cycles_to_frame
 
     return cycles_to_frame(reports)
 
@@ -287,7 +287,7 @@ def sla_achievement(
     _require()
     import pandas as pd
 
-    from ticketcore._frames_sla import achievement, cycles_to_frame
+    from ticketcore._frames.sla import achievement, cycles_to_frame
 
     frame = cycles if isinstance(cycles, pd.DataFrame) else cycles_to_frame(cycles)
     return _frame(achievement(frame, period, by_priority))
@@ -317,7 +317,7 @@ def business_elapsed(calendar: Any, starts: pd.Series, ends: pd.Series) -> pd.Se
     import numpy as np
     import pandas as pd
 
-    from ticketcore._frames_calendar import elapsed_us
+    from ticketcore._frames.calendar import elapsed_us
 
     a, a_missing, index = _micros(starts, "starts")
     b, b_missing, _ = _micros(ends, "ends")
@@ -337,7 +337,7 @@ def business_add(calendar: Any, starts: pd.Series, durations: pd.Series | timede
     import numpy as np
     import pandas as pd
 
-    from ticketcore._frames_calendar import add_us
+    from ticketcore._frames.calendar import add_us
 
     a, missing, index = _micros(starts, "starts")
     if isinstance(durations, timedelta):

@@ -23,7 +23,7 @@ from typing import Protocol
 import attrs
 
 from ticketcore import codec
-from ticketcore._desk_decide import (
+from ticketcore._desk.decide import (
     Decide,
     assigning,
     names,
@@ -32,8 +32,8 @@ from ticketcore._desk_decide import (
     tagging,
     unassigning,
 )
-from ticketcore._desk_routing import agent_list, loads, routing
-from ticketcore._desk_timers import fire_due, timer_candidates
+from ticketcore._desk.routing import agent_list, loads, routing
+from ticketcore._desk.timers import fire_due, timer_candidates
 from ticketcore._time import require_aware
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent
 from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow

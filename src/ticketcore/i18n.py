@@ -27,15 +27,15 @@ import attrs
 import babel.dates
 from babel import Locale
 
-from ticketcore._i18n_catalogs import (
+from ticketcore._i18n.catalogs import (
     SHIPPED_LOCALES,
     available_locales,
     chain,
     parse_locale,
     translations_for,
 )
-from ticketcore._i18n_durations import UNITS, Length, Unit, spell
-from ticketcore._i18n_messages import KINDS, MESSAGES, PHRASES
+from ticketcore._i18n.durations import UNITS, Length, Unit, spell
+from ticketcore._i18n.messages import KINDS, MESSAGES, PHRASES
 from ticketcore._time import require_aware, utc
 from ticketcore.errors import ConfigError
 from ticketcore.model import Category, Role, Status

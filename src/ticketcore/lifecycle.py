@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ticketcore._lifecycle_audit import audit_history
-from ticketcore._lifecycle_build import follow_up_events, status_changed, timer_dues
-from ticketcore._lifecycle_defs import (
+from ticketcore._lifecycle.audit import audit_history
+from ticketcore._lifecycle.build import follow_up_events, status_changed, timer_dues
+from ticketcore._lifecycle.defs import (
     REPLY_ACTION,
     STAFF_ROLES,
     Anchor,
@@ -27,7 +27,7 @@ from ticketcore._lifecycle_defs import (
     Transition,
     Violation,
 )
-from ticketcore._lifecycle_guards import (
+from ticketcore._lifecycle.guards import (
     CONFIRMATION_FIELD,
     GuardCheck,
     has_assignee,
@@ -36,9 +36,9 @@ from ticketcore._lifecycle_guards import (
     requester_confirmed,
     unregister_guard,
 )
-from ticketcore._lifecycle_presets import default_parts, itil_parts
-from ticketcore._lifecycle_render import mermaid
-from ticketcore._lifecycle_validate import Index, build_index
+from ticketcore._lifecycle.presets import default_parts, itil_parts
+from ticketcore._lifecycle.render import mermaid
+from ticketcore._lifecycle.validate import Index, build_index
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError, GuardRefused, InvalidEvent, InvalidTransition
 from ticketcore.model import (

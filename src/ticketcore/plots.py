@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-    from ticketcore._frames_metrics import PreparedEvents
+    from ticketcore._frames.metrics import PreparedEvents
     from ticketcore.backlog import Period
     from ticketcore.sla import SLAReport
 
@@ -56,7 +56,7 @@ def created_vs_solved(
     target = _axes(ax, f"Created vs solved per {freq}, and backlog")
     import pandas as pd
 
-    from ticketcore._backlog_periods import zone
+    from ticketcore._backlog.periods import zone
 
     flow = dataframes.flow(prepared, start, end, tz=tz, freq=freq)
     backlog = prepared.open_counts([int(v) for v in pd.DatetimeIndex(flow["end"]).as_unit("us").asi8])

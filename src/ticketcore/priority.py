@@ -18,9 +18,9 @@ from typing import TypeAlias
 
 import attrs
 
-from ticketcore._priority_levels import DEFAULT_PRIORITY_NAMES, Impact, Priority, PriorityError, Urgency
-from ticketcore._priority_matrix import PriorityMatrix, WeightedPriorityMatrix
-from ticketcore._priority_rules import AffectedThresholds, Conditions, PriorityRule, PrioritySubject
+from ticketcore._priority.levels import DEFAULT_PRIORITY_NAMES, Impact, Priority, PriorityError, Urgency
+from ticketcore._priority.matrix import PriorityMatrix, WeightedPriorityMatrix
+from ticketcore._priority.rules import AffectedThresholds, Conditions, PriorityRule, PrioritySubject
 from ticketcore._time import require_aware
 from ticketcore.errors import ConfigError
 from ticketcore.model import Actor, Event, FieldChanged, Opened, PriorityChanged, Role, Ticket

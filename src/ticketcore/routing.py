@@ -27,10 +27,10 @@ from typing import Any
 import attrs
 
 from ticketcore._calendar import BusinessCalendar
-from ticketcore._routing_batch import Pool, RequirementsMemo
-from ticketcore._routing_explain import Explainer, PassedOver, Reason, ReasonKind, Scene
-from ticketcore._routing_language import normalize_language
-from ticketcore._routing_model import (
+from ticketcore._routing.batch import Pool, RequirementsMemo
+from ticketcore._routing.explain import Explainer, PassedOver, Reason, ReasonKind, Scene
+from ticketcore._routing.language import normalize_language
+from ticketcore._routing.model import (
     TIERS,
     Agent,
     AgentLoad,

@@ -22,9 +22,9 @@ from typing import Any, cast
 
 import attrs
 
-from ticketcore._calendar import BusinessCalendar
-from ticketcore._sla_clock import CompiledMetric, PauseRule, compile_metric, run_clocks
-from ticketcore._sla_config import (
+from ticketcore._calendar import BusinessCalendar, Holidays, RecurringClosure
+from ticketcore._sla.clock import CompiledMetric, PauseRule, compile_metric, run_clocks
+from ticketcore._sla.config import (
     CATALOGUE,
     TRIGGER_KINDS,
     ChannelTargets,
@@ -35,7 +35,7 @@ from ticketcore._sla_config import (
     PriorityChangeMode,
     Trigger,
 )
-from ticketcore._sla_report import (
+from ticketcore._sla.report import (
     BREACH_AT,
     EVER_BREACHED,
     INDEX,
@@ -52,7 +52,7 @@ from ticketcore._sla_report import (
     WarningInstant,
     cycle_fields,
 )
-from ticketcore._sla_timeline import Timeline
+from ticketcore._sla.timeline import Timeline
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError, InvalidEvent
 from ticketcore.model import (
@@ -75,6 +75,7 @@ __all__ = [
     "ClockState",
     "ComplianceRow",
     "CycleReport",
+    "Holidays",
     "MetricReport",
     "MetricTargets",
     "PauseWhen",
@@ -82,6 +83,7 @@ __all__ = [
     "PolicyConditions",
     "PolicyMatch",
     "PriorityChangeMode",
+    "RecurringClosure",
     "SLAPolicy",
     "SLAPolicySet",
     "SLAReport",
@@ -343,7 +345,7 @@ def upcoming(
             )
         else:
             report = policy.evaluate(item, now=instant)
-        # The cycles' packed fields (see _sla_report): reading a batch of reports builds none of their values.
+        # The cycles' packed fields (see _sla.report): reading a batch of reports builds none of their values.
         for fields in cycle_fields(report):
             if fields[STATE] != "running":
                 continue  # only a running clock moves towards a breach

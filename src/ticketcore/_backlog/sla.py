@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import attrs
 
-from ticketcore._backlog_values import Period, _rate
-from ticketcore._sla_report import (
+from ticketcore._backlog.values import Period, _rate
+from ticketcore._sla.report import (
     BREACH_AT,
     EVER_BREACHED,
     METRIC,

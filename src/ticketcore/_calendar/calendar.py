@@ -5,8 +5,8 @@ inside one of ``D``'s windows and no closure covers it. For each UTC year a cale
 disjoint open intervals of UTC microseconds plus the open time before each of them, so every query is a bisection.
 Years are computed on first use, in both directions, and kept.
 
-The configuration is parsed and checked in ``_calendar_config``, holidays and recurring closures are defined in
-``_calendar_dates``, and zone and interval arithmetic and the per-year table live in ``_calendar_table``. This
+The configuration is parsed and checked in ``_calendar.config``, holidays and recurring closures are defined in
+``_calendar.dates``, and zone and interval arithmetic and the per-year table live in ``_calendar.table``. This
 module keeps :class:`BusinessCalendar` and re-exports :class:`Holidays` and :class:`RecurringClosure`.
 """
 
@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from ticketcore._calendar_config import (
+from ticketcore._calendar.config import (
     SECOND,
     WEEKDAYS,
     Interval,
@@ -32,8 +32,8 @@ from ticketcore._calendar_config import (
     to_zone,
     week_intervals,
 )
-from ticketcore._calendar_dates import Holidays, RecurringClosure, to_holidays, to_recurring
-from ticketcore._calendar_table import (
+from ticketcore._calendar.dates import Holidays, RecurringClosure, to_holidays, to_recurring
+from ticketcore._calendar.table import (
     CalendarState,
     Table,
     clip,
@@ -301,7 +301,7 @@ class BusinessCalendar:
             raise
         if not isinstance(value, datetime):
             require_aware(value, name)
-        # The µs conversions of _calendar_table, inlined here and in _datetime: every query passes through both,
+        # The µs conversions of _calendar.table, inlined here and in _datetime: every query passes through both,
         # and calling them would cost about 5 % of an add or an elapsed.
         return (delta.days * 86_400 + delta.seconds) * SECOND + delta.microseconds
 

@@ -1,5 +1,5 @@
 """A business calendar's configuration: parsing and checking times, windows, weekly hours, special days, closures
-and zones. Private to :mod:`ticketcore._calendar`.
+and zones. Private to :mod:`ticketcore._calendar.calendar`.
 
 Every converter here turns what a user wrote into the canonical form a calendar keeps (so equal configurations make
 equal calendars) or refuses it with a :class:`~ticketcore.errors.ConfigError` naming the field.

@@ -1,6 +1,6 @@
 """The dates on which a business calendar closes: :class:`Holidays` (public holidays of a country, explicit dates)
 and :class:`RecurringClosure` (local windows on the dates of an RFC 5545 rule). Private to
-:mod:`ticketcore._calendar`, which re-exports both classes.
+:mod:`ticketcore._calendar.calendar`, which re-exports both classes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import attrs
 import holidays as holidays_package
 from dateutil import rrule
 
-from ticketcore._calendar_config import to_window_texts
+from ticketcore._calendar.config import to_window_texts
 from ticketcore.errors import ConfigError
 
 __all__ = ["Holidays", "RecurringClosure", "to_holidays", "to_recurring"]

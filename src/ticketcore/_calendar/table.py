@@ -1,5 +1,5 @@
 """Zone and interval arithmetic of business calendars, and the lazily built per-year table. Private to
-:mod:`ticketcore._calendar`.
+:mod:`ticketcore._calendar.calendar`.
 
 Instants are integer µs since the Unix epoch (UTC); local readings are integer µs since 1970-01-01 00:00 on the
 local clock. Interval sets are sorted lists of disjoint half-open ``(start, end)`` pairs. A calendar's open time for
@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ticketcore._calendar_config import DAY, SECOND, Interval, parse_window
-from ticketcore._calendar_dates import Holidays, RecurringClosure
+from ticketcore._calendar.config import DAY, SECOND, Interval, parse_window
+from ticketcore._calendar.dates import Holidays, RecurringClosure
 from ticketcore.errors import NoBusinessTime
 
 __all__ = [

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from ticketcore._cli_config import Config, SampleSettings
+from ticketcore._cli.config import Config, SampleSettings
 from ticketcore.desk import HelpDesk
 from ticketcore.errors import ConfigError, InvalidTransition
 from ticketcore.model import Actor, Role, Ticket

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import babel.numbers
 
-from ticketcore._cli_report import Cell, Section
+from ticketcore._cli.report import Cell, Section
 from ticketcore.codec import dumps_duration
 from ticketcore.i18n import format_datetime, format_duration, label
 

@@ -1,7 +1,7 @@
 """The help-desk report of ``ticketcore demo`` and ``ticketcore report``, as plain sections (private to cli).
 
 A report is a tuple of :class:`Section` s, each a small table whose cells are plain values (ints, floats, strings,
-timedeltas, datetimes, ``None``); the renderers in ``_cli_render`` turn them into a text table, JSON or CSV. Every
+timedeltas, datetimes, ``None``); the renderers in ``_cli.render`` turn them into a text table, JSON or CSV. Every
 figure is computed from ticket histories at an explicit ``as_of`` with the core's pure functions.
 """
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import cattrs
 
 from ticketcore._calendar import BusinessCalendar, Holidays, RecurringClosure
-from ticketcore._calendar_config import WEEKDAYS
+from ticketcore._calendar.config import WEEKDAYS
 from ticketcore.errors import ConfigError
 
 __all__ = ["register"]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from ticketcore import codec
-from ticketcore._desk_decide import Decide, refuse_if_closed
+from ticketcore._desk.decide import Decide, refuse_if_closed
 from ticketcore.lifecycle import Workflow
 from ticketcore.model import Actor, Assigned, Category, Event, Ticket
 from ticketcore.repositories import AgentDirectory, TicketQuery, TicketStore

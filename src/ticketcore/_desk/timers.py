@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
-from ticketcore._desk_routing import all_tickets
+from ticketcore._desk.routing import all_tickets
 from ticketcore.errors import ConcurrencyError
 from ticketcore.lifecycle import TimerCalendar, Workflow
 from ticketcore.model import Event, Ticket

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from ticketcore._backlog_checks import (
+from ticketcore._backlog.checks import (
     check_dimension,
     check_edges,
     check_good_from,
@@ -24,8 +24,8 @@ from ticketcore._backlog_checks import (
     check_weeks,
     check_window,
 )
-from ticketcore._backlog_periods import local_instant, period_starts, zone
-from ticketcore._backlog_values import (
+from ticketcore._backlog.periods import local_instant, period_starts, zone
+from ticketcore._backlog.values import (
     AgeBucket,
     Ageing,
     AgentActivity,
@@ -48,8 +48,8 @@ from ticketcore._backlog_values import (
     Volumes,
     groups_of,
 )
-from ticketcore._frames_calendar import elapsed_us
-from ticketcore._frames_metrics import PreparedEvents, whole_numbers
+from ticketcore._frames.calendar import elapsed_us
+from ticketcore._frames.metrics import PreparedEvents, whole_numbers
 from ticketcore._time import require_aware, to_micros
 from ticketcore.errors import ConfigError
 

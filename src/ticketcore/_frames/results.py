@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from ticketcore._backlog_sla import SlaAchievement
-from ticketcore._backlog_values import (
+from ticketcore._backlog.sla import SlaAchievement
+from ticketcore._backlog.values import (
     Ageing,
     AgentReport,
     Backlog,

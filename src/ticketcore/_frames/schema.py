@@ -15,7 +15,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from ticketcore._frames_columns import EVENT_COLUMNS
+from ticketcore._frames.columns import EVENT_COLUMNS
 from ticketcore.errors import ConfigError, InvalidEvent, NaiveDatetimeError
 from ticketcore.model import EVENT_TYPES, Actor, Category, Event, Ticket
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ticketcore._backlog_sla import SlaAchievement, SlaRate
-from ticketcore._backlog_values import Period
-from ticketcore._sla_report import cycle_fields
+from ticketcore._backlog.sla import SlaAchievement, SlaRate
+from ticketcore._backlog.values import Period
+from ticketcore._sla.report import cycle_fields
 from ticketcore.sla import SLAReport
 
 __all__ = ["CYCLE_COLUMNS", "achievement", "cycles_to_frame"]

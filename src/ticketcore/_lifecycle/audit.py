@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ticketcore._lifecycle_defs import REPLY_ACTION, SystemRules, Violation
-from ticketcore._lifecycle_validate import Index
+from ticketcore._lifecycle.defs import REPLY_ACTION, SystemRules, Violation
+from ticketcore._lifecycle.validate import Index
 from ticketcore.model import Category, Event, Opened, StatusChanged, Ticket
 
 __all__ = ["audit_history"]

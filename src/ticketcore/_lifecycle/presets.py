@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ticketcore._lifecycle_defs import STAFF_ROLES, Anchor, Timer, Transition
+from ticketcore._lifecycle.defs import STAFF_ROLES, Anchor, Timer, Transition
 from ticketcore.model import Category, Role, Status
 
 __all__ = ["default_parts", "itil_parts"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ticketcore._lifecycle_defs import SystemRules, Transition
+from ticketcore._lifecycle.defs import SystemRules, Transition
 from ticketcore.model import Category, Status
 
 __all__ = ["mermaid"]

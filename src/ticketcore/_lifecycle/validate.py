@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import attrs
 
-from ticketcore._lifecycle_defs import REPLY_ACTION, SystemRules, Timer, Transition
-from ticketcore._lifecycle_guards import GuardCheck, has_assignee, resolve_guard
+from ticketcore._lifecycle.defs import REPLY_ACTION, SystemRules, Timer, Transition
+from ticketcore._lifecycle.guards import GuardCheck, has_assignee, resolve_guard
 from ticketcore.errors import ConfigError
 from ticketcore.model import Category, Status
 

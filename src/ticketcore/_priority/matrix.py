@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import attrs
 
-from ticketcore._priority_levels import (
+from ticketcore._priority.levels import (
     DEFAULT_PRIORITY_NAMES,
     Impact,
     Priority,

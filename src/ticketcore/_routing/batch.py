@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 import attrs
 
 from ticketcore._calendar import BusinessCalendar
-from ticketcore._routing_language import primary_language, region_of
-from ticketcore._routing_model import (
+from ticketcore._routing.language import primary_language, region_of
+from ticketcore._routing.model import (
     Agent,
     AgentLoad,
     Presence,

@@ -1,6 +1,6 @@
 """Language tags for routing: BCP 47 and POSIX spellings made comparable, without babel (the core may not use it).
 
-:mod:`ticketcore._codec_routing` adds babel's check that a configured language exists, at load time.
+:mod:`ticketcore._codec.routing` adds babel's check that a configured language exists, at load time.
 """
 
 from __future__ import annotations

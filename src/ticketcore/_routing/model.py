@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from ticketcore._calendar import BusinessCalendar
-from ticketcore._routing_language import normalize_language, primary_language, region_of
+from ticketcore._routing.language import normalize_language, primary_language, region_of
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError
 from ticketcore.model import FieldValue, Ticket

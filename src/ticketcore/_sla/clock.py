@@ -1,7 +1,7 @@
 """The clock engine: one pass over a ticket's events runs every metric's clock. Private to :mod:`ticketcore.sla`.
 
 Each event is classified once into a bit mask of trigger kinds; each metric's conditions are matched against it in
-the documented order (see ``ClockConditions``), and its cycles record their running intervals. ``_sla_measure``
+the documented order (see ``ClockConditions``), and its cycles record their running intervals. ``_sla.measure``
 then measures every cycle at ``now``. Nothing steps through time.
 """
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from ticketcore._calendar import BusinessCalendar
-from ticketcore._sla_config import (
+from ticketcore._sla.config import (
     CATALOGUE,
     ClockConditions,
     MetricTargets,
@@ -20,9 +20,9 @@ from ticketcore._sla_config import (
     PriorityChangeMode,
     Trigger,
 )
-from ticketcore._sla_measure import Cycle, Goal, Instants, Shared, goal, measure
-from ticketcore._sla_report import CycleFields, Packed
-from ticketcore._sla_timeline import Timeline
+from ticketcore._sla.measure import Cycle, Goal, Instants, Shared, goal, measure
+from ticketcore._sla.report import CycleFields, Packed
+from ticketcore._sla.timeline import Timeline
 from ticketcore.errors import InvalidEvent
 from ticketcore.model import (
     Assigned,

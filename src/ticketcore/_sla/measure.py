@@ -6,7 +6,7 @@ instants are ``add`` / ``next_open`` from the start of the run in which the cons
 the last run continued for ever, which for a running clock is its real future.
 
 This runs for every cycle of every evaluated ticket, so it works on integers and returns each cycle packed (as
-:data:`~ticketcore._sla_report.CycleFields`, see ``_sla_report``); the report's datetimes are the events' own wherever
+:data:`~ticketcore._sla.report.CycleFields`, see ``_sla.report``); the report's datetimes are the events' own wherever
 an instant is an event's.
 """
 
@@ -16,8 +16,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from ticketcore._sla_report import CycleFields
-from ticketcore._sla_timeline import Timeline
+from ticketcore._sla.report import CycleFields
+from ticketcore._sla.timeline import Timeline
 
 __all__ = ["Cycle", "Goal", "Instants", "Shared", "goal", "measure"]
 

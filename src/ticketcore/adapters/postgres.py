@@ -38,10 +38,10 @@ from psycopg import errors as pg_errors
 
 from ticketcore._time import to_micros
 from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, snapshot_columns, to_json
-from ticketcore.adapters._postgres_pool import Pool
-from ticketcore.adapters._postgres_schema import APPEND_LOCK, migrate
-from ticketcore.adapters._postgres_sql import APPEND, describe, find_sql, storable
-from ticketcore.adapters._sql_store import SQLStore
+from ticketcore.adapters._postgres.pool import Pool
+from ticketcore.adapters._postgres.schema import APPEND_LOCK, migrate
+from ticketcore.adapters._postgres.sql import APPEND, describe, find_sql, storable
+from ticketcore.adapters._sql import SQLStore
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, StorageError, TicketNotFound
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import TICKET_ID_PREFIX, Page, TicketQuery, check_append, encode_cursor

@@ -30,9 +30,9 @@ from typing import Any, Literal, TypeVar
 
 from ticketcore._time import to_micros
 from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, snapshot_columns, to_json
-from ticketcore.adapters._sql_store import SQLStore
-from ticketcore.adapters._sqlite_query import find_sql
-from ticketcore.adapters._sqlite_schema import migrate
+from ticketcore.adapters._sql import SQLStore
+from ticketcore.adapters._sqlite.query import find_sql
+from ticketcore.adapters._sqlite.schema import migrate
 from ticketcore.errors import ConcurrencyError, ConfigError, StorageError, TicketNotFound
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import TICKET_ID_PREFIX, Page, TicketQuery, check_append, encode_cursor

@@ -35,9 +35,9 @@ from ticketcore.adapters.memory import MemoryDatabase
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, NaiveDatetimeError, TicketNotFound
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import TicketQuery, TicketStore, matches, order_key
-from ticketcore.testing._contract_checks import ConcurrencyAndAgentChecks
-from ticketcore.testing._contract_machine import store_machine
-from ticketcore.testing._contract_support import T0, history, note, opened, query_filters
+from ticketcore.testing._contract.checks import ConcurrencyAndAgentChecks
+from ticketcore.testing._contract.machine import store_machine
+from ticketcore.testing._contract.support import T0, history, note, opened, query_filters
 from ticketcore.testing.strategies import histories, many_histories
 
 __all__ = ["CAPABILITIES", "TicketStoreContract"]

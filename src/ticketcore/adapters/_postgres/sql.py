@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 APPEND = "SELECT append_events(" + ", ".join(["%s"] * 18) + ")"
-"""One append (see the ``append_events`` function in ``_postgres_schema``): its 18 arguments in order."""
+"""One append (see the ``append_events`` function in ``_postgres.schema``): its 18 arguments in order."""
 
 
 def storable(text: str) -> bool:

@@ -11,7 +11,7 @@ import pytest
 from ticketcore.errors import ConcurrencyError, ConfigError
 from ticketcore.model import Assigned, Category, Event, NoteAdded, StatusChanged, Ticket
 from ticketcore.repositories import AgentNotFound, TicketStore
-from ticketcore.testing._contract_support import AGENT, T0, KitMachinery, note, opened
+from ticketcore.testing._contract.support import AGENT, T0, KitMachinery, note, opened
 
 __all__ = ["ConcurrencyAndAgentChecks"]
 

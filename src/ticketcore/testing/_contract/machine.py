@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from ticketcore.errors import ConcurrencyError
 from ticketcore.model import Assigned, Event, Replied, StatusChanged, TagsChanged, Ticket
 from ticketcore.repositories import TicketQuery
-from ticketcore.testing._contract_support import AGENT, T0, TAGS, KitMachinery, note, opened
+from ticketcore.testing._contract.support import AGENT, T0, TAGS, KitMachinery, note, opened
 from ticketcore.testing.strategies import STATUSES
 
 __all__ = ["store_machine"]

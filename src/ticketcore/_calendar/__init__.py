@@ -1,0 +1,11 @@
+"""Business time: the one home of business calendars (public through ``ticketcore.sla``).
+
+Other areas import this package's face, never its modules: :class:`BusinessCalendar`, :class:`Holidays` and
+:class:`RecurringClosure`. Inside, ``config`` parses and checks a calendar's configuration, ``dates`` defines the dates
+it closes on, ``table`` does the zone and interval arithmetic and keeps the per-year tables, and ``calendar`` holds
+the calendar itself.
+"""
+
+from ticketcore._calendar.calendar import BusinessCalendar, Holidays, RecurringClosure
+
+__all__ = ["BusinessCalendar", "Holidays", "RecurringClosure"]

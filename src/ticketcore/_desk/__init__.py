@@ -1,0 +1,1 @@
+"""The private parts of ``ticketcore.desk``: what commands decide, routing inputs and timers."""

@@ -1,0 +1,1 @@
+"""The private parts of ``ticketcore.dataframes``: the column schema, vectorised business time and metrics."""

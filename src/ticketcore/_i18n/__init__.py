@@ -1,0 +1,1 @@
+"""The private parts of ``ticketcore.i18n``: catalogs, durations in words and the message source."""

@@ -1,0 +1,1 @@
+"""The private parts of ``ticketcore.lifecycle``: definitions, validation, guards, presets, audit and rendering."""

@@ -1,0 +1,1 @@
+"""The private parts of ``ticketcore.priority``: levels, matrices and adjustment rules."""

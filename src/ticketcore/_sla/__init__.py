@@ -1,0 +1,1 @@
+"""The private parts of ``ticketcore.sla``: clock configuration, the clock engine, measuring cycles and reports."""

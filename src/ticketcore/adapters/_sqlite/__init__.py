@@ -1,0 +1,1 @@
+"""The private parts of ``ticketcore.adapters.sqlite``: its schema and query SQL."""

@@ -1,0 +1,1 @@
+"""The private parts of ``ticketcore.testing.contract``: machinery, threaded checks and the stateful check."""
