@@ -18,6 +18,7 @@ from ticketcore import (
     Category,
     ConfigError,
     Event,
+    HistoryNeeded,
     NaiveDatetimeError,
     Opened,
     Rated,
@@ -267,9 +268,9 @@ def test_snapshots_answer_state_after_their_last_event_and_refuse_the_rest() -> 
     snapshots = [Ticket.from_events(events) for events in histories]
     assert bl.backlog(snapshots, at(60)) == bl.backlog(histories, at(60))
     assert bl.ageing(snapshots, at(60)) == bl.ageing(histories, at(60))
-    with pytest.raises(bl.HistoryNeeded, match=r"ticket 'A'.*pass the ticket's events"):
+    with pytest.raises(HistoryNeeded, match=r"ticket 'A'.*pass the ticket's events"):
         bl.backlog(snapshots, at(3.5))
-    with pytest.raises(bl.HistoryNeeded, match="counts events"):
+    with pytest.raises(HistoryNeeded, match="counts events"):
         bl.touches(snapshots, bl.Period(T0, at(100)))
 
 

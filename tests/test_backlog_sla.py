@@ -62,7 +62,7 @@ def test_achievement_rates_of_a_small_desk() -> None:
         ("first_response", 1, 0, 1),
         ("resolution", 1, 1, 1),
     ]
-    assert load(bl.SlaAchievement, dump(late)) == late
+    assert load(bl.SLAAchievement, dump(late)) == late
     assert bl.sla_achievement([]).rates == ()
 
 

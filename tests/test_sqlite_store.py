@@ -18,9 +18,9 @@ from ticketcore import codec
 from ticketcore._time import to_micros
 from ticketcore.adapters._sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from ticketcore.adapters.sqlite import SQLiteStore
-from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, StorageError
+from ticketcore.errors import AgentNotFound, ConcurrencyError, ConfigError, CorruptRecord, StorageError
 from ticketcore.model import Actor, Assigned, NoteAdded, Opened, Role, Ticket
-from ticketcore.repositories import AgentNotFound, TicketQuery
+from ticketcore.repositories import TicketQuery
 from ticketcore.testing.strategies import json_like
 
 T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)

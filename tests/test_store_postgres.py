@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ticketcore.errors import (
+    AgentNotFound,
     ConcurrencyError,
     ConfigError,
     CorruptRecord,
@@ -33,7 +34,7 @@ from ticketcore.errors import (
     TicketNotFound,
 )
 from ticketcore.model import Actor, NoteAdded, Opened, Role, Ticket
-from ticketcore.repositories import AgentNotFound, TicketQuery
+from ticketcore.repositories import TicketQuery
 from ticketcore.testing.contract import TicketStoreContract
 
 psycopg = pytest.importorskip(

@@ -44,9 +44,9 @@ from ticketcore._backlog.checks import (
     check_weeks,
     check_window,
 )
-from ticketcore._backlog.history import FoldedHistory, HistoryNeeded, Source, histories_of
+from ticketcore._backlog.history import FoldedHistory, Source, histories_of
 from ticketcore._backlog.periods import local_instant, period_starts, zone
-from ticketcore._backlog.sla import SlaAchievement, SlaRate, sla_achievement
+from ticketcore._backlog.sla import SLAAchievement, SLARate, sla_achievement
 from ticketcore._backlog.values import (
     AgeBucket,
     Ageing,
@@ -95,12 +95,11 @@ __all__ = [
     "FoldedHistory",
     "GroupCount",
     "GrowthTrend",
-    "HistoryNeeded",
     "Period",
     "Reopens",
+    "SLAAchievement",
+    "SLARate",
     "Share",
-    "SlaAchievement",
-    "SlaRate",
     "Source",
     "TouchResolution",
     "TrendPoint",

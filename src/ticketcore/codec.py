@@ -46,7 +46,7 @@ from ticketcore._codec import sla as _codec_sla
 from ticketcore.errors import ConfigError, InvalidEvent, NaiveDatetimeError
 from ticketcore.model import EVENT_TYPES, Event, Ticket
 
-__all__ = ["check", "dump", "dumps_duration", "load", "make_converter", "parse_duration"]
+__all__ = ["check", "dump", "dump_duration", "load", "load_duration", "make_converter"]
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ _COMPACT_DURATION = re.compile(
 )
 
 
-def parse_duration(text: str) -> timedelta:
+def load_duration(text: str) -> timedelta:
     """A duration from ISO 8601 (``"PT8H30M"``, ``"P2D"``) or compact form (``"8h30m"``, ``"1d 4h"``, ``"45s"``).
 
     Exact to the microsecond; raises :class:`ConfigError` for anything else.
@@ -82,10 +82,10 @@ def parse_duration(text: str) -> timedelta:
     return -value if negative else value
 
 
-def dumps_duration(value: timedelta) -> str:
+def dump_duration(value: timedelta) -> str:
     """``value`` as an ISO 8601 duration (``"PT8H30M"``, ``"P3DT0.000001S"``), exact to the microsecond."""
     if value < timedelta(0):
-        return "-" + dumps_duration(-value)
+        return "-" + dump_duration(-value)
     days, seconds, micros = value.days, value.seconds, value.microseconds
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
@@ -132,7 +132,7 @@ def _structure_timedelta(value: object, _: type) -> timedelta:
     if isinstance(value, int) and not isinstance(value, bool):
         return timedelta(seconds=value)
     if isinstance(value, str):
-        return parse_duration(value)
+        return load_duration(value)
     raise ConfigError(
         f"expected a duration ('PT8H', '8h' or whole seconds), got {type(value).__name__} {value!r}"
     )
@@ -237,7 +237,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(date, _structure_date)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(timedelta, _structure_timedelta)
-    converter.register_unstructure_hook(timedelta, dumps_duration)
+    converter.register_unstructure_hook(timedelta, dump_duration)
     converter.register_structure_hook(ZoneInfo, _structure_zone)
     converter.register_unstructure_hook(ZoneInfo, lambda zone: zone.key)
     for kind, label in ((str, "a string"), (int, "an integer"), (float, "a number"), (bool, "true or false")):

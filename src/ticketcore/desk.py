@@ -113,7 +113,7 @@ class HelpDesk:
         self.store = store
         self.workflow = workflow if workflow is not None else default_workflow()
         self.priorities = priorities
-        self.sla_policy = sla
+        self.sla_policies = sla
         self.calendar = calendar
         self.router = router
         self._agents = agents
@@ -172,12 +172,12 @@ class HelpDesk:
 
     def sla(self, ticket_id: str, *, now: datetime | None = None) -> SLAReport:
         """The ticket's SLA report at ``now`` (the clock's instant by default)."""
-        if self.sla_policy is None:
+        if self.sla_policies is None:
             raise ConfigError(
                 "this HelpDesk has no SLA policies; pass sla=SLAPolicy(...) or SLAPolicySet(...)", "sla"
             )
         instant = self.now() if now is None else require_aware(now, "now")
-        return self.sla_policy.evaluate(self.store.events(ticket_id), now=instant)
+        return self.sla_policies.evaluate(self.store.events(ticket_id), now=instant)
 
     def timers(self, ticket_id: str, *, now: datetime | None = None) -> list[TimerDue]:
         """The workflow timers that apply to the ticket, each with its due instant (fired ones left out)."""
@@ -255,7 +255,7 @@ class HelpDesk:
             events.append(Assigned(ticket_id=new_id, seq=2, at=now, actor=by, agent=agent))
             ticket = ticket.apply(events[-1])
         self.store.append(new_id, events, 0)
-        report = None if self.sla_policy is None else self.sla_policy.evaluate(events, now=now)
+        report = None if self.sla_policies is None else self.sla_policies.evaluate(events, now=now)
         self._notify(ticket, events)
         return Opening(ticket, tuple(events), assessment, report, decision)
 

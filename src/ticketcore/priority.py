@@ -35,7 +35,6 @@ __all__ = [
     "Impact",
     "Priority",
     "PriorityAssessment",
-    "PriorityError",
     "PriorityMatrix",
     "PriorityPolicy",
     "PriorityRule",

@@ -21,14 +21,13 @@ from typing import Any, Protocol, TypeAlias, runtime_checkable
 import attrs
 
 from ticketcore._time import require_aware, to_micros
-from ticketcore.errors import AgentNotFound, ConcurrencyError, ConfigError, InvalidEvent
+from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent
 from ticketcore.model import Category, Event, Ticket
 
 __all__ = [
     "MAX_PAGE_SIZE",
     "TICKET_ID_PREFIX",
     "AgentDirectory",
-    "AgentNotFound",
     "JSONData",
     "Page",
     "TicketQuery",

@@ -18,11 +18,11 @@ from ticketcore._sla.report import (
 )
 from ticketcore.sla import SLAReport
 
-__all__ = ["SlaAchievement", "SlaRate", "sla_achievement"]
+__all__ = ["SLAAchievement", "SLARate", "sla_achievement"]
 
 
 @attrs.frozen
-class SlaRate:
+class SLARate:
     """Cycles of one metric (at one priority, when broken down) ``achieved`` within target or ``breached``."""
 
     metric: str
@@ -37,17 +37,17 @@ class SlaRate:
 
 
 @attrs.frozen
-class SlaAchievement:
+class SLAAchievement:
     """SLA achievement per metric (and per priority when ``by_priority``), over ``period`` or all time (``None``)."""
 
     period: Period | None
     by_priority: bool
-    rates: tuple[SlaRate, ...]
+    rates: tuple[SLARate, ...]
 
 
 def sla_achievement(
     reports: Iterable[SLAReport], period: Period | None = None, *, by_priority: bool = False
-) -> SlaAchievement:
+) -> SLAAchievement:
     """Achieved ÷ (achieved + breached) cycles per metric, from SLA reports (``policy.evaluate(events, now=…)``).
 
     Every cycle counts once (each ``next_response`` exchange is a cycle), at its own priority; with a ``period``,
@@ -71,5 +71,5 @@ def sla_achievement(
             key = (fields[METRIC], fields[PRIORITY] if by_priority else None)
             counts.setdefault(key, [0, 0])[breached] += 1
     order = sorted(counts, key=lambda k: (k[0], k[1] is None, k[1] or 0))
-    rates = tuple(SlaRate(metric, priority, *counts[metric, priority]) for metric, priority in order)
-    return SlaAchievement(period, by_priority, rates)
+    rates = tuple(SLARate(metric, priority, *counts[metric, priority]) for metric, priority in order)
+    return SLAAchievement(period, by_priority, rates)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import babel.numbers
 
 from ticketcore._cli.report import Cell, Section
-from ticketcore.codec import dumps_duration
+from ticketcore.codec import dump_duration
 from ticketcore.i18n import format_datetime, format_duration, label
 
 __all__ = ["FORMATS", "render", "text"]
@@ -114,7 +114,7 @@ def _is_number(value: Cell) -> bool:
 
 def _plain(value: Cell) -> object:
     if isinstance(value, timedelta):
-        return dumps_duration(value)
+        return dump_duration(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     return value

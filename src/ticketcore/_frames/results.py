@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ticketcore._backlog.sla import SlaAchievement
+from ticketcore._backlog.sla import SLAAchievement
 from ticketcore._backlog.values import (
     Ageing,
     AgentReport,
@@ -145,7 +145,7 @@ def to_frame(result: object) -> pd.DataFrame:
                 "replies": [a.replies for a in result.agents],
             }
         )
-    if isinstance(result, SlaAchievement):
+    if isinstance(result, SLAAchievement):
         columns: dict[str, Any] = {"metric": pd.Series([r.metric for r in result.rates], dtype=object)}
         if result.by_priority:
             columns["priority"] = pd.Series([r.priority for r in result.rates], dtype="Int64")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ticketcore._backlog.sla import SlaAchievement, SlaRate
+from ticketcore._backlog.sla import SLAAchievement, SLARate
 from ticketcore._backlog.values import Period
 from ticketcore._sla.report import cycle_fields
 from ticketcore.sla import SLAReport
@@ -40,7 +40,7 @@ def cycles_to_frame(reports: Iterable[SLAReport]) -> pd.DataFrame:
     return frame
 
 
-def achievement(cycles: pd.DataFrame, period: Period | None, by_priority: bool) -> SlaAchievement:
+def achievement(cycles: pd.DataFrame, period: Period | None, by_priority: bool) -> SLAAchievement:
     breached = cycles["ever_breached"].to_numpy(dtype=bool)
     achieved = (
         (cycles["state"] == "achieved").to_numpy() & cycles["stopped_at"].notna().to_numpy() & ~breached
@@ -65,4 +65,4 @@ def achievement(cycles: pd.DataFrame, period: Period | None, by_priority: bool) 
         key = (str(key_metric), None if pd.isna(key_priority) else int(key_priority))
         counts[key] = [int(row["count"] - row["sum"]), int(row["sum"])]
     order = sorted(counts, key=lambda k: (k[0], k[1] is None, k[1] or 0))
-    return SlaAchievement(period, by_priority, tuple(SlaRate(m, p, *counts[m, p]) for m, p in order))
+    return SLAAchievement(period, by_priority, tuple(SLARate(m, p, *counts[m, p]) for m, p in order))

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ticketcore.adapters._common import TicketCache, agent_json, agent_loads, decode_agent, decode_event
-from ticketcore.errors import ConfigError
+from ticketcore.errors import AgentNotFound, ConfigError
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import AgentNotFound, JSONData
+from ticketcore.repositories import JSONData
 
 __all__ = ["SQLStore"]
 

@@ -20,11 +20,10 @@ from typing import Any
 import attrs
 
 from ticketcore.adapters._common import agent_json, check_tenant
-from ticketcore.errors import StorageError, TicketNotFound
+from ticketcore.errors import AgentNotFound, StorageError, TicketNotFound
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import (
     TICKET_ID_PREFIX,
-    AgentNotFound,
     JSONData,
     Page,
     TicketQuery,

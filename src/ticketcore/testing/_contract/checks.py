@@ -8,9 +8,9 @@ from typing import ClassVar
 
 import pytest
 
-from ticketcore.errors import ConcurrencyError, ConfigError
+from ticketcore.errors import AgentNotFound, ConcurrencyError, ConfigError
 from ticketcore.model import Assigned, Category, Event, NoteAdded, StatusChanged, Ticket
-from ticketcore.repositories import AgentNotFound, TicketStore
+from ticketcore.repositories import TicketStore
 from ticketcore.testing._contract.support import AGENT, T0, KitMachinery, note, opened
 
 __all__ = ["ConcurrencyAndAgentChecks"]
