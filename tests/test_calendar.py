@@ -62,7 +62,7 @@ def test_due_at_lunch_is_13_00_and_the_breach_is_at_14_00(office: BusinessCalend
     start = rome(2025, 3, 4, 9, 0)
     due, breach = office.add(start, 4 * H), office.breach_at(start, 4 * H)
     assert (due, breach) == (rome(2025, 3, 4, 13, 0), rome(2025, 3, 4, 14, 0))
-    late = lambda reply: office.elapsed(start, reply) > 4 * H  # noqa: E731
+    late = lambda reply: office.elapsed(start, reply) > 4 * H  # noqa: E731 (a one-line predicate named for the assertion that reads it)
     assert not late(rome(2025, 3, 4, 13, 30))  # a reply during lunch is on time
     assert not late(rome(2025, 3, 4, 14, 0))
     assert late(rome(2025, 3, 4, 14, 0) + US)

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import gen_reference  # noqa: E402
+import gen_reference  # noqa: E402 (scripts/ is put on the path first)
 
 
 @pytest.mark.parametrize("module_name", [name for name, _ in gen_reference.available_modules()])

@@ -12,6 +12,7 @@ Every module belongs to one area: a public face (``sla.py``) and its private pac
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -204,3 +205,12 @@ def test_the_areas_are_known() -> None:
     areas = {area_of(name) for name, _ in MODULES}
     assert set(CORE_ORDER) - {"automation"} <= areas
     assert {"codec", "desk", "cli", "dataframes", "i18n", "adapters", "testing"} <= areas
+
+
+def test_importing_the_package_loads_no_optional_or_heavy_dependency() -> None:
+    """``import ticketcore`` stays light: ``holidays`` loads when a calendar first needs a country's holidays, and
+    the edges' libraries (cattrs, babel, pandas, psycopg, sqlite3) when their edge is imported."""
+    heavy = ("holidays", "cattrs", "babel", "pandas", "numpy", "psycopg", "sqlite3", "dask")
+    code = f"import sys, ticketcore; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

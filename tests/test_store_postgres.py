@@ -41,8 +41,8 @@ psycopg = pytest.importorskip(
     "psycopg", reason="the [postgres] extra is not installed: pip install -e '.[postgres]'"
 )
 
-from ticketcore.adapters._postgres.schema import APPEND_LOCK, MIGRATIONS, SCHEMA_VERSION  # noqa: E402
-from ticketcore.adapters.postgres import PostgresStore  # noqa: E402
+from ticketcore.adapters._postgres.schema import APPEND_LOCK, MIGRATIONS, SCHEMA_VERSION  # noqa: E402 (after the importorskip)
+from ticketcore.adapters.postgres import PostgresStore  # noqa: E402 (after the importorskip)
 
 pytestmark = pytest.mark.postgres
 

@@ -252,7 +252,7 @@ def make_converter() -> cattrs.Converter:
     )
     for base in (enum.Enum, enum.StrEnum, enum.IntEnum):
         converter.register_unstructure_hook(base, _enum_value)
-    configure_union_passthrough(Union[str, int, float, bool, None], converter)  # noqa: UP007
+    configure_union_passthrough(Union[str, int, float, bool, None], converter)  # noqa: UP007 (cattrs matches the typing.Union object, not an X | Y union)
 
     for cls in EVENT_TYPES.values():
         converter.register_unstructure_hook(cls, _event_unstructurer(converter, cls))

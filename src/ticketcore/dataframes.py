@@ -64,8 +64,8 @@ __all__ = [
 
 def _require() -> None:
     try:
-        import numpy  # noqa: F401
-        import pandas  # noqa: F401
+        import numpy  # noqa: F401 (imported to check the extra is installed)
+        import pandas  # noqa: F401 (imported to check the extra is installed)
     except ImportError:
         raise MissingExtra("ticketcore.dataframes", "pandas", ["pandas", "numpy"]) from None
 

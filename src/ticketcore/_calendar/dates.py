@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Any
 
 import attrs
-import holidays as holidays_package
 from dateutil import rrule
 
 from ticketcore._calendar.config import to_window_texts
@@ -29,6 +28,10 @@ _SUBDAILY = re.compile(r"(?i)(FREQ=(HOURLY|MINUTELY|SECONDLY)|BYHOUR|BYMINUTE|BY
 
 @functools.cache
 def _supported_countries() -> dict[str, list[str]]:
+    # Imported on first use: the holidays package is a fifth of ticketcore's import time, and many calendars
+    # (24x7, explicit dates) never need it.
+    import holidays as holidays_package
+
     return {
         code: list(subdivisions) for code, subdivisions in holidays_package.list_supported_countries().items()
     }
@@ -36,6 +39,8 @@ def _supported_countries() -> dict[str, list[str]]:
 
 @functools.lru_cache(maxsize=1024)
 def _country_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    import holidays as holidays_package
+
     return frozenset(holidays_package.country_holidays(country, subdiv=subdivision, years=year).keys())
 
 
@@ -141,7 +146,7 @@ def _parse_rule(rule: str, start: date) -> rrule.rrule:
         )
     text = rule.removeprefix("RRULE:")
     try:
-        parsed = rrule.rrulestr(text, dtstart=datetime(start.year, start.month, start.day))  # noqa: DTZ001
+        parsed = rrule.rrulestr(text, dtstart=datetime(start.year, start.month, start.day))  # noqa: DTZ001 (dateutil rules run on naive local dates)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError):
         parsed = None
     if not isinstance(parsed, rrule.rrule):
@@ -184,8 +189,8 @@ class RecurringClosure:
 
     def dates_between(self, first: date, last: date) -> list[date]:
         """The dates of the rule from ``first`` to ``last``, both included."""
-        low = datetime(first.year, first.month, first.day)  # noqa: DTZ001
-        high = datetime(last.year, last.month, last.day)  # noqa: DTZ001
+        low = datetime(first.year, first.month, first.day)  # noqa: DTZ001 (dateutil rules run on naive local dates)
+        high = datetime(last.year, last.month, last.day)  # noqa: DTZ001 (dateutil rules run on naive local dates)
         return [moment.date() for moment in self._parsed.between(low, high, inc=True)]
 
 

@@ -216,20 +216,20 @@ class PreparedEvents:
             assigned = self.is_type("assigned")
             agent = _subset(self.frame, "agent", assigned)
             changed = assigned.copy()
-            changed[assigned] = agent != None  # noqa: E711
-            setters = [(opened, None), (self.is_type("unassigned"), None), (changed, agent[agent != None])]  # noqa: E711
+            changed[assigned] = agent != None  # noqa: E711 (elementwise comparison of a pandas column; `is not None` would compare the column)
+            setters = [(opened, None), (self.is_type("unassigned"), None), (changed, agent[agent != None])]  # noqa: E711 (elementwise comparison of a pandas column; `is not None` would compare the column)
             return _setters(setters)
         at_opening = _subset(self.frame, name, opened)
         default = {"status": "new", "channel": "email"}.get(name)
         if default is not None:
-            at_opening[at_opening == None] = default  # noqa: E711
+            at_opening[at_opening == None] = default  # noqa: E711 (elementwise comparison of a pandas column; `is not None` would compare the column)
         if name == "status":
             changed, column = self.is_type("status_changed"), "to_status"
         elif name == "priority":
             changed, column = self.is_type("priority_changed"), "to_priority"
         elif name == "group":
             changed, column = self.is_type("assigned"), "group"
-            changed[changed] = _subset(self.frame, "group", changed) != None  # noqa: E711
+            changed[changed] = _subset(self.frame, "group", changed) != None  # noqa: E711 (elementwise comparison of a pandas column; `is not None` would compare the column)
         else:  # channel, region: set at opening, changed by field_changed events
             changed, column = self.is_type("field_changed").copy(), "value"
             changed[changed] = _subset(self.frame, "field", changed) == name

@@ -170,59 +170,14 @@ def _transitions(
     moves: dict[tuple[str, str], Transition] = {}
     where: dict[tuple[str, str], int] = {}
     guards: dict[tuple[str, str], tuple[tuple[str, GuardCheck], ...]] = {}
-    names = list(by_name)
     for i, transition in enumerate(transitions):
         path = f"transitions[{i}]"
-        if not isinstance(transition, Transition):
-            raise ConfigError(f"expected a Transition, got {type(transition).__name__} {transition!r}", path)
+        target = _checked_target(transition, path, by_name, rules)
+        checks = _guard_checks(transition, path, target, rules, local_guards)
         action = transition.action
-        if not action.strip():
-            raise ConfigError("a transition needs a non-empty action name", f"{path}.action")
-        if action == REPLY_ACTION:
-            raise ConfigError(
-                f"{action!r} is reserved for the reply system rule; name the action otherwise", path
-            )
-        if transition.target not in by_name:
-            raise ConfigError(
-                f"unknown status {transition.target!r}; statuses: {_listing(names)}", f"{path}.target"
-            )
-        target = by_name[transition.target]
-        if rules.never_back_to_new and target.category is Category.NEW:
-            raise ConfigError(
-                f"transition {action!r} leads into {target.name!r}, a 'new' status; nothing returns to 'new' "
-                "(target an 'open' status, or switch off rules.never_back_to_new)",
-                f"{path}.target",
-            )
-        if not transition.sources:
-            raise ConfigError(
-                f"transition {action!r} has no source statuses; list at least one", f"{path}.sources"
-            )
-        if not transition.roles:
-            raise ConfigError(
-                f"nobody may take transition {action!r}; list at least one role", f"{path}.roles"
-            )
-        checks: list[tuple[str, GuardCheck]] = []
-        for k, name in enumerate(transition.guards):
-            try:
-                checks.append((name, resolve_guard(name, local_guards)))
-            except ConfigError as error:
-                raise error.within(f"{path}.guards[{k}]") from None
-        if (
-            rules.solve_needs_assignee
-            and target.category is Category.SOLVED
-            and "has_assignee" not in transition.guards
-        ):
-            checks.append(("has_assignee", has_assignee))
         for k, source in enumerate(transition.sources):
             source_path = f"{path}.sources[{k}]"
-            if source not in by_name:
-                raise ConfigError(f"unknown status {source!r}; statuses: {_listing(names)}", source_path)
-            if rules.closed_immutable and by_name[source].category is _FINAL:
-                raise ConfigError(
-                    f"transition {action!r} leaves {source!r}, a 'closed' status; closed tickets are immutable "
-                    "(a reply opens a follow-up), so remove this source",
-                    source_path,
-                )
+            _check_source(source, action, source_path, by_name, rules)
             if (source, action) in moves:
                 raise ConfigError(
                     f"action {action!r} from {source!r} is already defined by transitions[{where[source, action]}]; "
@@ -231,8 +186,71 @@ def _transitions(
                 )
             moves[source, action] = transition
             where[source, action] = i
-            guards[source, action] = tuple(checks)
+            guards[source, action] = checks
     return moves, guards
+
+
+def _checked_target(transition: object, path: str, by_name: dict[str, Status], rules: SystemRules) -> Status:
+    """The target status of a transition whose own fields are valid."""
+    if not isinstance(transition, Transition):
+        raise ConfigError(f"expected a Transition, got {type(transition).__name__} {transition!r}", path)
+    action = transition.action
+    if not action.strip():
+        raise ConfigError("a transition needs a non-empty action name", f"{path}.action")
+    if action == REPLY_ACTION:
+        raise ConfigError(
+            f"{action!r} is reserved for the reply system rule; name the action otherwise", path
+        )
+    if transition.target not in by_name:
+        raise ConfigError(
+            f"unknown status {transition.target!r}; statuses: {_listing(list(by_name))}", f"{path}.target"
+        )
+    target = by_name[transition.target]
+    if rules.never_back_to_new and target.category is Category.NEW:
+        raise ConfigError(
+            f"transition {action!r} leads into {target.name!r}, a 'new' status; nothing returns to 'new' "
+            "(target an 'open' status, or switch off rules.never_back_to_new)",
+            f"{path}.target",
+        )
+    if not transition.sources:
+        raise ConfigError(
+            f"transition {action!r} has no source statuses; list at least one", f"{path}.sources"
+        )
+    if not transition.roles:
+        raise ConfigError(f"nobody may take transition {action!r}; list at least one role", f"{path}.roles")
+    return target
+
+
+def _guard_checks(
+    transition: Transition, path: str, target: Status, rules: SystemRules, local_guards: dict[str, GuardCheck]
+) -> tuple[tuple[str, GuardCheck], ...]:
+    """The named checks a transition runs, with the guard the solve rule adds."""
+    checks: list[tuple[str, GuardCheck]] = []
+    for k, name in enumerate(transition.guards):
+        try:
+            checks.append((name, resolve_guard(name, local_guards)))
+        except ConfigError as error:
+            raise error.within(f"{path}.guards[{k}]") from None
+    if (
+        rules.solve_needs_assignee
+        and target.category is Category.SOLVED
+        and "has_assignee" not in transition.guards
+    ):
+        checks.append(("has_assignee", has_assignee))
+    return tuple(checks)
+
+
+def _check_source(
+    source: str, action: str, path: str, by_name: dict[str, Status], rules: SystemRules
+) -> None:
+    if source not in by_name:
+        raise ConfigError(f"unknown status {source!r}; statuses: {_listing(list(by_name))}", path)
+    if rules.closed_immutable and by_name[source].category is _FINAL:
+        raise ConfigError(
+            f"transition {action!r} leaves {source!r}, a 'closed' status; closed tickets are immutable "
+            "(a reply opens a follow-up), so remove this source",
+            path,
+        )
 
 
 def _reachability(

@@ -126,7 +126,7 @@ def _due_and_breach(
     )
 
 
-def measure(
+def measure(  # noqa: C901 (the hot path, inlined for speed; to be split along its concepts)
     cycle: Cycle,
     index: int,
     now: int,

@@ -90,7 +90,7 @@ def zones() -> st.SearchStrategy[ZoneInfo]:
 
 def aware_datetimes(
     min_value: datetime = datetime(2000, 1, 1),  # noqa: DTZ001 (Hypothesis takes naive wall-clock bounds)
-    max_value: datetime = datetime(2040, 12, 31),  # noqa: DTZ001
+    max_value: datetime = datetime(2040, 12, 31),  # noqa: DTZ001 (as above)
 ) -> st.SearchStrategy[datetime]:
     """Aware datetimes in assorted zones (including ``fold=1`` readings), between two naive wall-clock bounds."""
     return st.datetimes(min_value=min_value, max_value=max_value, timezones=zones(), allow_imaginary=False)

@@ -22,7 +22,7 @@ from ticketcore.testing.strategies import STATUSES
 __all__ = ["store_machine"]
 
 
-def store_machine(kit: KitMachinery) -> type[RuleBasedStateMachine]:
+def store_machine(kit: KitMachinery) -> type[RuleBasedStateMachine]:  # noqa: C901 (one class in a closure; each rule is a short method)
     """The state machine class for ``kit``: each run gets fresh storage through the kit, disposed at teardown."""
 
     class StoreMachine(RuleBasedStateMachine):
