@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import pickle
 import threading
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -14,8 +13,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import ticketcore._calendar.calendar
-import ticketcore._codec.calendar
 from ticketcore.codec import dump, load
 from ticketcore.errors import ConfigError, NaiveDatetimeError, NoBusinessTime
 from ticketcore.sla import BusinessCalendar, Holidays, RecurringClosure
@@ -578,12 +575,6 @@ def test_a_shared_calendar_is_thread_safe() -> None:
         thread.join()
     for n, found in results.items():
         assert found == expected[n:] + expected[:n]
-
-
-def test_module_examples() -> None:
-    for module in (ticketcore._calendar.calendar, ticketcore._codec.calendar):
-        failures, _ = doctest.testmod(module, raise_on_error=False)
-        assert failures == 0
 
 
 # --- configuration as data ---------------------------------------------------------------------------------------

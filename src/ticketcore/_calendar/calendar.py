@@ -51,9 +51,6 @@ from ticketcore.errors import ConfigError
 
 __all__ = ["BusinessCalendar", "Holidays", "RecurringClosure"]
 
-# The examples of the re-exported classes run with this module's (doctest skips names defined elsewhere).
-__test__ = {"Holidays": Holidays, "RecurringClosure": RecurringClosure}
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
