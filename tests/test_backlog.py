@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import AGENT, T0
+from helpers import REQUESTER as CY
 from ticketcore import (
     Actor,
     Assigned,
@@ -32,10 +34,7 @@ from ticketcore import backlog as bl
 from ticketcore.codec import dump, load
 from ticketcore.testing.strategies import many_histories
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
-AGENT = Actor("ada", Role.AGENT)
 BOB = Actor("bob", Role.AGENT)
-CY = Actor("cy", Role.REQUESTER)
 CATEGORY = {
     "new": Category.NEW,
     "open": Category.OPEN,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 
+from helpers import AGENT, REQUESTER, T0
 from ticketcore import (
     Actor,
     Assigned,
@@ -24,10 +25,6 @@ from ticketcore import (
 )
 from ticketcore.codec import dump, load
 from ticketcore.testing.strategies import histories
-
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-REQUESTER = Actor("cy", Role.REQUESTER)
-AGENT = Actor("ada", Role.AGENT)
 
 
 def move(seq: int, minutes: int, frm: str, to: str, actor: Actor = AGENT) -> StatusChanged:

@@ -11,14 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import AGENT, REQUESTER
 from ticketcore.codec import dump, load
 from ticketcore.errors import ConfigError
-from ticketcore.model import Actor, Category, Event, Opened, Replied, Role, StatusChanged
+from ticketcore.model import Category, Event, Opened, Replied, StatusChanged
 from ticketcore.sla import CycleReport, PolicyConditions, PolicyMatch, SLAPolicySet
 
 ROME = ZoneInfo("Europe/Rome")
-REQUESTER = Actor("cy", Role.REQUESTER)
-AGENT = Actor("ada", Role.AGENT)
 SET = {
     "policies": [
         {
