@@ -14,11 +14,12 @@ import functools
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ticketcore._calendar.config import DAY, SECOND, Interval, parse_window
 from ticketcore._calendar.dates import Holidays, RecurringClosure
+from ticketcore._time import delta_micros, from_micros
 from ticketcore.errors import NoBusinessTime
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
     "year_start",
 ]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # No zone in tzdata changes its offset twice within four days, so probing every six hours finds every transition.
 _PROBE = 6 * 3600 * SECOND
@@ -51,16 +51,6 @@ Chunk = Callable[[int], list[Interval]]
 
 
 # --- instants and dates as µs --------------------------------------------------------------------------------------
-
-
-def _delta_micros(delta: timedelta) -> int:
-    """A timedelta as integer µs, exactly."""
-    return (delta.days * 86_400 + delta.seconds) * SECOND + delta.microseconds
-
-
-def _micros_to_utc(micros: int) -> datetime:
-    """The instant ``micros`` as a UTC datetime."""
-    return _EPOCH + timedelta(microseconds=micros)
 
 
 def _day_start(day: date) -> int:
@@ -84,7 +74,7 @@ def utc_year(instant: datetime) -> int:
 def year_of(micros: int) -> int:
     """The UTC year of the instant ``micros``; :class:`NoBusinessTime` outside the years calendars support."""
     try:
-        year = _micros_to_utc(micros).year
+        year = from_micros(micros).year
     except OverflowError:
         year = 0
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -96,9 +86,9 @@ def year_of(micros: int) -> int:
 
 
 def _offset_at(zone: ZoneInfo, micros: int) -> int:
-    offset = _micros_to_utc(micros).astimezone(zone).utcoffset()
+    offset = from_micros(micros).astimezone(zone).utcoffset()
     assert offset is not None
-    return _delta_micros(offset)
+    return delta_micros(offset)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -8,18 +8,17 @@ back to the scalar method.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from ticketcore._time import to_micros
+from ticketcore._time import MICROSECOND, from_micros, to_micros
 
 __all__ = ["Segmented", "add_us", "elapsed_us"]
 
 Ints = npt.NDArray[np.int64]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY = 86_400_000_000
 
 
@@ -33,12 +32,8 @@ class Segmented(Protocol):
     def add(self, start: datetime, duration: timedelta) -> datetime: ...
 
 
-def _instant(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
-
-
 def _table(calendar: Segmented, low: int, high: int) -> tuple[Ints, Ints, Ints]:
-    starts, ends, before = calendar.segments(_instant(low), _instant(high))
+    starts, ends, before = calendar.segments(from_micros(low), from_micros(high))
     return (
         np.asarray(starts, dtype=np.int64),
         np.asarray(ends, dtype=np.int64),
@@ -63,7 +58,7 @@ def elapsed_us(calendar: Any, starts: Ints, ends: Ints) -> Ints:
     if not hasattr(calendar, "segments"):
         return np.fromiter(
             (
-                calendar.elapsed(_instant(int(a)), _instant(int(b))) // timedelta(microseconds=1)
+                calendar.elapsed(from_micros(int(a)), from_micros(int(b))) // MICROSECOND
                 for a, b in zip(starts, ends, strict=True)
             ),
             dtype=np.int64,
@@ -105,6 +100,6 @@ def add_us(calendar: Segmented, starts: Ints, durations: Ints) -> Ints:
         leftover = np.zeros(0, dtype=np.int64)
     rows = np.concatenate([leftover, np.flatnonzero(durations < 0)]).astype(np.int64)
     for row in rows:
-        due_at = calendar.add(_instant(int(starts[row])), timedelta(microseconds=int(durations[row])))
+        due_at = calendar.add(from_micros(int(starts[row])), timedelta(microseconds=int(durations[row])))
         result[row] = to_micros(due_at)
     return result

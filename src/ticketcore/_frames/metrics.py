@@ -7,7 +7,6 @@ integer microseconds throughout, and the same helpers for local periods and orde
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,6 @@ Bools = npt.NDArray[np.bool_]
 _CATEGORIES = [c.value for c in Category]  # NEW, OPEN, PENDING, ON_HOLD first: codes below 4 are unsolved
 _UNSOLVED_BELOW = 4
 _STAFF = ("agent", "supervisor", "admin")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _ffill_index(mask: Bools) -> Ints:

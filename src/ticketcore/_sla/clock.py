@@ -8,7 +8,7 @@ then measures every cycle at ``now``. Nothing steps through time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from ticketcore._calendar import BusinessCalendar
@@ -23,6 +23,7 @@ from ticketcore._sla.config import (
 from ticketcore._sla.measure import Cycle, Goal, Instants, Shared, goal, measure
 from ticketcore._sla.report import CycleFields, Packed
 from ticketcore._sla.timeline import Timeline
+from ticketcore._time import to_micros
 from ticketcore.errors import InvalidEvent
 from ticketcore.model import (
     Assigned,
@@ -286,12 +287,10 @@ def run_clocks(  # noqa: C901 (one pass over the events, the hot path; to be spl
         elif kind is FieldChanged and event.field == "channel":
             channel = event.value if isinstance(event.value, str) else None
         if mask & interest:
-            delta = at - _EPOCH  # UTC µs since the epoch, inline: this runs for every event
-            x = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+            x = to_micros(at)
             instants[x] = at
             steps.append((x, mask, status, category, policy_paused, priority, channel))
-    delta = now - _EPOCH
-    now_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    now_us = to_micros(now)
     instants[now_us] = now
     shared: Shared = {}
     # Metric by metric over the classified events: the clocks do not depend on each other.
@@ -301,9 +300,6 @@ def run_clocks(  # noqa: C901 (one pass over the events, the hot path; to be spl
         for index, cycle in enumerate(_run(metric, steps, mode)):
             packed.append(measure(cycle, index, now_us, name, timeline, instants=instants, shared=shared))
     return priority, Packed(packed)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _run(

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ticketcore._sla.report import CycleFields
 from ticketcore._sla.timeline import Timeline
+from ticketcore._time import MICROSECOND, delta_micros, from_micros
 
 __all__ = ["Cycle", "Goal", "Instants", "Shared", "goal", "measure"]
 
 _ZERO = timedelta(0)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)  # ``_US * n`` is the cheapest exact way from µs to a duration or datetime
 _NO_PAUSE: tuple[datetime | None, ...] = ()
 
 Goal = tuple[timedelta, int, tuple[tuple[int, int], ...]]
@@ -40,7 +39,7 @@ map to their datetimes."""
 
 def goal(target: timedelta, percents: Sequence[int]) -> Goal:
     """The :data:`Goal` of ``target`` with warnings at ``percents`` (ascending) of it, rounded up to the µs."""
-    amount = _td_us(target)
+    amount = delta_micros(target)
     return target, amount, tuple((percent, -(-amount * percent // 100)) for percent in percents)
 
 
@@ -67,10 +66,6 @@ class Cycle:
         if len(self.bounds) % 2:
             self.run(at)  # closes the open run, or drops it if it has no length
         self.end, self.cancelled = at, cancelled
-
-
-def _td_us(value: timedelta) -> int:
-    return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
 
 
 def _consumed(cycle: Cycle, end: int, timeline: Timeline) -> list[int]:
@@ -188,7 +183,7 @@ def measure(  # noqa: C901 (the hot path, inlined for speed; to be split along i
                 breach = starts[i + 1]
             else:
                 breach = timeline.next_open(due)
-        due_at = None if due is None else _EPOCH + _US * due
+        due_at = None if due is None else from_micros(due)
         warnings: list[int | datetime | bool] = []
         for percent, amount in warns:
             reached = elapsed >= amount
@@ -203,7 +198,7 @@ def measure(  # noqa: C901 (the hot path, inlined for speed; to be split along i
                     at = starts[j] + goal - before[j]
                 else:
                     at = timeline.add(first, amount)
-            instant = due_at if at == due and due_at is not None else _EPOCH + _US * at
+            instant = due_at if at == due and due_at is not None else from_micros(at)
             warnings += (percent, instant, reached)
     else:
         if cycle.carry_from is None and not bounds:
@@ -215,7 +210,7 @@ def measure(  # noqa: C901 (the hot path, inlined for speed; to be split along i
         breached = elapsed > target
         if (breached or running or stopped is not None) and (len(parts) > 1 or carried >= target):
             due, breach = _due_and_breach(cycle, parts, target, timeline)
-        due_at = None if due is None else _EPOCH + _US * due
+        due_at = None if due is None else from_micros(due)
         warnings = []
         for percent, amount in warns:
             reached = elapsed >= amount
@@ -226,7 +221,7 @@ def measure(  # noqa: C901 (the hot path, inlined for speed; to be split along i
             else:
                 found = _reach(cycle, parts, amount, timeline, exceed=False)
             if found is not None:
-                instant = due_at if found == due and due_at is not None else _EPOCH + _US * found
+                instant = due_at if found == due and due_at is not None else from_micros(found)
                 warnings += (percent, instant, reached)
     if cycle.cancelled:
         state = "cancelled"
@@ -248,13 +243,13 @@ def measure(  # noqa: C901 (the hot path, inlined for speed; to be split along i
         instants[start],
         None if stopped is None else instants[stopped],
         due_at,
-        due_at if breach == due else None if breach is None else _EPOCH + _US * breach,
-        _US * elapsed,
-        _US * (target - elapsed),
+        due_at if breach == due else None if breach is None else from_micros(breach),
+        MICROSECOND * elapsed,
+        MICROSECOND * (target - elapsed),
         breached,
         _NO_PAUSE if size == 1 and bounds[0] == start else _pauses(cycle, end, instants, shared),
         tuple(warnings),
-        _US * carried if carried else _ZERO,
+        MICROSECOND * carried if carried else _ZERO,
     )
 
 

@@ -10,26 +10,14 @@ slice cannot answer is asked of the calendar itself, which also raises its error
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from ticketcore._calendar import BusinessCalendar
+from ticketcore._time import from_micros, to_micros
 
-__all__ = ["Table", "Timeline", "from_micros", "micros"]
+__all__ = ["Table", "Timeline"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
 _PAD = 40 * 86_400 * 1_000_000
-
-
-def micros(value: datetime) -> int:
-    """UTC microseconds since the epoch of an aware datetime."""
-    delta = value - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_micros(value: int) -> datetime:
-    """The aware UTC datetime of ``value`` microseconds since the epoch."""
-    return _EPOCH + _US * value
 
 
 Table = tuple[int, int, list[int], list[int], list[int], list[int]]
@@ -103,7 +91,7 @@ class Timeline:
             edge = table[3][i]
             target = before[i] + (start if start < edge else edge) - starts[i] + amount
         if not after or after[-1] < target:
-            return micros(self.calendar.add(from_micros(start), timedelta(microseconds=amount)))
+            return to_micros(self.calendar.add(from_micros(start), timedelta(microseconds=amount)))
         j = bisect_left(after, target)
         return starts[j] + target - before[j]
 
@@ -138,7 +126,7 @@ class Timeline:
             return x
         if i + 1 < len(starts):
             return starts[i + 1]
-        return micros(self.calendar.next_open(from_micros(x)))
+        return to_micros(self.calendar.next_open(from_micros(x)))
 
     def breach_at(self, start: int, amount: int) -> int:
         """The last instant at which no more than ``amount`` open µs have elapsed since ``start``."""
