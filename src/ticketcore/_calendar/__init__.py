@@ -2,10 +2,11 @@
 
 Other areas import this package's face, never its modules: :class:`BusinessCalendar`, :class:`Holidays` and
 :class:`RecurringClosure`. Inside, ``config`` parses and checks a calendar's configuration, ``dates`` defines the dates
-it closes on, ``table`` does the zone and interval arithmetic and keeps the per-year tables, and ``calendar`` holds
+it closes on, ``protocols`` says what other areas need of a calendar, ``table`` does the zone and interval arithmetic and keeps the per-year tables, and ``calendar`` holds
 the calendar itself.
 """
 
 from ticketcore._calendar.calendar import BusinessCalendar, Holidays, RecurringClosure
+from ticketcore._calendar.protocols import Elapsed, Segmented, TimerCalendar
 
-__all__ = ["BusinessCalendar", "Holidays", "RecurringClosure"]
+__all__ = ["BusinessCalendar", "Elapsed", "Holidays", "RecurringClosure", "Segmented", "TimerCalendar"]

@@ -8,28 +8,19 @@ back to the scalar method.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ticketcore._calendar import Segmented
 from ticketcore._time import MICROSECOND, from_micros, to_micros
 
-__all__ = ["Segmented", "add_us", "elapsed_us"]
+__all__ = ["add_us", "elapsed_us"]
 
 Ints = npt.NDArray[np.int64]
 _DAY = 86_400_000_000
-
-
-class Segmented(Protocol):
-    """A calendar that exposes its open segments (``BusinessCalendar.segments``) and the scalar methods."""
-
-    def segments(self, start: datetime, end: datetime) -> tuple[list[int], list[int], list[int]]: ...
-
-    def elapsed(self, start: datetime, end: datetime) -> timedelta: ...
-
-    def add(self, start: datetime, duration: timedelta) -> datetime: ...
 
 
 def _table(calendar: Segmented, low: int, high: int) -> tuple[Ints, Ints, Ints]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import attrs
 
@@ -21,7 +20,6 @@ __all__ = [
     "Anchor",
     "SystemRules",
     "Timer",
-    "TimerCalendar",
     "TimerDue",
     "Transition",
     "Violation",
@@ -148,14 +146,6 @@ class Timer:
         if self.status is not None:
             return self.status == status
         return self.category is category
-
-
-class TimerCalendar(Protocol):
-    """What a timer needs from a business calendar (``ticketcore.sla.BusinessCalendar`` has it)."""
-
-    def add(self, start: datetime, duration: timedelta, /) -> datetime:
-        """The instant at which ``duration`` of business time has elapsed since ``start``."""
-        ...
 
 
 @attrs.frozen
