@@ -36,6 +36,7 @@ from ticketcore._calendar.table import (
     CalendarState,
     Table,
     clip,
+    instant_reaching,
     intersect,
     local_to_utc,
     local_windows,
@@ -306,8 +307,7 @@ class BusinessCalendar:
             missing = target - (table.after[-1] if table.after else 0)
             table = self._state.grow(table, self._chunk, forward=True, want_open=True, missing=missing)
             target = table.open_before(s) + d
-        j = bisect_left(table.after, target)
-        return table.starts[j] + target - table.before[j]
+        return instant_reaching(table.starts, table.before, table.after, target)
 
     def _subtract(self, e: int, d: int) -> int:
         """The instant ``d`` µs of open time before ``e`` (after it when ``d`` is negative)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -28,10 +28,12 @@ __all__ = [
     "CalendarState",
     "Table",
     "clip",
+    "instant_reaching",
     "intersect",
     "local_to_utc",
     "local_windows",
     "merge",
+    "open_before",
     "recurring_windows",
     "subtract",
     "utc_year",
@@ -235,6 +237,29 @@ def clip(intervals: list[Interval], low: int, high: int) -> list[Interval]:
     return [(max(s, low), min(e, high)) for s, e in intervals if e > low and s < high]
 
 
+# --- the search over a segment table -------------------------------------------------------------------------------
+# A segment table is three parallel sorted lists: open segment starts, ends, and the open µs before each (plus, for
+# forward searches, the open µs up to each end). These two functions are the only searches over one; the calendar,
+# the SLA timeline and (in numpy form, ``_frames.calendar``) the vectorised path all answer through them.
+
+
+def open_before(starts: list[int], ends: list[int], before: list[int], x: int) -> int:
+    """Open µs up to the instant ``x``, counted from the table's origin: ``before[i] + min(x, ends[i]) - starts[i]``
+    for the last segment ``i`` starting at or before ``x`` (``before[0]`` before the first, 0 in an empty table)."""
+    i = bisect_right(starts, x) - 1
+    if i < 0:
+        return before[0] if before else 0
+    end = ends[i]
+    return before[i] + (x if x < end else end) - starts[i]
+
+
+def instant_reaching(starts: list[int], before: list[int], after: list[int], target: int) -> int:
+    """The earliest instant at which the open µs counted from the table's origin reach ``target``; the caller makes
+    sure the table reaches it (``after[-1] >= target``)."""
+    j = bisect_left(after, target)
+    return starts[j] + target - before[j]
+
+
 # --- the lazily built table ----------------------------------------------------------------------------------------
 
 
@@ -269,10 +294,7 @@ class Table:
 
     def open_before(self, at: int) -> int:
         """Open µs from the table's lower edge up to ``at``."""
-        i = bisect_right(self.starts, at) - 1
-        if i < 0:
-            return 0
-        return self.before[i] + min(at, self.ends[i]) - self.starts[i]
+        return open_before(self.starts, self.ends, self.before, at)
 
 
 class CalendarState:

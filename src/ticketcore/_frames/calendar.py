@@ -33,6 +33,7 @@ def _table(calendar: Segmented, low: int, high: int) -> tuple[Ints, Ints, Ints]:
 
 
 def _open_before(starts: Ints, ends: Ints, before: Ints, x: Ints) -> Ints:
+    """:func:`ticketcore._calendar.open_before` for every instant of ``x`` at once, on the same table arrays."""
     if len(starts) == 0:
         return np.zeros_like(x)
     i = np.searchsorted(starts, x, side="right") - 1
@@ -74,6 +75,7 @@ def add_us(calendar: Segmented, starts: Ints, durations: Ints) -> Ints:
         if len(starts_t):
             after_t = before_t + (ends_t - starts_t)
             target = _open_before(starts_t, ends_t, before_t, starts[forward]) + durations[forward]
+            # ticketcore._calendar.instant_reaching for every row at once.
             j = np.searchsorted(after_t, target, side="left")
             found = j < len(starts_t)
             jj = np.where(found, j, 0)
