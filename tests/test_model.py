@@ -199,3 +199,16 @@ def test_solved_then_reopened_clears_solved_at() -> None:
     assert ticket.solved_at is None
     assert ticket.first_solved_at == T0 + timedelta(minutes=180)
     assert ticket.last_reopened_at == T0 + timedelta(minutes=200)
+
+
+def test_staff_is_decided_once_for_roles_and_actors() -> None:
+    from ticketcore.lifecycle import STAFF_ROLES as LIFECYCLE_STAFF
+    from ticketcore.model import STAFF_ROLES
+
+    assert LIFECYCLE_STAFF is STAFF_ROLES
+    assert (
+        {role for role in Role if role.is_staff} == STAFF_ROLES == {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
+    )
+    for role in Role:
+        assert Actor("x", role).is_staff is (role in STAFF_ROLES)
+    assert not Actor.system().is_staff

@@ -23,6 +23,7 @@ from ticketcore.errors import ConfigError, InvalidEvent
 
 __all__ = [
     "FIELD_ATTRIBUTES",
+    "STAFF_ROLES",
     "Actor",
     "Assigned",
     "Category",
@@ -81,7 +82,11 @@ class Role(enum.StrEnum):
     @property
     def is_staff(self) -> bool:
         """Agents, supervisors and admins act for the help desk; requesters and the system do not."""
-        return self in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+        return self in STAFF_ROLES
+
+
+STAFF_ROLES: frozenset[Role] = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+"""The roles of the people who work for the help desk (:attr:`Role.is_staff`, :attr:`Actor.is_staff`)."""
 
 
 E = TypeVar("E", bound=enum.Enum)
@@ -131,6 +136,11 @@ class Actor:
     def system(cls, id: str = "system") -> Actor:
         """The help desk itself (timers, rules, imports)."""
         return cls(id, Role.SYSTEM)
+
+    @property
+    def is_staff(self) -> bool:
+        """True when the actor works for the help desk (see :data:`STAFF_ROLES`)."""
+        return self.role in STAFF_ROLES
 
 
 def _pauses_default(self: Status) -> bool:
@@ -526,7 +536,7 @@ def _fold_replied(ticket: Ticket, event: Event) -> dict[str, object]:
     assert isinstance(event, Replied)
     if not event.public:
         return {"internal_comments": ticket.internal_comments + 1}
-    if event.actor.role.is_staff:
+    if event.actor.is_staff:
         changes: dict[str, object] = {
             "public_agent_replies": ticket.public_agent_replies + 1,
             "last_agent_reply_at": event.at,

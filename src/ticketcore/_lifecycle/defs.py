@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from ticketcore.errors import ConfigError
-from ticketcore.model import Category, Role, Ticket, member_set
+from ticketcore.model import STAFF_ROLES, Category, Role, Ticket, member_set
 
 __all__ = [
     "REPLY_ACTION",
@@ -25,8 +25,6 @@ __all__ = [
     "Violation",
 ]
 
-STAFF_ROLES: frozenset[Role] = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
-"""The roles a transition allows when it names none: the people who work for the help desk."""
 
 REPLY_ACTION = "requester_reply"
 """The action recorded on a status change made by the reply system rule; reserved, no transition may use it."""

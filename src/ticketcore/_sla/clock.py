@@ -26,6 +26,7 @@ from ticketcore._sla.timeline import Timeline
 from ticketcore._time import to_micros
 from ticketcore.errors import InvalidEvent
 from ticketcore.model import (
+    STAFF_ROLES,
     Assigned,
     Category,
     Event,
@@ -58,7 +59,6 @@ _AGENT_ACTION, _ASSIGNED, _STATUS, _SOLVED, _REOPENED, _PRIORITY = 32, 64, 128, 
 _CANCELS, _STOPS, _RESETS, _RESUMES, _STARTS = 1, 1 | 2, 4, 8, 16  # a cancel also stops
 _BEGINS = _RESUMES | _STARTS
 _DONE = (Category.SOLVED, Category.CLOSED)
-_STAFF = frozenset(role for role in Role if role.is_staff)
 
 
 class _Triggers:
@@ -233,7 +233,7 @@ class _Reading:
         self.flag: bool | None = None
         self.priority: int | None = first.priority
         self.channel: str | None = first.channel
-        self.opening_comment = first.actor.role in _STAFF
+        self.opening_comment = first.actor.is_staff
         self.responded = False
         self.policy_paused = rule.pauses(self.status, self.category, None)
 
@@ -317,7 +317,7 @@ def _classify(
                 seq=event.seq,
             )
         previous = at
-        staff = event.actor.role in _STAFF
+        staff = event.actor.role in STAFF_ROLES
         mask = _AGENT_ACTION if staff else 0
         read = _READERS.get(type(event))
         if read is not None:
