@@ -56,7 +56,6 @@ from ticketcore._sla.timeline import Timeline
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError, InvalidEvent
 from ticketcore.model import (
-    FIELD_ATTRIBUTES,
     Assigned,
     Category,
     Event,
@@ -64,6 +63,7 @@ from ticketcore.model import (
     Opened,
     PriorityChanged,
     TagsChanged,
+    attribute_changes,
 )
 
 __all__ = [
@@ -259,6 +259,10 @@ _MATCHES: dict[tuple[str, int, tuple[str, ...]], PolicyMatch] = {}
 _MATCHES_KEPT = 4096
 
 
+_ATTRIBUTE_EVENTS = frozenset({PriorityChanged, Assigned, TagsChanged, FieldChanged})
+"""The kinds of event :func:`~ticketcore.model.attribute_changes` may change a policy's selecting attributes by."""
+
+
 def _attributes(events: Sequence[Event], now: datetime) -> dict[str, object]:
     first = events[0] if events else None
     if not isinstance(first, Opened):
@@ -272,37 +276,16 @@ def _attributes(events: Sequence[Event], now: datetime) -> dict[str, object]:
         "language": first.language,
         "group": first.group,
         "tags": first.tags,
-        "fields": first.fields,  # copied before the first change: most histories change no field
+        "fields": first.fields,
     }
-    copied = False
     for event in events:
         if event.at > now:
             break
-        kind = type(event)
-        if kind is PriorityChanged:
-            attributes["priority"] = event.to_priority  # type: ignore[attr-defined]
-        elif kind is FieldChanged:
-            assert isinstance(event, FieldChanged)
-            if event.field in FIELD_ATTRIBUTES:
-                attributes[event.field] = event.value
-            else:
-                if not copied:
-                    attributes["fields"], copied = dict(first.fields), True
-                fields = attributes["fields"]
-                assert isinstance(fields, dict)
-                if event.value is None:
-                    fields.pop(event.field, None)
-                else:
-                    fields[event.field] = event.value
-        elif kind is TagsChanged:
-            assert isinstance(event, TagsChanged)
-            tags = attributes["tags"]
+        if type(event) in _ATTRIBUTE_EVENTS:
+            tags, fields = attributes["tags"], attributes["fields"]
             assert isinstance(tags, frozenset)
-            attributes["tags"] = (tags - event.removed) | event.added
-        elif kind is Assigned:
-            assert isinstance(event, Assigned)
-            if event.group is not None:
-                attributes["group"] = event.group
+            assert isinstance(fields, Mapping)
+            attributes.update(attribute_changes(tags, fields, event))
     return attributes
 
 
