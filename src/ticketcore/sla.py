@@ -218,6 +218,11 @@ class SLAPolicySet:
     """
 
     policies: tuple[SLAPolicy, ...] = attrs.field(converter=_to_policies)
+    # Equal matches are one shared value: most tickets match for the same few reasons, and a report holding a
+    # shared match costs neither its construction nor the garbage collector's attention. Not part of the value.
+    _matches: dict[tuple[int, tuple[str, ...]], PolicyMatch] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False
+    )
 
     def select(self, events: Sequence[Event], *, now: datetime) -> tuple[SLAPolicy, PolicyMatch] | None:
         """The policy that applies to the ticket at ``now`` and why, or ``None`` when none matches."""
@@ -227,12 +232,13 @@ class SLAPolicySet:
         for index, policy in enumerate(self.policies):
             reasons = policy.when.explain(attributes)
             if reasons is not None:
-                key = (policy.name, index, reasons)
-                match = _MATCHES.get(key)
+                matches = self._matches
+                key = (index, reasons)
+                match = matches.get(key)
                 if match is None:
-                    if len(_MATCHES) >= _MATCHES_KEPT:
-                        _MATCHES.clear()  # odd field values could make it grow without bound
-                    match = _MATCHES[key] = PolicyMatch(policy.name, index, reasons)
+                    if len(matches) >= _MATCHES_KEPT:
+                        matches.clear()  # odd field values could make it grow without bound
+                    match = matches[key] = PolicyMatch(policy.name, index, reasons)
                 return policy, match
         return None
 
@@ -253,10 +259,8 @@ class SLAPolicySet:
         return policy._evaluate(events, instant, match)
 
 
-# Equal matches are one shared value: most tickets match for the same few reasons, and a report holding a shared
-# match costs neither its construction nor the garbage collector's attention.
-_MATCHES: dict[tuple[str, int, tuple[str, ...]], PolicyMatch] = {}
 _MATCHES_KEPT = 4096
+"""The most policy matches a set keeps for sharing."""
 
 
 _ATTRIBUTE_EVENTS = frozenset({PriorityChanged, Assigned, TagsChanged, FieldChanged})
