@@ -31,7 +31,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from itertools import pairwise
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from ticketcore._backlog.checks import (
@@ -71,6 +70,7 @@ from ticketcore._backlog.values import (
     Volumes,
     groups_of,
 )
+from ticketcore._calendar import Elapsed
 from ticketcore._time import require_aware
 from ticketcore.model import Ticket
 
@@ -126,14 +126,6 @@ DEFAULT_AGE_EDGES = tuple(timedelta(days=d) for d in (0, 1, 3, 7, 30))
 
 FREQUENCIES = ("day", "week", "month")
 """The period lengths of :func:`flow` (weeks start on Monday)."""
-
-
-class Elapsed(Protocol):
-    """Anything that measures business time, such as a ``BusinessCalendar``."""
-
-    def elapsed(self, start: datetime, end: datetime) -> timedelta:
-        """Business time in ``[start, end)``."""
-        ...  # pragma: no cover
 
 
 def fold(histories: Iterable[Source]) -> list[FoldedHistory]:

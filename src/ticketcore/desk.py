@@ -251,7 +251,7 @@ class HelpDesk:
             )
             agent = decision.agent_id
         if agent is not None:
-            by = actor if actor is not None and actor.role.is_staff else Actor.system("router")
+            by = actor if actor is not None and actor.is_staff else Actor.system("router")
             events.append(Assigned(ticket_id=new_id, seq=2, at=now, actor=by, agent=agent))
             ticket = ticket.apply(events[-1])
         self.store.append(new_id, events, 0)

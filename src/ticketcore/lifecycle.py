@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from ticketcore._calendar import TimerCalendar
 from ticketcore._lifecycle.audit import audit_history
 from ticketcore._lifecycle.build import follow_up_events, status_changed, timer_dues
 from ticketcore._lifecycle.defs import (
@@ -22,7 +23,6 @@ from ticketcore._lifecycle.defs import (
     Anchor,
     SystemRules,
     Timer,
-    TimerCalendar,
     TimerDue,
     Transition,
     Violation,

@@ -64,7 +64,7 @@ class FoldedHistory:
             elif not ticket.is_unsolved and after.is_unsolved:
                 history.reopens.append(event.at)
             if isinstance(event, Replied) and event.public:
-                history.replies.append((event.at, event.seq, event.actor.id, event.actor.role.is_staff))
+                history.replies.append((event.at, event.seq, event.actor.id, event.actor.is_staff))
             elif isinstance(event, Rated):
                 history.ratings.append((event.at, event.score, event.scale))
             history.snapshots.append(after)
