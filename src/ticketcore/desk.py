@@ -212,6 +212,10 @@ class HelpDesk:
         ``ticket_id`` defaults to the store's next id. A given ``priority`` stands; otherwise the priority policy (if
         any) assesses one. A given ``agent`` takes the ticket; otherwise the router (if any) picks one. The opening
         and the assignment are stored as one batch. Raises :class:`ConcurrencyError` when ``ticket_id`` is taken.
+
+        The command is atomic: priority, routing and the SLA report are computed before the append, so any failure
+        leaves the store's history as it was (a ticket id drawn from the store may stay unused). Listeners run after
+        the append; a listener's failure is raised but does not undo the stored change.
         """
         now = self.now()
         new_id = ticket_id if ticket_id is not None else self.store.next_ticket_id()
@@ -254,8 +258,9 @@ class HelpDesk:
             by = actor if actor is not None and actor.role.is_staff else Actor.system("router")
             events.append(Assigned(ticket_id=new_id, seq=2, at=now, actor=by, agent=agent))
             ticket = ticket.apply(events[-1])
-        self.store.append(new_id, events, 0)
+        # Everything the command needs is computed before the append: a failure leaves the store as it was.
         report = None if self.sla_policies is None else self.sla_policies.evaluate(events, now=now)
+        self.store.append(new_id, events, 0)
         self._notify(ticket, events)
         return Opening(ticket, tuple(events), assessment, report, decision)
 
