@@ -7,18 +7,20 @@ the expected type, before anything is stored; what is stored always reads back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ticketcore import Actor, InvalidEvent, NaiveDatetimeError, Role
+from ticketcore import Actor, BusinessCalendar, ConfigError, InvalidEvent, NaiveDatetimeError, Role, codec
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.desk import HelpDesk
+from ticketcore.errors import NoBusinessTime
 from ticketcore.priority import PriorityMatrix, PriorityPolicy
 from ticketcore.repositories import TicketStore
+from ticketcore.sla import MetricTargets, SLAPolicy
 
 T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 ADA = Actor("ada", Role.AGENT)
@@ -116,3 +118,62 @@ def test_naive_datetimes_are_refused_with_our_error(store: TicketStore) -> None:
     with pytest.raises(NaiveDatetimeError):
         naive.open(requester="cy")
     assert len(list(store.stream())) == 1
+
+
+def test_a_target_of_p999999999d_is_refused_at_load() -> None:
+    with pytest.raises(ConfigError) as raised:
+        codec.load(SLAPolicy, {"name": "far", "metrics": {"first_response": {"default": "P999999999D"}}})
+    assert raised.value.path == "metrics.first_response.default"
+    assert "'P999999999D'" in str(raised.value)
+    assert "100 years" in str(raised.value)
+
+
+@pytest.mark.parametrize("data", [10**20, "PT99999999999999999999H", "-P36526D", "P36526D"])
+def test_durations_beyond_100_years_are_refused_with_the_limit_named(data: object) -> None:
+    with pytest.raises(ConfigError, match="longest supported duration"):
+        codec.load(timedelta, data)
+    assert codec.load(timedelta, "P36525D") == timedelta(days=36_525)
+
+
+def test_a_target_of_p999999999d_built_in_code_is_our_error_and_stores_nothing(store: TicketStore) -> None:
+    huge = SLAPolicy("far", {"first_response": MetricTargets({}, timedelta(days=999_999_999))})
+    desk = HelpDesk(store, clock=lambda: T0, sla=huge)
+    with pytest.raises(NoBusinessTime, match="'far'"):
+        desk.open(requester="cy")
+    assert list(store.stream()) == []
+
+
+TINY = {
+    "name": "tiny",
+    "metrics": {"first_response": {"default": "PT1S"}},
+    "calendar": {"tz": "UTC", "hours": {"mon": ["09:00-09:01"]}},
+}
+
+
+def test_a_one_second_target_on_a_tiny_calendar_in_year_9999_is_our_error(store: TicketStore) -> None:
+    policy = codec.load(SLAPolicy, TINY)
+    late = HelpDesk(store, clock=lambda: datetime(9999, 12, 30, 9, tzinfo=UTC), sla=policy)
+    with pytest.raises(NoBusinessTime):
+        late.open(requester="cy")
+    assert list(store.stream()) == []
+    desk = HelpDesk(store, clock=lambda: T0, sla=policy)
+    opened = desk.open(requester="cy").ticket.id
+    with pytest.raises(NoBusinessTime):
+        desk.sla(opened, now=datetime(9999, 12, 31, 23, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("start", "duration"),
+    [
+        (datetime(9999, 12, 31, tzinfo=UTC), timedelta(days=2)),
+        (datetime(1, 1, 1, tzinfo=UTC), timedelta(days=-2)),
+        (datetime(2025, 1, 1, tzinfo=UTC), timedelta(days=999_999_999)),
+        (datetime(2025, 1, 1, tzinfo=UTC), -timedelta(days=999_999_999)),
+    ],
+)
+def test_calendar_arithmetic_at_the_edges_of_time_is_our_error(start: datetime, duration: timedelta) -> None:
+    for calendar in (BusinessCalendar.always(), codec.load(BusinessCalendar, TINY["calendar"])):
+        with pytest.raises(NoBusinessTime):
+            calendar.add(start, duration)
+        with pytest.raises(NoBusinessTime):
+            calendar.breach_at(start, duration)
