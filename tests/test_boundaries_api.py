@@ -177,3 +177,47 @@ def test_calendar_arithmetic_at_the_edges_of_time_is_our_error(start: datetime, 
             calendar.add(start, duration)
         with pytest.raises(NoBusinessTime):
             calendar.breach_at(start, duration)
+
+
+def test_more_windows_on_a_day_than_the_limit_are_refused_at_load() -> None:
+    seconds = [f"00:{m:02d}:{s:02d}-00:{m:02d}:{s + 1:02d}" for m in range(60) for s in range(0, 58, 2)]
+    with pytest.raises(ConfigError, match="limit of 96") as raised:
+        codec.load(BusinessCalendar, {"tz": "UTC", "hours": {"tue": seconds}})
+    assert raised.value.path == "hours.tue"
+    quarters = [f"{h:02d}:{m:02d}-{h:02d}:{m + 1:02d}" for h in range(24) for m in range(0, 60, 15)]
+    calendar = codec.load(BusinessCalendar, {"tz": "UTC", "hours": {"tue": quarters}})
+    tuesday = datetime(2025, 3, 4, tzinfo=UTC)
+    assert calendar.elapsed(tuesday, tuesday + timedelta(days=1)) == timedelta(minutes=96)
+
+
+def test_many_explicit_holidays_are_indexed_by_year() -> None:
+    first = datetime(2000, 1, 1, tzinfo=UTC).date()
+    days = [
+        (first + timedelta(days=n)).isoformat() for n in range(0, 40_000, 2)
+    ]  # every other day for 110 years
+    calendar = codec.load(
+        BusinessCalendar, {"tz": "UTC", "hours": {d: ["09:00-10:00"] for d in WEEK}, "holidays": days}
+    )
+    start = datetime(2000, 1, 1, 9, tzinfo=UTC)
+    # Open one hour on every other day: the 5000th open hour ends on day 2 * 4999 + 1.
+    assert calendar.add(start, timedelta(hours=5000)) == datetime(2000, 1, 2, 10, tzinfo=UTC) + timedelta(
+        days=9998
+    )
+
+
+def test_a_rule_that_started_centuries_ago_is_evaluated_once_per_calendar() -> None:
+    calendar = codec.load(
+        BusinessCalendar,
+        {
+            "tz": "UTC",
+            "hours": {"mon": ["09:00-18:00"], "tue": ["09:00-18:00"]},
+            "recurring_closures": [
+                {"rule": "FREQ=WEEKLY;BYDAY=TU", "start": "1700-01-05", "hours": ["09:00-10:00"]}
+            ],
+        },
+    )
+    monday = datetime(2025, 3, 3, tzinfo=UTC)
+    assert calendar.elapsed(monday, monday + timedelta(weeks=520)) == timedelta(hours=17 * 520)
+
+
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
