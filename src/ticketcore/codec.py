@@ -65,6 +65,8 @@ def load_duration(text: str) -> timedelta:
 
     Exact to the microsecond; raises :class:`ConfigError` for anything else.
     """
+    if not isinstance(text, str):
+        raise ConfigError(f"expected a duration as a string ('PT8H', '8h'), got {type(text).__name__} {text!r}")
     stripped = text.strip()
     negative = stripped.startswith("-")
     body = stripped[1:] if negative else stripped
@@ -100,6 +102,8 @@ def _bounded(shown: object, build: Callable[[], timedelta]) -> timedelta:
 
 def dump_duration(value: timedelta) -> str:
     """``value`` as an ISO 8601 duration (``"PT8H30M"``, ``"P3DT0.000001S"``), exact to the microsecond."""
+    if not isinstance(value, timedelta):
+        raise ConfigError(f"expected a timedelta, got {type(value).__name__} {value!r}")
     if value < timedelta(0):
         return "-" + dump_duration(-value)
     days, seconds, micros = value.days, value.seconds, value.microseconds

@@ -172,6 +172,8 @@ class HelpDesk:
 
     def find(self, query: TicketQuery) -> Page:
         """One page of the tickets matching ``query`` (see :meth:`TicketStore.find`)."""
+        if not isinstance(query, TicketQuery):
+            raise ConfigError(f"expected a TicketQuery, got {type(query).__name__} {query!r}", "query")
         return self.store.find(query)
 
     def allowed(self, ticket_id: str, actor: Actor) -> list[str]:
@@ -371,6 +373,8 @@ class HelpDesk:
 
     def put_agent(self, agent: Agent) -> None:
         """Add or replace ``agent`` in the store's agent directory (stored as ``codec.dump(agent)``)."""
+        if not isinstance(agent, Agent):
+            raise ConfigError(f"expected an Agent, got {type(agent).__name__} {agent!r}", "agent")
         if not isinstance(self.store, AgentDirectory):
             raise ConfigError(
                 f"{self.store!r} is not an AgentDirectory; pass agents=... to HelpDesk instead", "store"
