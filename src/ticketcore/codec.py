@@ -66,7 +66,9 @@ def load_duration(text: str) -> timedelta:
     Exact to the microsecond; raises :class:`ConfigError` for anything else.
     """
     if not isinstance(text, str):
-        raise ConfigError(f"expected a duration as a string ('PT8H', '8h'), got {type(text).__name__} {text!r}")
+        raise ConfigError(
+            f"expected a duration as a string ('PT8H', '8h'), got {type(text).__name__} {text!r}"
+        )
     stripped = text.strip()
     negative = stripped.startswith("-")
     body = stripped[1:] if negative else stripped

