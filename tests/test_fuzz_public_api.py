@@ -107,7 +107,6 @@ KNOWN_CRASHES = {
     "ticketcore.lifecycle.Workflow",
     "ticketcore.lifecycle.has_assignee",
     "ticketcore.lifecycle.requester_confirmed",
-    "ticketcore.lifecycle.unregister_guard",
     "ticketcore.priority.PriorityMatrix",
     "ticketcore.priority.WeightedPriorityMatrix",
     "ticketcore.routing.Relaxation",
