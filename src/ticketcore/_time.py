@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ticketcore.errors import NaiveDatetimeError
+from ticketcore.errors import NaiveDatetimeError, WrongType
 
 __all__ = ["EPOCH", "MICROSECOND", "delta_micros", "from_micros", "require_aware", "to_micros", "utc"]
 
@@ -20,7 +20,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def require_aware(value: datetime, name: str = "datetime") -> datetime:
     """Return ``value`` unchanged if it is timezone-aware; refuse a naive one with :class:`NaiveDatetimeError`."""
     if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a datetime, got {type(value).__name__} {value!r}")
+        raise WrongType(name, value, "a datetime")
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetimeError(name, value)
     return value

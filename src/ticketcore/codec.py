@@ -65,6 +65,10 @@ def load_duration(text: str) -> timedelta:
 
     Exact to the microsecond; raises :class:`ConfigError` for anything else.
     """
+    if not isinstance(text, str):
+        raise ConfigError(
+            f"expected a duration as a string ('PT8H', '8h'), got {type(text).__name__} {text!r}"
+        )
     stripped = text.strip()
     negative = stripped.startswith("-")
     body = stripped[1:] if negative else stripped
@@ -78,12 +82,30 @@ def load_duration(text: str) -> timedelta:
     parts = {k: int(v) for k, v in match.groupdict().items() if v and k != "fraction"}
     fraction = match.group("fraction") or ""
     micros = int(fraction.ljust(6, "0")) if fraction else 0
-    value = timedelta(microseconds=micros, **parts)
+    value = _bounded(text, lambda: timedelta(microseconds=micros, **parts))
     return -value if negative else value
+
+
+_MAX_DURATION = timedelta(days=36_525)
+"""The longest duration configuration may hold (100 years): longer ones would leave the datetime range."""
+
+
+def _bounded(shown: object, build: Callable[[], timedelta]) -> timedelta:
+    try:
+        value = build()
+    except OverflowError:
+        value = timedelta.max
+    if abs(value) > _MAX_DURATION:
+        raise ConfigError(
+            f"{shown!r} is longer than the longest supported duration, 100 years ({dump_duration(_MAX_DURATION)})"
+        )
+    return value
 
 
 def dump_duration(value: timedelta) -> str:
     """``value`` as an ISO 8601 duration (``"PT8H30M"``, ``"P3DT0.000001S"``), exact to the microsecond."""
+    if not isinstance(value, timedelta):
+        raise ConfigError(f"expected a timedelta, got {type(value).__name__} {value!r}")
     if value < timedelta(0):
         return "-" + dump_duration(-value)
     days, seconds, micros = value.days, value.seconds, value.microseconds
@@ -130,7 +152,7 @@ def _structure_timedelta(value: object, _: type) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return timedelta(seconds=value)
+        return _bounded(value, lambda: timedelta(seconds=value))
     if isinstance(value, str):
         return load_duration(value)
     raise ConfigError(

@@ -26,6 +26,7 @@ __all__ = [
     "StorageError",
     "TicketNotFound",
     "TicketcoreError",
+    "WrongType",
 ]
 
 
@@ -77,6 +78,22 @@ class NaiveDatetimeError(TicketcoreError, ValueError):
             f"{name} must be timezone-aware, got the naive datetime {value!r}; "
             "attach a zone, e.g. value.replace(tzinfo=ZoneInfo('Europe/Rome')) or datetime.now(UTC)"
         )
+
+
+class WrongType(TicketcoreError, TypeError):
+    """An argument of the wrong type crossed the public API (a date where a datetime belongs, a string for a list).
+
+    ``name`` names the argument, ``value`` is what was given and ``expected`` says what to give instead.
+    """
+
+    def __init__(self, name: str, value: object, expected: str) -> None:
+        self.name = name
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
+
+    def __reduce__(self) -> tuple[type[WrongType], tuple[str, object, str]]:
+        return (type(self), (self.name, self.value, self.expected))
 
 
 class InvalidEvent(TicketcoreError, ValueError):

@@ -54,7 +54,7 @@ from ticketcore._sla.report import (
 )
 from ticketcore._sla.timeline import Timeline
 from ticketcore._time import utc
-from ticketcore.errors import ConfigError, InvalidEvent
+from ticketcore.errors import ConfigError, InvalidEvent, NoBusinessTime
 from ticketcore.model import (
     Assigned,
     Category,
@@ -188,7 +188,14 @@ class SLAPolicy:
 
     def _evaluate(self, events: Sequence[Event], now: datetime, match: PolicyMatch | None) -> SLAReport:
         metrics, rule = self._compiled
-        priority, reports = run_clocks(events, now, metrics, rule, self.on_priority_change)
+        try:
+            priority, reports = run_clocks(events, now, metrics, rule, self.on_priority_change)
+        except OverflowError:
+            # A due instant past what a datetime can hold: a huge target, or a clock running in year 9999.
+            raise NoBusinessTime(
+                f"policy {self.name!r}: an SLA instant lies beyond the datetimes Python supports (year 9999); "
+                "use shorter targets or evaluate nearer the present"
+            ) from None
         packed = cast("tuple[MetricReport, ...]", reports)  # unpacked when read: see SLAReport.metrics
         return SLAReport(events[0].ticket_id, self.name, now, priority, packed, match)
 

@@ -33,6 +33,8 @@ from ticketcore._calendar.config import (
 )
 from ticketcore._calendar.dates import Holidays, RecurringClosure, to_holidays, to_recurring
 from ticketcore._calendar.table import (
+    MAX_YEAR,
+    MIN_YEAR,
     CalendarState,
     Table,
     clip,
@@ -47,7 +49,7 @@ from ticketcore._calendar.table import (
     year_start,
 )
 from ticketcore._time import delta_micros, from_micros, to_micros
-from ticketcore.errors import ConfigError
+from ticketcore.errors import ConfigError, NoBusinessTime
 
 __all__ = ["BusinessCalendar", "Holidays", "RecurringClosure"]
 
@@ -291,7 +293,14 @@ class BusinessCalendar:
         return to_micros(value, name)
 
     def _datetime(self, micros: int) -> datetime:
-        return from_micros(micros).astimezone(self.tz)
+        try:
+            return from_micros(micros).astimezone(self.tz)
+        except OverflowError:
+            # The answer exists but no Python datetime can hold it (a target of a million days, or year 9999 + 1).
+            raise NoBusinessTime(
+                f"the result lies beyond the datetimes calendars support (years {MIN_YEAR} to {MAX_YEAR}); "
+                "use shorter durations or instants nearer the present"
+            ) from None
 
     def _elapsed(self, a: int, b: int) -> int:
         table = self._table(min(a, b), max(a, b))
