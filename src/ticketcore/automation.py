@@ -51,7 +51,7 @@ from ticketcore._calendar import BusinessCalendar
 from ticketcore._time import utc
 from ticketcore.errors import AutomationLoop, ConfigError
 from ticketcore.lifecycle import Workflow
-from ticketcore.model import Event, Ticket, TimerFired
+from ticketcore.model import Actor, Event, Ticket, TimerFired
 from ticketcore.sla import SLAReport
 
 __all__ = [
@@ -334,13 +334,19 @@ class AutomationSet:
         *,
         at: datetime,
         workflow: Workflow,
+        actor: Actor | None = None,
         sla: SLAReport | None = None,
         route: RouteFn | None = None,
         format_datetime: FormatFn | None = None,
     ) -> AutomationOutcome:
-        """The events of applying macro ``macro_id`` to ``ticket`` at ``at`` (nothing is stored: a preview)."""
+        """The events of applying macro ``macro_id`` to ``ticket`` at ``at`` (nothing is stored: a preview).
+
+        The events are by ``actor`` (the agent who applies it) when given, otherwise by ``automation:macro.<id>``.
+        """
         macro = self.macro(macro_id)
         at = max(utc(at, "at"), ticket.updated_at)
         tools = self._tools(workflow, sla, route, format_datetime)
         after, events, notes, refusals = apply_actions(macro.actions, ticket, f"macro.{macro.id}", tools, at)
+        if actor is not None:
+            events = [attrs.evolve(event, actor=actor) for event in events]
         return AutomationOutcome(after, tuple(events), tuple(notes), tuple(refusals), (macro.id,))
