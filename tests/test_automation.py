@@ -711,3 +711,95 @@ def test_macros_preview_their_events_and_localize_the_reply() -> None:
     assert Condition("tags", "includes", ["x"]).value == ("x",)
     assert Schedule(timedelta(hours=1)).calendar is None
     assert Conditions().all == ()
+
+
+def test_macro_preview_shows_the_ticket_after_it() -> None:
+    macro = codec.load(
+        Macro,
+        {
+            "id": "refund",
+            "actions": [{"type": "add_tags", "value": ["refund"]}, {"type": "set_status", "value": "accept"}],
+        },
+    )
+    ticket = Ticket.from_events([TICKET])
+    preview = macro.preview(ticket)
+    assert "refund" in preview.tags
+    assert preview.status == "open"
+    assert ticket.status == "new"
+    assert macro.preview(ticket, at=T0 + timedelta(hours=1), workflow=WORKFLOW).updated_at == T0 + timedelta(
+        hours=1
+    )
+
+
+# simulate ------------------------------------------------------------------------------------------------------
+
+
+def test_simulate_replays_histories_and_reports_each_firing() -> None:
+    import tomllib
+
+    rules = codec.load(AutomationSet, tomllib.loads(RULE_SET))
+    vip = [opened(ticket_id="T-1", segment="vip")]
+    pending = list(pending_ticket_events())
+    plain = [opened(ticket_id="T-3", at=T0 + timedelta(hours=1))]
+    simulation = rules.simulate([vip, pending, plain, []], until=T0 + timedelta(days=3))
+    assert simulation.counts() == {"vip": 1, "pending_reminder": 1}
+    reminder = next(f for f in simulation.firings if f.rule == "pending_reminder")
+    assert reminder.at == T0 + timedelta(hours=48, minutes=5)
+    assert isinstance(reminder.events[0], TimerFired)
+    assert [type(e) for e in simulation.histories["T-1"]] == [Opened, PriorityChanged, FieldChanged]
+    assert simulation.events_replayed == 4
+    early = rules.simulate([pending], until=T0 + timedelta(hours=47))
+    assert early.firings == ()
+
+
+def pending_ticket_events() -> list[Event]:
+    return [
+        opened(ticket_id="T-2"),
+        StatusChanged(
+            ticket_id="T-2",
+            seq=2,
+            at=T0 + timedelta(minutes=5),
+            actor=Actor("ada", Role.AGENT),
+            from_status="new",
+            from_category="new",
+            to_status="pending",
+            to_category="pending",
+        ),
+    ]
+
+
+def test_simulate_lists_the_tickets_on_which_rules_loop() -> None:
+    rules = AutomationSet(
+        rules=[
+            rule(
+                "add",
+                [{"field": "tags", "operator": "includes", "value": "x"}],
+                [{"type": "remove_tags", "value": ["x"]}, {"type": "add_tags", "value": ["y"]}],
+            ),
+            rule(
+                "back",
+                [{"field": "tags", "operator": "includes", "value": "y"}],
+                [{"type": "remove_tags", "value": ["y"]}, {"type": "add_tags", "value": ["x"]}],
+            ),
+        ]
+    )
+    simulation = rules.simulate([[opened(tags=["x"])], [opened(ticket_id="T-2")]], until=T0)
+    ((ticket_id, loop),) = simulation.loops
+    assert ticket_id == "T-1"
+    assert loop.rules == ("add", "back")
+
+
+def test_simulate_evaluates_sla_conditions_with_the_policy() -> None:
+    policy = SLAPolicy("std", {"resolution": MetricTargets(default=timedelta(hours=8))})
+    rules = AutomationSet(
+        rules=[
+            rule(
+                "late",
+                [{"field": "sla.resolution.state", "operator": "is", "value": "breached"}],
+                [NOTE],
+                schedule={"after": "9h", "since": "created_at"},
+            )
+        ]
+    )
+    simulation = rules.simulate([[opened()]], until=T0 + timedelta(days=1), sla=policy)
+    assert simulation.counts() == {"late": 1}

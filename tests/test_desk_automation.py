@@ -203,3 +203,69 @@ def test_firing_is_idempotent_across_runs_and_restarts(hours: list[int], restart
     reminders = [f for f in fired if f[0] == "automation:pending_reminder"]
     assert len(reminders) == (1 if max(hours) >= 48 else 0)
     assert help_desk.run_timers() == []
+
+
+LIVE_CONDITIONS = st.sampled_from(
+    [
+        {"field": "tags", "operator": "includes", "value": "p"},
+        {"field": "tags", "operator": "changed_to", "value": "q"},
+        {"field": "tags", "operator": "includes", "value": "r"},
+        {"field": "update.agent_replied", "operator": "is", "value": True},
+        {"field": "update.created", "operator": "is", "value": True},
+        {"field": "priority", "operator": "is", "value": 2},
+    ]
+)
+LIVE_ACTIONS = st.sampled_from(
+    [
+        {"type": "add_tags", "value": ["r"]},
+        {"type": "add_tags", "value": ["s"]},
+        {"type": "set_priority", "value": 2},
+        {"type": "note", "text": "rule on {ticket.id}"},
+    ]
+)
+COMMANDS = st.lists(st.sampled_from(["note", "reply", "add_p", "add_q", "remove_p", "remove_q"]), max_size=6)
+
+
+def _command(help_desk: HelpDesk, command: str) -> None:
+    if command == "note":
+        help_desk.note("T-1", ADA, "working")
+    elif command == "reply":
+        help_desk.reply("T-1", ADA, "hello")
+    elif command.startswith("add_"):
+        help_desk.tag("T-1", ADA, add=[command[-1]])
+    else:
+        help_desk.tag("T-1", ADA, remove=[command[-1]])
+
+
+@given(
+    st.lists(
+        st.tuples(st.lists(LIVE_CONDITIONS, max_size=2), st.lists(LIVE_ACTIONS, min_size=1, max_size=2)),
+        max_size=4,
+    ),
+    COMMANDS,
+)
+@settings(max_examples=40, deadline=None)
+def test_simulate_equals_running_the_same_rules_live(
+    specs: list[tuple[list[dict[str, object]], list[dict[str, object]]]], commands: list[str]
+) -> None:
+    rules = codec.load(
+        AutomationSet,
+        {
+            "rules": [
+                {"id": f"r{i}", "conditions": {"all": c}, "actions": a} for i, (c, a) in enumerate(specs)
+            ]
+        },
+    )
+    histories = []
+    for automations in (None, rules):
+        clock = Clock()
+        help_desk = HelpDesk(MemoryStore("acme"), clock=clock, automations=automations)
+        help_desk.open(requester="cy", tags=["p"])
+        for step, command in enumerate(commands, start=1):
+            clock.now = T0 + timedelta(minutes=step)
+            _command(help_desk, command)
+        histories.append(help_desk.events("T-1"))
+    without, live = histories
+    simulation = rules.simulate([without], until=T0 + timedelta(days=1))
+    assert list(simulation.histories["T-1"]) == live
+    assert sum(len(f.events) for f in simulation.firings) == len(live) - len(without)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Protocol
 
 import attrs
 
@@ -47,10 +48,11 @@ from ticketcore._automation.model import (
     Rule,
     Schedule,
 )
+from ticketcore._automation.simulate import Firing, Replay, Simulation, simulate_all
 from ticketcore._calendar import BusinessCalendar
 from ticketcore._time import utc
 from ticketcore.errors import AutomationLoop, ConfigError
-from ticketcore.lifecycle import Workflow
+from ticketcore.lifecycle import Workflow, default_workflow
 from ticketcore.model import Actor, Event, Ticket, TimerFired
 from ticketcore.sla import SLAReport
 
@@ -66,14 +68,17 @@ __all__ = [
     "AutomationSet",
     "Condition",
     "Conditions",
+    "Firing",
     "Macro",
     "Notification",
     "Operator",
     "Refusal",
     "Rule",
     "RuleCheck",
+    "SLAEvaluator",
     "Schedule",
     "ScheduledDue",
+    "Simulation",
     "automation_actor",
     "tier_of",
 ]
@@ -82,6 +87,16 @@ TIMER_PREFIX = "automation:"
 """The ``timer`` of a :class:`~ticketcore.model.TimerFired` event recording a time-based rule is this plus its id."""
 
 RouteFn = Callable[[Ticket, datetime], str | None]
+
+
+class SLAEvaluator(Protocol):
+    """What simulating SLA conditions needs: ``SLAPolicy`` and ``SLAPolicySet`` both fit."""
+
+    def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
+        """The ticket's SLA report at ``now``."""
+        ...
+
+
 FormatFn = Callable[[datetime, str], str]
 
 
@@ -326,6 +341,53 @@ class AutomationSet:
                     reason = f"due at {pending.due_at.isoformat()}"
             checks.append(RuleCheck(rule.id, failed is None and reason is None, failed, reason))
         return checks
+
+    def simulate(
+        self,
+        histories: Iterable[Sequence[Event]],
+        *,
+        until: datetime,
+        workflow: Workflow | None = None,
+        sla: SLAEvaluator | None = None,
+        route: RouteFn | None = None,
+        format_datetime: FormatFn | None = None,
+    ) -> Simulation:
+        """What these rules would have done over stored ``histories`` (each a ticket's events), up to ``until``.
+
+        Each history is replayed command by command (consecutive events at one instant are one command): the
+        triggers run on each, exactly as :meth:`run` does live, and their events join the simulated history;
+        time-based rules fire at their due instants, as if the timers ran continuously. ``sla`` (an ``SLAPolicy``
+        or ``SLAPolicySet``) is evaluated after each command for ``sla.*`` conditions. A ticket on which the rules
+        would loop is listed in ``loops`` and its replay stops there.
+        """
+        until = utc(until, "until")
+        tools = self._tools(workflow or default_workflow(), None, route, format_datetime)
+        evaluate = None if sla is None else (lambda events, now: sla.evaluate(events, now=now))
+
+        def fire(
+            ticket: Ticket, limit: datetime, history: Sequence[Event]
+        ) -> tuple[list[Event], tuple[Notification, ...], tuple[Refusal, ...], str | None]:
+            for due in self.due(ticket):
+                if due.due_at > limit:
+                    break
+                now = max(due.due_at, ticket.updated_at)
+                report = None if evaluate is None else evaluate(history, now)
+                outcome = self.fire(
+                    ticket,
+                    now=now,
+                    workflow=tools.workflow,
+                    sla=report,
+                    route=route,
+                    format_datetime=format_datetime,
+                )
+                if outcome.fired:
+                    return list(outcome.events), outcome.notifications, outcome.refusals, outcome.fired[0]
+            return [], (), (), None
+
+        replay = Replay(
+            self.triggers, tools, self.calendars, self.max_passes, fire if self.time_based else None, evaluate
+        )
+        return simulate_all(histories, replay, until)
 
     def apply_macro(
         self,

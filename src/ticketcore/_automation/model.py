@@ -5,13 +5,14 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
 from ticketcore.errors import ConfigError
-from ticketcore.lifecycle import Anchor
+from ticketcore.lifecycle import Anchor, Workflow, default_workflow
+from ticketcore.model import Ticket
 
 __all__ = [
     "TICKET_FIELDS",
@@ -336,3 +337,18 @@ class Macro:
     def __attrs_post_init__(self) -> None:
         if not self.actions:
             raise ConfigError(f"macro {self.id!r} has no actions; give at least one", "actions")
+
+    def preview(
+        self, ticket: Ticket, *, at: datetime | None = None, workflow: Workflow | None = None
+    ) -> Ticket:
+        """The ticket as it would be after this macro (at ``at``, its last update by default); nothing is stored.
+
+        Status changes go through ``workflow`` (the default workflow when not given); a refused one is left out.
+        """
+        # Imported here: the actions are built on these values, not the other way round.
+        from ticketcore._automation.actions import Tools
+        from ticketcore._automation.engine import apply_actions
+
+        when = ticket.updated_at if at is None else max(at, ticket.updated_at)
+        tools = Tools(workflow if workflow is not None else default_workflow())
+        return apply_actions(self.actions, ticket, f"macro.{self.id}", tools, when)[0]
