@@ -803,3 +803,70 @@ def test_simulate_evaluates_sla_conditions_with_the_policy() -> None:
     )
     simulation = rules.simulate([[opened()]], until=T0 + timedelta(days=1), sla=policy)
     assert simulation.counts() == {"late": 1}
+
+
+# presets -------------------------------------------------------------------------------------------------------
+
+
+def test_presets_remind_close_escalate_and_warn_once() -> None:
+    from ticketcore.automation import (
+        close_after_solved,
+        pending_reminder,
+        sla_breach_escalation,
+        sla_warning,
+        vip_escalation,
+    )
+
+    rules = AutomationSet(
+        rules=[
+            pending_reminder(),
+            close_after_solved(days=2),
+            vip_escalation(),
+            sla_warning(),
+            sla_breach_escalation(),
+        ]
+    )
+    assert codec.load(AutomationSet, codec.dump(rules)) == rules
+    policy = SLAPolicy("std", {"resolution": MetricTargets(default=timedelta(hours=8))})
+    vip = [opened(segment="vip", priority=3)]
+    simulation = rules.simulate([vip], until=T0 + timedelta(days=1), sla=policy)
+    assert simulation.counts() == {"vip_escalation": 1}
+    # Updates at 7 h and at 9 h: the warning at 75 % and the breach escalation fire once each.
+    note = NoteAdded(
+        ticket_id="T-1", seq=2, at=T0 + timedelta(hours=7), actor=Actor("ada", Role.AGENT), body="a"
+    )
+    late = NoteAdded(
+        ticket_id="T-1", seq=3, at=T0 + timedelta(hours=9), actor=Actor("ada", Role.AGENT), body="b"
+    )
+    again = NoteAdded(
+        ticket_id="T-1", seq=4, at=T0 + timedelta(hours=10), actor=Actor("ada", Role.AGENT), body="c"
+    )
+    simulation = rules.simulate([[*vip, note, late, again]], until=T0 + timedelta(days=1), sla=policy)
+    assert simulation.counts() == {"vip_escalation": 1, "sla_resolution_75": 1, "sla_resolution_breach": 1}
+    history = simulation.histories["T-1"]
+    ticket = Ticket.from_events(history)
+    assert ticket.priority == 2
+    assert ticket.fields["tier"] == 3
+    (warning,) = [n for f in simulation.firings for n in f.notifications]
+    assert warning.recipient == "group_lead"
+    assert "75 %" in warning.text
+    assert "resolution" in warning.text
+    solved = [
+        opened(),
+        Assigned(ticket_id="T-1", seq=2, at=T0, actor=Actor("ada", Role.AGENT), agent="ada"),
+        StatusChanged(
+            ticket_id="T-1",
+            seq=3,
+            at=T0 + timedelta(hours=1),
+            actor=Actor("ada", Role.AGENT),
+            from_status="new",
+            from_category="new",
+            to_status="solved",
+            to_category="solved",
+        ),
+    ]
+    closed = rules.simulate([solved], until=T0 + timedelta(days=3))
+    assert closed.counts() == {"close_solved": 1}
+    assert Ticket.from_events(closed.histories["T-1"]).status == "closed"
+    reminded = rules.simulate([pending_ticket_events()], until=T0 + timedelta(days=3))
+    assert reminded.counts() == {"pending_reminder": 1}

@@ -48,6 +48,13 @@ from ticketcore._automation.model import (
     Rule,
     Schedule,
 )
+from ticketcore._automation.presets import (
+    close_after_solved,
+    pending_reminder,
+    sla_breach_escalation,
+    sla_warning,
+    vip_escalation,
+)
 from ticketcore._automation.simulate import Firing, Replay, Simulation, simulate_all
 from ticketcore._calendar import BusinessCalendar
 from ticketcore._time import utc
@@ -80,7 +87,12 @@ __all__ = [
     "ScheduledDue",
     "Simulation",
     "automation_actor",
+    "close_after_solved",
+    "pending_reminder",
+    "sla_breach_escalation",
+    "sla_warning",
     "tier_of",
+    "vip_escalation",
 ]
 
 TIMER_PREFIX = "automation:"
