@@ -85,27 +85,37 @@ def run_rules(
     notes: list[Notification] = []
     refusals: list[Refusal] = []
     seen = {_state(ticket): 0}
+    # A rule that failed on facts that have not changed since would fail again: check it only after a change.
+    version = 0
+    checked: dict[str, int] = {}
+    facts = Facts(ticket, before, update, now, tools.sla, calendars)
     for _ in range(max_passes):
         fired_now = False
         for rule in rules:
-            if rule.id in fired:
+            if rule.id in fired or checked.get(rule.id) == version:
                 continue
-            facts = Facts(ticket, before, (*update, *events), now, tools.sla, calendars)
+            if not rule.needs_tags <= ticket.tags:
+                checked[rule.id] = version
+                continue
             if failed_condition(rule.conditions, facts) is not None:
+                checked[rule.id] = version
                 continue
-            previous = _state(ticket)
+            previous = ticket
             ticket, produced, notified, refused = apply_actions(rule.actions, ticket, rule.id, tools, at)
             fired.append(rule.id)
             fired_now = True
-            events.extend(produced)
             notes.extend(notified)
             refusals.extend(refused)
-            state = _state(ticket)
-            if state != previous:
-                # Back to a state this update already had: the rules undo each other.
-                if state in seen:
-                    raise AutomationLoop(fired[seen[state] :], ticket_id=ticket.id)
-                seen[state] = len(fired)
+            if produced:
+                events.extend(produced)
+                version += 1
+                facts = Facts(ticket, before, (*update, *events), now, tools.sla, calendars)
+                state = _state(ticket)
+                if state != _state(previous):
+                    # Back to a state this update already had: the rules undo each other.
+                    if state in seen:
+                        raise AutomationLoop(fired[seen[state] :], ticket_id=ticket.id)
+                    seen[state] = len(fired)
             if rule.stop:
                 break
         if not fired_now:
