@@ -38,6 +38,7 @@ from cattrs.errors import (
 )
 from cattrs.strategies import configure_union_passthrough
 
+from ticketcore._codec import automation as _codec_automation
 from ticketcore._codec import calendar as _codec_calendar
 from ticketcore._codec import lifecycle as _codec_lifecycle
 from ticketcore._codec import priority as _codec_priority
@@ -283,7 +284,14 @@ def make_converter() -> cattrs.Converter:
     )
     converter.register_unstructure_hook(Event, lambda event: converter.unstructure(event, type(event)))
 
-    for area in (_codec_calendar, _codec_lifecycle, _codec_priority, _codec_sla, _codec_routing):
+    for area in (
+        _codec_calendar,
+        _codec_lifecycle,
+        _codec_priority,
+        _codec_sla,
+        _codec_routing,
+        _codec_automation,
+    ):
         area.register(converter)
     return converter
 

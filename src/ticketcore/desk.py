@@ -24,6 +24,7 @@ import attrs
 
 from ticketcore import codec
 from ticketcore._desk import check
+from ticketcore._desk.automation import DeskAutomation, automation_candidates
 from ticketcore._desk.decide import (
     Decide,
     assigning,
@@ -35,6 +36,7 @@ from ticketcore._desk.decide import (
 from ticketcore._desk.routing import agent_list, loads, routing
 from ticketcore._desk.timers import fire_due, timer_candidates
 from ticketcore._time import require_aware
+from ticketcore.automation import AutomationSet, Notification
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent
 from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
 from ticketcore.model import Actor, Assigned, Event, FieldValue, Opened, Role, Ticket
@@ -101,6 +103,8 @@ class HelpDesk:
         calendar: TimerCalendar | None = None,
         router: Router | None = None,
         agents: Callable[[], Iterable[Agent]] | None = None,
+        automations: AutomationSet | None = None,
+        notifications: Callable[[Notification], None] | None = None,
     ) -> None:
         if not callable(clock):
             raise ConfigError(f"clock must be a callable returning an aware datetime, got {clock!r}", "clock")
@@ -119,6 +123,8 @@ class HelpDesk:
         self._agents = agents
         self._clock = clock
         self._listeners: list[Listener] = []
+        self.automations = automations
+        self._automation = None if automations is None else self._automation_for(automations, notifications)
 
     def __repr__(self) -> str:
         return f"HelpDesk({self.store!r})"
@@ -282,10 +288,15 @@ class HelpDesk:
             by = actor if actor is not None and actor.is_staff else Actor.system("router")
             events.append(Assigned(ticket_id=new_id, seq=2, at=now, actor=by, agent=agent))
             ticket = ticket.apply(events[-1])
+        notes: tuple[Notification, ...] = ()
+        if self._automation is not None:
+            events, notes = self._automation.triggered(None, events, now)
+            ticket = Ticket.from_events(events)
         # Everything the command needs is computed before the append: a failure leaves the store as it was.
         report = None if self.sla_policies is None else self.sla_policies.evaluate(events, now=now)
         self.store.append(new_id, events, 0)
         self._notify(ticket, events)
+        self._send(notes)
         return Opening(ticket, tuple(events), assessment, report, decision)
 
     def act(self, ticket_id: str, action: str, actor: Actor, *, reason: str | None = None) -> Ticket:
@@ -405,10 +416,17 @@ class HelpDesk:
         fired: list[Event] = []
         failures: list[Exception] = []
         notify = functools.partial(self._notify, defer=failures)
-        for ticket in timer_candidates(self.store, self.workflow):
+        also = automation_candidates(self.store, self._automation)
+        for ticket in timer_candidates(self.store, self.workflow, also):
             fired.extend(
                 fire_due(
-                    self.store, self.workflow, ticket, calendar=self.calendar, now=instant, notify=notify
+                    self.store,
+                    self.workflow,
+                    ticket,
+                    calendar=self.calendar,
+                    now=instant,
+                    notify=notify,
+                    automation=self._automation,
                 )
             )
         if failures:
@@ -416,7 +434,33 @@ class HelpDesk:
             raise failures[0]
         return fired
 
+    def apply_macro(self, ticket_id: str, macro_id: str, actor: Actor) -> Ticket:
+        """Apply the macro ``macro_id`` of the desk's automations to the ticket as ``actor`` (triggers follow)."""
+        rules = self.automations
+        if rules is None:
+            raise ConfigError(
+                "this HelpDesk has no automations; pass automations=AutomationSet(...)", "automations"
+            )
+        rules.macro(macro_id)
+        automation = self._automation
+        assert automation is not None
+        return self._update(
+            ticket_id,
+            lambda ticket, at: list(automation.macro(ticket, macro_id, actor, at).events),
+        )
+
     # internals
+
+    def _automation_for(
+        self, automations: AutomationSet, deliver: Callable[[Notification], None] | None
+    ) -> DeskAutomation:
+        policies = self.sla_policies
+        sla = None if policies is None else (lambda events, now: policies.evaluate(events, now=now))
+        return DeskAutomation(automations, self.workflow, self.store, sla, self.router, self._agents, deliver)
+
+    def _send(self, notifications: tuple[Notification, ...]) -> None:
+        if self._automation is not None and notifications:
+            self._automation.send(notifications)
 
     def _at(self, ticket: Ticket) -> datetime:
         return max(self.now(), ticket.updated_at)
@@ -427,6 +471,10 @@ class HelpDesk:
             events = decide(ticket, self._at(ticket))
             if not events:
                 return ticket
+            notes: tuple[Notification, ...] = ()
+            if self._automation is not None:
+                # Triggers are decided with the command, so both go into the same append.
+                events, notes = self._automation.triggered(ticket, events, self._at(ticket))
             try:
                 self.store.append(ticket_id, events, ticket.version)
             except ConcurrencyError:
@@ -438,5 +486,6 @@ class HelpDesk:
             for event in events:
                 ticket = ticket.apply(event)
             self._notify(ticket, events)
+            self._send(notes)
             return ticket
         raise AssertionError("unreachable")  # pragma: no cover

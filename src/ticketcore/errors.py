@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "AgentNotFound",
+    "AutomationLoop",
     "ConcurrencyError",
     "ConfigError",
     "CorruptRecord",
@@ -253,3 +254,24 @@ class MissingExtra(TicketcoreError, ImportError):
         super().__init__(
             f"{feature} needs {', '.join(packages)}; install it with: pip install 'ticketcore[{extra}]'"
         )
+
+
+class AutomationLoop(TicketcoreError):
+    """Automation rules would not settle on one update: they undo each other, or need more passes than allowed.
+
+    ``rules`` names the rules involved, in the order they fired.
+    """
+
+    def __init__(
+        self, rules: Iterable[str], *, ticket_id: str | None = None, passes: int | None = None
+    ) -> None:
+        self.rules: tuple[str, ...] = tuple(rules)
+        self.ticket_id = ticket_id
+        self.passes = passes
+        subject = f"ticket {ticket_id!r}" if ticket_id is not None else "the ticket"
+        names = ", ".join(repr(rule) for rule in self.rules)
+        if passes is None:
+            why = f"the rules {names} undo each other's changes on {subject}"
+        else:
+            why = f"the rules on {subject} still fire after {passes} passes ({names})"
+        super().__init__(f"{why}; change their conditions so that one's actions stop matching the other")
