@@ -161,6 +161,7 @@ class BusinessCalendar:
     def always(cls, tz: str | tzinfo = "UTC") -> BusinessCalendar:
         """A calendar open 24 hours a day, 7 days a week (calendar-time SLA targets); results are given in ``tz``.
 
+        >>> from datetime import UTC
         >>> BusinessCalendar.always().elapsed(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC))
         datetime.timedelta(days=1)
         """
