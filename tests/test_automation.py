@@ -870,3 +870,31 @@ def test_presets_remind_close_escalate_and_warn_once() -> None:
     assert Ticket.from_events(closed.histories["T-1"]).status == "closed"
     reminded = rules.simulate([pending_ticket_events()], until=T0 + timedelta(days=3))
     assert reminded.counts() == {"pending_reminder": 1}
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Condition("status", "nope", "x"),
+        lambda: Conditions(all="status"),  # type: ignore[arg-type]
+        lambda: Action("explode"),
+        lambda: Action("set_group", 3),
+        lambda: Action("raise_priority", "up"),
+        lambda: Action("set_field", ["a"], field="x"),
+        lambda: Rule("r", actions="note"),  # type: ignore[arg-type]
+        lambda: Schedule(timedelta(hours=1), since="whenever"),  # type: ignore[arg-type]
+        lambda: codec.load(Action, {"type": "note", "text": 3}),
+        lambda: codec.load(Condition, {"field": "status", "operator": "in", "value": [{"a": 1}]}),
+    ],
+)
+def test_values_built_in_code_are_checked_like_loaded_ones(build: object) -> None:
+    with pytest.raises(ConfigError):
+        build()  # type: ignore[operator]
+
+
+def test_rules_know_whether_they_are_time_based_and_which_tags_they_need() -> None:
+    assert REMINDER.time_based
+    trigger = rule("t", [{"field": "tags", "operator": "includes", "value": "vip"}], [NOTE])
+    assert not trigger.time_based
+    assert trigger.needs_tags == {"vip"}
+    assert AutomationSet(rules=[trigger]).rule("t") is trigger
