@@ -294,7 +294,17 @@ values = st.recursive(
 def configs(draw: st.DrawFn) -> dict[str, object]:
     """The bundled sample with sections left out and others replaced by random data."""
     config = {key: value for key, value in SAMPLE.items() if draw(st.booleans())}
-    sections = ["workflow", "priorities", "calendars", "policies", "agents", "routing", "sample", "other"]
+    sections = [
+        "workflow",
+        "priorities",
+        "calendars",
+        "policies",
+        "agents",
+        "routing",
+        "automations",
+        "sample",
+        "other",
+    ]
     for key in draw(st.lists(st.sampled_from(sections), max_size=3)):
         config[key] = draw(values)
     return config

@@ -37,6 +37,7 @@ from ticketcore._automation.actions import Notification, Refusal, Tools, automat
 from ticketcore._automation.conditions import DEFAULT_TIER, Facts, failed_condition, tier_of
 from ticketcore._automation.engine import AutomationOutcome, apply_actions, run_rules
 from ticketcore._automation.model import (
+    TEMPLATE_NAMES,
     TICKET_FIELDS,
     UPDATE_FIELDS,
     Action,
@@ -65,6 +66,7 @@ from ticketcore.sla import SLAReport
 
 __all__ = [
     "DEFAULT_TIER",
+    "TEMPLATE_NAMES",
     "TICKET_FIELDS",
     "TIMER_PREFIX",
     "UPDATE_FIELDS",
@@ -137,12 +139,18 @@ class ScheduledDue:
         return TIMER_PREFIX + self.rule.id
 
 
-def _rules(values: Iterable[Rule]) -> tuple[Rule, ...]:
+def _listed(values: object, what: str) -> tuple[object, ...]:
+    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
+        raise ConfigError(f"expected a list of {what}, got {type(values).__name__} {values!r}")
     return tuple(values)
+
+
+def _rules(values: Iterable[Rule]) -> tuple[Rule, ...]:
+    return _listed(values, "rules")  # type: ignore[return-value]  # the items are checked by their own type
 
 
 def _macros(values: Iterable[Macro]) -> tuple[Macro, ...]:
-    return tuple(values)
+    return _listed(values, "macros")  # type: ignore[return-value]  # the items are checked by their own type
 
 
 def _calendars(values: Mapping[str, BusinessCalendar]) -> dict[str, BusinessCalendar]:

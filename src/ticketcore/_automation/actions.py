@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TypedDict
@@ -10,7 +9,7 @@ from typing import TypedDict
 import attrs
 
 from ticketcore._automation.conditions import tier_of
-from ticketcore._automation.model import Action, ActionType
+from ticketcore._automation.model import PLACEHOLDER, Action, ActionType
 from ticketcore.errors import InvalidTransition
 from ticketcore.lifecycle import Workflow
 from ticketcore.model import (
@@ -33,8 +32,6 @@ __all__ = ["Notification", "Refusal", "Tools", "automation_actor", "perform", "p
 
 RouteFn = Callable[[Ticket, datetime], str | None]
 FormatFn = Callable[[datetime, str], str]
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
 
 def automation_actor(rule: str) -> Actor:
@@ -112,7 +109,7 @@ def pick_locale(texts: Mapping[str, str], ticket: Ticket, default: str) -> str:
 
 def render(template: str, values: Mapping[str, str]) -> str:
     """``template`` with each ``{name}`` it knows replaced (an unknown one stays as written)."""
-    return _PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), template)
+    return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), template)
 
 
 def _text(action: Action, ticket: Ticket, tools: Tools) -> tuple[str, str]:

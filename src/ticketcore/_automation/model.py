@@ -16,6 +16,8 @@ from ticketcore.lifecycle import Anchor, Workflow, default_workflow
 from ticketcore.model import Ticket
 
 __all__ = [
+    "PLACEHOLDER",
+    "TEMPLATE_NAMES",
     "TICKET_FIELDS",
     "UPDATE_FIELDS",
     "Action",
@@ -187,6 +189,26 @@ class Conditions:
     any: tuple[Condition, ...] = attrs.field(default=(), converter=_conditions)
 
 
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+"""A ``{name}`` in a template."""
+
+TEMPLATE_NAMES: frozenset[str] = frozenset(
+    {
+        "ticket.id",
+        "ticket.subject",
+        "ticket.status",
+        "ticket.priority",
+        "ticket.group",
+        "ticket.assignee",
+        "ticket.tier",
+        "requester",
+        "assignee",
+        "group",
+    }
+)
+"""The names a template may write in braces, besides ``sla.<metric>.due``."""
+
+
 class ActionType(enum.StrEnum):
     """What an action does."""
 
@@ -274,6 +296,12 @@ class Action:
 
     def __attrs_post_init__(self) -> None:
         _check_action(self)
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        """The ``{names}`` its templates use, each once, in the order they first appear."""
+        found = (match[1] for text in self.text.values() for match in PLACEHOLDER.finditer(text))
+        return tuple(dict.fromkeys(found))
 
 
 def _actions(values: Iterable[Action]) -> tuple[Action, ...]:

@@ -8,10 +8,13 @@ A file holds any of these top-level sections; each is the data form ``ticketcore
     policies    [SLAPolicy, ...]            an SLAPolicySet's policies, first match wins
     agents      [Agent, ...]
     routing     a Router                    (strategy, rules, channel_weights, fallback)
+    automations an AutomationSet            (rules, macros, max_passes, default_locale)
     sample      the bundled demo's generator settings (seed, tickets, start, weeks, as_of)
 
-Wherever a calendar is expected (a policy's or a metric's ``calendar``, an agent's ``shift``) a string names one of
-``calendars``, so each calendar is written once.
+Wherever a calendar is expected (a policy's or a metric's ``calendar``, an agent's ``shift``, a rule's business
+hours) a string names one of ``calendars``, so each calendar is written once. The statuses, groups, agents, SLA
+metrics and template placeholders the automations name are checked against the file's other sections, when it has
+them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from typing import Any
 import attrs
 
 from ticketcore import codec
+from ticketcore._cli.rules import Known, cross_references
+from ticketcore.automation import AutomationSet
 from ticketcore.errors import ConfigError
 from ticketcore.lifecycle import Workflow, default_workflow
 from ticketcore.priority import PriorityPolicy
@@ -36,7 +41,7 @@ from ticketcore.sla import BusinessCalendar, SLAPolicySet
 
 __all__ = ["SECTIONS", "Config", "SampleSettings", "bundled_data", "check_data", "load_config", "read_data"]
 
-SECTIONS = ("workflow", "priorities", "calendars", "policies", "agents", "routing", "sample")
+SECTIONS = ("workflow", "priorities", "calendars", "policies", "agents", "routing", "automations", "sample")
 """The top-level keys a configuration file may have."""
 
 
@@ -61,6 +66,7 @@ class Config:
     policies: SLAPolicySet | None = None
     agents: tuple[Agent, ...] = ()
     routing: Router | None = None
+    automations: AutomationSet | None = None
     sample: SampleSettings | None = None
 
 
@@ -149,6 +155,17 @@ def _resolve(data: Mapping[str, Any], errors: list[ConfigError]) -> dict[str, An
             else agent
             for i, agent in enumerate(agents)
         ]
+    automations = data.get("automations")
+    if isinstance(automations, Mapping) and "calendars" not in automations:
+        # A bad calendar is reported under 'calendars'; in its place the rules see one that is always open.
+        always = codec.dump(BusinessCalendar.always())
+        resolved["automations"] = {
+            **automations,
+            "calendars": {
+                name: always if codec.check(BusinessCalendar, calendar) else calendar
+                for name, calendar in calendars.items()
+            },
+        }
     return resolved
 
 
@@ -165,6 +182,7 @@ _TYPES: dict[str, Any] = {
     "calendars": dict[str, BusinessCalendar],
     "agents": list[Agent],
     "routing": Router,
+    "automations": AutomationSet,
     "sample": SampleSettings,
 }
 
@@ -198,10 +216,33 @@ def check_data(data: Mapping[str, Any]) -> list[ConfigError]:
     if "policies" in resolved:
         # The policies list is an SLAPolicySet's "policies" field, so its paths already start with "policies".
         errors.extend(codec.check(SLAPolicySet, {"policies": resolved["policies"]}))
+    if "automations" in resolved and not _failed(errors, "automations"):
+        errors.extend(_references(resolved, errors))
     # Report in the order of the file's sections (a stable sort keeps each section's own order).
     order = {str(key): index for index, key in enumerate(data)}
     errors.sort(key=lambda error: order.get(re.split(r"[.\[]", error.path, maxsplit=1)[0], -1))
     return errors
+
+
+def _failed(errors: list[ConfigError], section: str) -> bool:
+    return any(re.split(r"[.\[]", error.path, maxsplit=1)[0] == section for error in errors)
+
+
+def _references(resolved: Mapping[str, Any], errors: list[ConfigError]) -> list[ConfigError]:
+    """The automations' names that the file's other sections (those that load) do not define."""
+
+    def section(key: str, kind: Any) -> Any:
+        return None if key not in resolved or _failed(errors, key) else codec.load(kind, resolved[key])
+
+    policies = None if _failed(errors, "policies") else resolved.get("policies")
+    known = Known(
+        workflow=section("workflow", Workflow),
+        agents=section("agents", list[Agent]),
+        routing=section("routing", Router),
+        policies=None if policies is None else codec.load(SLAPolicySet, {"policies": policies}),
+    )
+    automations = codec.load(AutomationSet, resolved["automations"])
+    return [error.within("automations") for error in cross_references(automations, known)]
 
 
 def load_config(data: Mapping[str, Any]) -> Config:

@@ -46,8 +46,26 @@ def _dump_text(texts: dict[str, str]) -> object:
     return texts[""] if set(texts) == {""} else dict(texts)
 
 
+def _listed(what: str, converter: cattrs.Converter) -> Any:
+    def structure(value: object, type_: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"expected a list of {what}, got {type(value).__name__} {value!r}")
+        return converter.structure(value, type_)
+
+    return structure
+
+
 def register(converter: cattrs.Converter) -> None:
     """Teach ``converter`` to (un)structure rule sets, rules, conditions, actions and macros."""
+    converter.register_structure_hook(
+        AutomationSet,
+        make_dict_structure_fn(
+            AutomationSet,
+            converter,
+            rules=override(struct_hook=_listed("rules", converter)),
+            macros=override(struct_hook=_listed("macros", converter)),
+        ),
+    )
     converter.register_structure_hook(
         Condition, make_dict_structure_fn(Condition, converter, value=override(struct_hook=_value))
     )
