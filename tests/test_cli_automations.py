@@ -41,7 +41,7 @@ actions = [{ type = "reply", text = { en = "Hi {requester}, any news?", it = "Ci
 
 [[automations.macros]]
 id = "refund"
-actions = [{ type = "reply", text = "Refund for {ticket.id} is on its way." }, { type = "set_status", value = "solved" }]
+actions = [{ type = "reply", text = "Refund for {ticket.id} is on its way." }, { type = "set_status", value = "solve" }]
 """
 
 
@@ -156,7 +156,10 @@ def test_names_the_other_sections_do_not_define_are_errors_with_their_path(tmp_p
     expected = [
         ("automations.rules[0].conditions.all[0].value", "status 'pending' is not defined in 'workflow'"),
         ("automations.rules[0].conditions.any[0].value", "group 'apac' is not defined"),
-        ("automations.rules[0].actions[0].value", "status 'on_hold'"),
+        (
+            "automations.rules[0].actions[0].value",
+            "workflow action 'on_hold' is not defined in 'workflow'; defined: 'take', 'wait', 'solve', 'close'",
+        ),
         ("automations.rules[0].actions[1].value", "group 'tier3'"),
         ("automations.rules[0].actions[2].text", "SLA metric 'first_response' is not defined in 'policies'"),
         ("automations.rules[1].conditions.all[0].field", "SLA metric 'first_response'"),
@@ -192,7 +195,7 @@ def test_names_are_only_checked_against_sections_the_file_has(tmp_path: Path) ->
 def test_a_consistent_desk_with_rules_is_accepted(tmp_path: Path) -> None:
     fixed = (
         CROSS.replace('["open", "pending"]', '["open", "waiting"]')
-        .replace('"on_hold"', '"waiting"')
+        .replace('"on_hold"', '"wait"')
         .replace('"tier3"', '"tier2"')
         .replace('"apac"', '"eu"')
         .replace("first_response", "resolution")

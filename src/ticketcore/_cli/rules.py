@@ -29,6 +29,9 @@ class Known:
         policies: SLAPolicySet | None,
     ) -> None:
         self.statuses = None if workflow is None else [status.name for status in workflow.statuses]
+        self.actions = (
+            None if workflow is None else list(dict.fromkeys(t.action for t in workflow.transitions))
+        )
         self.agents = None if agents is None else [agent.id for agent in agents]
         groups: set[str] | None = None
         if agents is not None or routing is not None:
@@ -57,6 +60,8 @@ def _names(field: str, known: Known) -> tuple[str, list[str] | None, str] | None
     """What kind of name ``field`` holds, the names the file defines for it, and where they are defined."""
     if field == "status":
         return "status", known.statuses, "'workflow'"
+    if field == "action":
+        return "workflow action", known.actions, "'workflow'"
     if field == "group":
         return "group", known.groups, "'agents' or 'routing'"
     if field == "assignee":
@@ -64,8 +69,9 @@ def _names(field: str, known: Known) -> tuple[str, list[str] | None, str] | None
     return None
 
 
+# 'set_status' names the workflow's action (a transition) that moves the ticket, not the status it reaches.
 _ACTION_FIELDS = {
-    ActionType.SET_STATUS: "status",
+    ActionType.SET_STATUS: "action",
     ActionType.SET_GROUP: "group",
     ActionType.ASSIGN: "assignee",
 }
