@@ -30,6 +30,7 @@ SECTIONS = (
     "top_breaches",
     "routing",
     "agents",
+    "automations",
 )
 TITLES = (
     "Summary",
@@ -40,6 +41,7 @@ TITLES = (
     "Top breaches",
     "Routing outcomes",
     "Tickets per agent",
+    "What the automations did",
 )
 
 
@@ -103,6 +105,58 @@ def test_demo_json_has_every_section_with_machine_values(kept: Path) -> None:
         + outcomes["never_assigned"]
         == summary["tickets"]
     )
+
+
+def test_the_demo_runs_its_rules_and_its_report_says_what_fired(kept: Path) -> None:
+    report = json.loads(demo_json(kept))
+    automations = {row["rule"]: row for row in report["automations"]["rows"]}
+    # The bundled sample's rules: a trigger, two time-based rules (the macro is applied by agents, as themselves).
+    assert set(automations) == {"vip_escalation", "pending_reminder", "close_solved"}
+    for row in automations.values():
+        assert 1 <= row["tickets"] <= row["fired"]
+        assert row["sample"].startswith("T-")
+    # Each rule fires at most once per ticket here: the escalation, as its tier condition says; the others by timer.
+    assert all(row["fired"] == row["tickets"] for row in automations.values())
+    summary = {row["item"]: row["value"] for row in report["summary"]["rows"]}
+    assert automations["close_solved"]["fired"] <= summary["timers_fired"]
+    store = SQLiteStore(kept / "demo.db")
+    try:
+        events = [event for _, event in store.stream()]
+        sample = automations["vip_escalation"]["sample"]
+        ticket = store.get(sample)
+        assert ticket.segment == "vip" or "outage" in ticket.tags
+        assert "escalated" in ticket.tags
+        assert ticket.fields["tier"] == 2
+        by_rules = {event.actor.id for event in events if event.actor.id.startswith("automation:")}
+        assert by_rules == {f"automation:{rule}" for rule in automations}
+        reminders = [e for e in events if e.type == "replied" and e.actor.id == "automation:pending_reminder"]
+        assert len(reminders) == automations["pending_reminder"]["fired"]
+        # The macro's reply is the agent's, in the requester's language where the macro has it.
+        refunds = [e for e in events if e.type == "replied" and "refund" in str(getattr(e, "body", ""))]
+        assert refunds
+        assert all(not e.actor.id.startswith("automation:") for e in refunds)
+        assert all("refund" in store.get(e.ticket_id).tags for e in refunds)
+    finally:
+        store.close()
+
+
+def test_the_automations_section_in_every_format(kept: Path) -> None:
+    rows = {row["rule"]: row for row in json.loads(demo_json(kept))["automations"]["rows"]}
+    code, out, _ = report_on_demo(kept, "--format", "csv")
+    assert code == EXIT_OK
+    cells = [r for r in csv.DictReader(io.StringIO(out)) if r["section"] == "automations"]
+    assert {r["value"] for r in cells if r["column"] == "rule"} == set(rows)
+    assert {r["column"] for r in cells} == {"rule", "fired", "tickets", "sample"}
+    code, out, _ = report_on_demo(kept)
+    table = out.split("What the automations did\n", 1)[1]
+    header, _rule, *lines = table.splitlines()[1:]
+    assert header.split() == ["Rule", "Times", "fired", "Tickets", "Sample"]
+    for rule, row in rows.items():
+        line = next(line for line in lines if line.startswith(rule + " "))
+        assert line.split()[1:] == [str(row["fired"]), str(row["tickets"]), row["sample"]]
+    code, out, _ = report_on_demo(kept, "--locale", "it")
+    assert "Cosa hanno fatto le automazioni" in out
+    assert "Attivazioni" in out
 
 
 def report_on_demo(kept: Path, *options: str) -> tuple[int, str, str]:

@@ -99,6 +99,7 @@ def test_croatian_demo_prints_croatian_titles(store: tuple[Path, str]) -> None:
         "Najveća prekoračenja",
         "Ishodi usmjeravanja",
         "Zahtjevi po agentu",
+        "Što su automatizacije učinile",
     ]
     for words in (
         "Stavka",

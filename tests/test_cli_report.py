@@ -105,7 +105,7 @@ def test_check_accepts_the_bundled_sample_and_json(tmp_path: Path) -> None:
     sample = resources.files("ticketcore").joinpath("samples/demo.json").read_text(encoding="utf-8")
     code, out, _ = run("check", str(write(tmp_path / "demo.json", sample)))
     assert code == EXIT_OK
-    assert out.strip().endswith("ok (priorities, calendars, policies, agents, routing, sample)")
+    assert out.strip().endswith("ok (priorities, calendars, policies, agents, routing, automations, sample)")
 
 
 def test_check_refuses_what_is_not_configuration(tmp_path: Path) -> None:

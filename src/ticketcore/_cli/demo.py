@@ -3,8 +3,9 @@
 Every ticket is a little script — open, first answer, maybe a wait for the customer, a hold, a solve, a reopen, a
 rating — whose steps are timed from a seeded ``random.Random``. The steps of all tickets are played in time order
 against one ``HelpDesk`` whose clock is set to each step's instant, so routing sees the loads of that moment and
-timers (auto-close, reminders) fire at every midnight. Nothing reads the system clock: the same settings give the
-same store, event for event.
+timers (auto-close, reminders) fire at every midnight. The configuration's automations run too: triggers on every
+step, time-based rules with the timers, and agents solve some billing tickets with the ``refund`` macro. Nothing reads
+the system clock: the same settings give the same store, event for event.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _CHANNELS = ("email",) * 9 + ("chat",) * 5 + ("web",) * 4 + ("phone",) * 2
 _TOPICS = ("billing", "technical", "technical", "account")
 _LEVELS = (1, 2, 2, 3, 3, 3)
 _LEAD = Actor("lead", Role.SUPERVISOR)
+_REFUND = "refund"
 
 
 @attrs.frozen
@@ -156,6 +158,7 @@ def run_demo(store: TicketStore, config: Config) -> None:
         sla=config.policies,
         router=config.routing,
         agents=lambda: config.agents,
+        automations=config.automations,
     )
     rng = random.Random(settings.seed)
     steps: list[_Step] = []
@@ -177,6 +180,13 @@ def run_demo(store: TicketStore, config: Config) -> None:
         with contextlib.suppress(InvalidTransition):
             _play(desk, config, step, openings)
     desk.run_timers(now=settings.as_of)
+
+
+def _refunds(config: Config, ticket: Ticket) -> bool:
+    """One billing ticket in four is solved with the refund macro, when the configuration has it."""
+    macros = () if config.automations is None else config.automations.macros
+    chosen = ticket.topic == "billing" and int(ticket.id.removeprefix("T-")) % 4 == 0
+    return chosen and any(macro.id == _REFUND for macro in macros)
 
 
 def _play(desk: HelpDesk, config: Config, step: _Step, openings: dict[int, _Opening]) -> None:
@@ -218,6 +228,8 @@ def _play(desk: HelpDesk, config: Config, step: _Step, openings: dict[int, _Open
         elif ticket.category.value in ("pending", "on_hold"):
             desk.act(ticket_id, "resume", agent)
         desk.reply(ticket_id, agent, "Thanks, we are on it.")
+    elif step.kind == "solve" and _refunds(config, ticket):
+        desk.apply_macro(ticket_id, _REFUND, agent)
     else:
         action = {
             "wait": "wait_for_customer",

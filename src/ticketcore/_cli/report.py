@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from ticketcore import backlog
+from ticketcore.automation import TIMER_PREFIX
 from ticketcore.model import Assigned, Event, Role, Ticket, TimerFired
 from ticketcore.sla import ClockState, SLAPolicySet, SLAReport, compliance
 
@@ -36,6 +37,7 @@ SECTION_KEYS = (
     "top_breaches",
     "routing",
     "agents",
+    "automations",
 )
 """The report's sections, in order."""
 
@@ -84,6 +86,7 @@ def build_report(
         _breaches(reports, as_of),
         _routing(known, as_of),
         _agents(tickets),
+        _automations(known),
     )
 
 
@@ -240,3 +243,24 @@ def _agents(tickets: Sequence[Ticket]) -> Section:
             still_open[ticket.assignee] += ticket.is_unsolved
     rows = tuple((agent, assigned[agent], still_open[agent]) for agent in sorted(assigned))
     return Section("agents", ("agent", "tickets", "open"), rows)
+
+
+def _automations(histories: Sequence[Sequence[Event]]) -> Section:
+    """Per rule: how often it fired, on how many tickets, and the ticket of its first firing (a sample to look at).
+
+    A rule's events name it (actor ``automation:<rule>``); the events one rule made at one instant are one firing.
+    """
+    firings: dict[str, set[tuple[str, datetime]]] = defaultdict(set)
+    first: dict[str, tuple[datetime, str]] = {}
+    for events in histories:
+        for event in events:
+            if not event.actor.id.startswith(TIMER_PREFIX):
+                continue
+            rule = event.actor.id.removeprefix(TIMER_PREFIX)
+            firings[rule].add((event.ticket_id, event.at))
+            first[rule] = min(first.get(rule, (event.at, event.ticket_id)), (event.at, event.ticket_id))
+    rows = tuple(
+        (rule, len(fired), len({ticket for ticket, _ in fired}), first[rule][1])
+        for rule, fired in sorted(firings.items(), key=lambda item: (-len(item[1]), item[0]))
+    )
+    return Section("automations", ("rule", "fired", "tickets", "sample"), rows)

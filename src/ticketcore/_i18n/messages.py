@@ -197,6 +197,7 @@ _REPORT = {
     "top_breaches": N_("report", "Top breaches"),
     "routing": N_("report", "Routing outcomes"),
     "agents": N_("report", "Tickets per agent"),
+    "automations": N_("report", "What the automations did"),
     "as_of": N_("report", "As of"),
     "period_start": N_("report", "Period from"),
     "tickets": N_("report", "Tickets"),
@@ -224,6 +225,9 @@ _REPORT = {
     "assigned_by_staff": N_("report", "Assigned by staff"),
     "never_assigned": N_("report", "Not assigned yet"),
     "reassigned": N_("report", "Reassigned"),
+    "rule": N_("report", "Rule"),
+    "fired": N_("report", "Times fired"),
+    "sample": N_("report", "Sample"),
     "yes": N_("report", "yes"),
     "no": N_("report", "no"),
 }
