@@ -34,8 +34,8 @@ from typing import Protocol
 import attrs
 
 from ticketcore._automation.actions import Notification, Refusal, Tools, automation_actor
-from ticketcore._automation.conditions import DEFAULT_TIER, Facts, failed_condition, tier_of
-from ticketcore._automation.engine import AutomationOutcome, apply_actions, run_rules
+from ticketcore._automation.conditions import DEFAULT_TIER, Facts, tier_of
+from ticketcore._automation.engine import AutomationOutcome, Triggers, apply_actions, run_rules
 from ticketcore._automation.model import (
     TEMPLATE_NAMES,
     TICKET_FIELDS,
@@ -188,6 +188,15 @@ def _check_names(
         ids.add(macro.id)
 
 
+def _reads_sla(rules: Sequence[Rule], macros: Sequence[Macro]) -> bool:
+    conditions = (c for rule in rules for c in (*rule.conditions.all, *rule.conditions.any))
+    actions = [action for rule in rules for action in rule.actions]
+    actions += [action for macro in macros for action in macro.actions]
+    return any(c.field.startswith("sla.") for c in conditions) or any(
+        name.startswith("sla.") for action in actions for name in action.placeholders
+    )
+
+
 @attrs.frozen
 class AutomationSet:
     """Ordered rules (triggers and time-based automations), macros, and the calendars business-time rules name.
@@ -201,16 +210,26 @@ class AutomationSet:
     calendars: dict[str, BusinessCalendar] = attrs.field(factory=dict, converter=_calendars, hash=False)
     max_passes: int = 10
     default_locale: str = "en"
+    _triggers: Triggers = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _reads_sla: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _check_names(self.rules, self.macros, self.calendars)
+        object.__setattr__(self, "_triggers", Triggers(r for r in self.rules if r.schedule is None))
+        object.__setattr__(self, "_reads_sla", _reads_sla(self.rules, self.macros))
         if self.max_passes < 1:
             raise ConfigError(f"max_passes must be at least 1, got {self.max_passes}", "max_passes")
 
     @property
+    def reads_sla(self) -> bool:
+        """True when a rule's condition reads ``sla.*`` or a template names ``{sla.<metric>.due}``: only then does
+        running the rules need the ticket's SLA report."""
+        return self._reads_sla
+
+    @property
     def triggers(self) -> tuple[Rule, ...]:
         """The rules checked on every update, in order."""
-        return tuple(rule for rule in self.rules if rule.schedule is None)
+        return self._triggers.rules
 
     @property
     def time_based(self) -> tuple[Rule, ...]:
@@ -270,7 +289,7 @@ class AutomationSet:
         if ticket is None:
             raise ConfigError("run() needs the update's events (at least one)", "update")
         return run_rules(
-            self.triggers,
+            self._triggers,
             before=before,
             ticket=ticket,
             update=update,
@@ -318,7 +337,7 @@ class AutomationSet:
             if due.due_at > now:
                 break
             facts = Facts(ticket, None, (), now, sla, self.calendars)
-            if failed_condition(due.rule.conditions, facts) is not None:
+            if due.rule.check(facts) is not None:
                 continue
             at = max(now, ticket.updated_at)
             marker = TimerFired(
@@ -351,7 +370,7 @@ class AutomationSet:
         due = {d.rule.id: d for d in self.due(ticket)}
         checks = []
         for rule in self.rules:
-            failed = failed_condition(rule.conditions, facts)
+            failed = rule.check(facts)
             reason = None
             if rule.schedule is not None:
                 pending = due.get(rule.id)
@@ -382,7 +401,10 @@ class AutomationSet:
         """
         until = utc(until, "until")
         tools = self._tools(workflow or default_workflow(), None, route, format_datetime)
-        evaluate = None if sla is None else (lambda events, now: sla.evaluate(events, now=now))
+        # Evaluated after each command only for rules that read it: it costs more than the rest of the replay.
+        evaluate = (
+            None if sla is None or not self.reads_sla else (lambda events, now: sla.evaluate(events, now=now))
+        )
 
         def fire(
             ticket: Ticket, limit: datetime, history: Sequence[Event]
@@ -405,7 +427,12 @@ class AutomationSet:
             return [], (), (), None
 
         replay = Replay(
-            self.triggers, tools, self.calendars, self.max_passes, fire if self.time_based else None, evaluate
+            self._triggers,
+            tools,
+            self.calendars,
+            self.max_passes,
+            fire if self.time_based else None,
+            evaluate,
         )
         return simulate_all(histories, replay, until)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TypedDict
@@ -34,8 +35,10 @@ RouteFn = Callable[[Ticket, datetime], str | None]
 FormatFn = Callable[[datetime, str], str]
 
 
+@functools.lru_cache(maxsize=4096)
 def automation_actor(rule: str) -> Actor:
     """The actor of every event rule ``rule`` produces: the system, as ``automation:<rule>``."""
+    # Cached: actors are frozen values, and a simulation asks for the same few thousands of times.
     return Actor(f"automation:{rule}", Role.SYSTEM)
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
 from ticketcore._automation.actions import Notification, Refusal, Tools, perform
-from ticketcore._automation.conditions import Facts, failed_condition
+from ticketcore._automation.conditions import Facts
 from ticketcore._automation.model import Action, Rule
 from ticketcore._calendar import BusinessCalendar
 from ticketcore.errors import AutomationLoop
 from ticketcore.model import Event, Ticket
 
-__all__ = ["AutomationOutcome", "apply_actions", "run_rules"]
+__all__ = ["AutomationOutcome", "Triggers", "apply_actions", "run_rules"]
 
 
 @attrs.frozen
@@ -29,6 +29,42 @@ class AutomationOutcome:
     fired: tuple[str, ...] = ()
 
 
+class Triggers:
+    """Trigger rules in order, indexed by the tags their ``all`` conditions require, built once per rule set.
+
+    Most triggers name a tag (or a form, a group …); a ticket has a few tags, so an update checks the few rules
+    whose required tags it has, not all of them.
+    """
+
+    __slots__ = ("_always", "_by_tag", "_needs", "rules")
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = tuple(rules)
+        self._needs = tuple(rule.needs_tags for rule in self.rules)
+        by_tag: dict[str, list[int]] = {}
+        always: list[int] = []
+        for index, needs in enumerate(self._needs):
+            if needs:
+                # One tag is enough for the index; the rest are checked against the ticket's tags.
+                by_tag.setdefault(min(needs), []).append(index)
+            else:
+                always.append(index)
+        self._by_tag = {tag: tuple(indexes) for tag, indexes in by_tag.items()}
+        self._always = tuple(always)
+
+    def candidates(self, tags: frozenset[str]) -> list[Rule]:
+        """The rules, in order, whose required tags are all among ``tags``."""
+        found = list(self._always)
+        needs = self._needs
+        for tag in tags:
+            indexes = self._by_tag.get(tag)
+            if indexes is not None:
+                found.extend(index for index in indexes if needs[index] <= tags)
+        found.sort()
+        rules = self.rules
+        return [rules[index] for index in found]
+
+
 def _state(ticket: Ticket) -> tuple[object, ...]:
     return (
         ticket.status,
@@ -36,7 +72,7 @@ def _state(ticket: Ticket) -> tuple[object, ...]:
         ticket.group,
         ticket.assignee,
         ticket.tags,
-        tuple(sorted(ticket.fields.items(), key=str)),
+        tuple(sorted(ticket.fields.items(), key=str)) if ticket.fields else (),
         ticket.segment,
         ticket.region,
         ticket.language,
@@ -62,7 +98,7 @@ def apply_actions(
 
 
 def run_rules(
-    rules: Sequence[Rule],
+    rules: Triggers,
     *,
     before: Ticket | None,
     ticket: Ticket,
@@ -84,38 +120,42 @@ def run_rules(
     events: list[Event] = []
     notes: list[Notification] = []
     refusals: list[Refusal] = []
-    seen = {_state(ticket): 0}
+    # The states this update went through (computed at the first change: most updates change nothing).
+    seen: dict[tuple[object, ...], int] | None = None
+    last: tuple[object, ...] = ()
     # A rule that failed on facts that have not changed since would fail again: check it only after a change.
     version = 0
     checked: dict[str, int] = {}
     facts = Facts(ticket, before, update, now, tools.sla, calendars)
     for _ in range(max_passes):
         fired_now = False
-        for rule in rules:
-            if rule.id in fired or checked.get(rule.id) == version:
+        for rule in rules.candidates(ticket.tags):
+            rule_id = rule.id
+            if checked.get(rule_id) == version or rule_id in fired:
                 continue
-            if not rule.needs_tags <= ticket.tags:
-                checked[rule.id] = version
-                continue
-            if failed_condition(rule.conditions, facts) is not None:
-                checked[rule.id] = version
+            if rule.check(facts) is not None:
+                checked[rule_id] = version
                 continue
             previous = ticket
-            ticket, produced, notified, refused = apply_actions(rule.actions, ticket, rule.id, tools, at)
-            fired.append(rule.id)
+            ticket, produced, notified, refused = apply_actions(rule.actions, ticket, rule_id, tools, at)
+            fired.append(rule_id)
             fired_now = True
             notes.extend(notified)
             refusals.extend(refused)
             if produced:
+                if seen is None:
+                    last = _state(previous)
+                    seen = {last: 0}
                 events.extend(produced)
                 version += 1
                 facts = Facts(ticket, before, (*update, *events), now, tools.sla, calendars)
                 state = _state(ticket)
-                if state != _state(previous):
+                if state != last:
                     # Back to a state this update already had: the rules undo each other.
                     if state in seen:
                         raise AutomationLoop(fired[seen[state] :], ticket_id=ticket.id)
                     seen[state] = len(fired)
+                    last = state
             if rule.stop:
                 break
         if not fired_now:

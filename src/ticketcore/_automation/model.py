@@ -5,15 +5,18 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ticketcore.errors import ConfigError
 from ticketcore.lifecycle import Anchor, Workflow, default_workflow
 from ticketcore.model import Ticket
+
+if TYPE_CHECKING:
+    from ticketcore._automation.conditions import Check
 
 __all__ = [
     "PLACEHOLDER",
@@ -345,8 +348,15 @@ class Rule:
     title: str = ""
     _needs: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
     """Tags the ticket must have for ``conditions.all`` to hold: a cheap first filter for the trigger engine."""
+    # Typed loosely: the loaders read these annotations at run time, where the facts' type is not importable.
+    _check: Callable[[Any], str | None] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    """The conditions compiled once into one function of the facts (see ``conditions.compile_conditions``)."""
 
     def __attrs_post_init__(self) -> None:
+        # Imported here: conditions are evaluated over these values, not the other way round.
+        from ticketcore._automation.conditions import compile_conditions
+
+        object.__setattr__(self, "_check", compile_conditions(self.conditions))
         needs = {
             c.value
             for c in self.conditions.all
@@ -364,6 +374,11 @@ class Rule:
     def needs_tags(self) -> frozenset[str]:
         """Tags without which this rule's ``all`` conditions cannot hold."""
         return self._needs
+
+    @property
+    def check(self) -> Check:
+        """The compiled conditions: ``check(facts)`` is ``None`` when they hold, otherwise the one that failed."""
+        return self._check
 
     @property
     def time_based(self) -> bool:

@@ -8,8 +8,7 @@ from datetime import datetime
 import attrs
 
 from ticketcore._automation.actions import Notification, Refusal, Tools
-from ticketcore._automation.engine import AutomationOutcome, run_rules
-from ticketcore._automation.model import Rule
+from ticketcore._automation.engine import AutomationOutcome, Triggers, run_rules
 from ticketcore._calendar import BusinessCalendar
 from ticketcore.errors import AutomationLoop
 from ticketcore.model import Event, Ticket
@@ -78,7 +77,7 @@ def _renumbered(batch: Sequence[Event], ticket: Ticket | None) -> list[Event]:
 
 @attrs.frozen
 class Replay:
-    triggers: Sequence[Rule]
+    triggers: Triggers
     tools: Tools
     calendars: Mapping[str, BusinessCalendar]
     max_passes: int
@@ -106,6 +105,8 @@ def simulate_history(
             ticket = Ticket.from_events([event]) if ticket is None else ticket.apply(event)
         assert ticket is not None
         history.extend(batch)
+        if not replay.triggers.candidates(ticket.tags):
+            continue  # every trigger requires a tag this ticket lacks: none can fire
         tools = replay.tools
         if replay.sla is not None:
             tools = attrs.evolve(tools, sla=replay.sla(history, batch[-1].at))
@@ -148,6 +149,8 @@ def _fire_until(
 
 def _split(outcome: AutomationOutcome, at: datetime, ticket_id: str) -> list[Firing]:
     fired, events, notes, refusals = outcome.fired, outcome.events, outcome.notifications, outcome.refusals
+    if len(fired) == 1:
+        return [Firing(ticket_id, fired[0], at, events, notes, refusals)]
     actor = {rule: f"automation:{rule}" for rule in fired}
     return [
         Firing(

@@ -45,8 +45,13 @@ class DeskAutomation:
             ticket, agent_list(self.store, self.agents), loads(self.store), now=at
         ).agent_id
 
+    @property
+    def _reads_sla(self) -> bool:
+        # Reading the history and evaluating the policies is the costly part of a command: only for rules that ask.
+        return self.sla is not None and self.rules.reads_sla
+
     def _report(self, history: Sequence[Event], now: datetime) -> SLAReport | None:
-        return None if self.sla is None else self.sla(history, now)
+        return self.sla(history, now) if self.sla is not None and self._reads_sla else None
 
     def _history(self, ticket: Ticket | None) -> list[Event]:
         return [] if ticket is None else self.store.events(ticket.id)
@@ -57,7 +62,7 @@ class DeskAutomation:
         """``events`` followed by what the triggers add to them, and the notifications to deliver after the append."""
         if not self.rules.triggers:
             return events, ()
-        history = [*self._history(before), *events] if self.sla is not None else []
+        history = [*self._history(before), *events] if self._reads_sla else []
         outcome = self.rules.run(
             before,
             events,
@@ -71,7 +76,7 @@ class DeskAutomation:
 
     def fire(self, ticket: Ticket, now: datetime) -> tuple[list[Event], tuple[Notification, ...]]:
         """The events of the first time-based rule due on ``ticket`` at ``now`` and of the triggers they set off."""
-        history = self._history(ticket) if self.sla is not None else []
+        history = self._history(ticket) if self._reads_sla else []
         outcome: AutomationOutcome = self.rules.fire(
             ticket,
             now=now,
@@ -87,7 +92,7 @@ class DeskAutomation:
 
     def macro(self, ticket: Ticket, macro_id: str, actor: Actor, at: datetime) -> AutomationOutcome:
         """The events of ``actor`` applying macro ``macro_id`` to ``ticket`` at ``at``."""
-        history = self._history(ticket) if self.sla is not None else []
+        history = self._history(ticket) if self._reads_sla else []
         return self.rules.apply_macro(
             ticket,
             macro_id,
