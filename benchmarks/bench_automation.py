@@ -110,8 +110,7 @@ def bench_triggers() -> float:
     return statistics.median(timings)
 
 
-def bench_simulate(count: int) -> tuple[int, float, int]:
-    automations = rules(20, seed=29)
+def bench_simulate(count: int, automations: AutomationSet) -> tuple[int, float, int]:
     rng = random.Random(5)
     histories = [history(n, rng) for n in range(count)]
     events = sum(len(h) for h in histories)
@@ -122,16 +121,32 @@ def bench_simulate(count: int) -> tuple[int, float, int]:
     return events, elapsed, len(simulation.firings)
 
 
+def bench_fold(count: int) -> tuple[int, float]:
+    """Folding the same histories into snapshots, event by event: the part of a replay that no rule changes."""
+    rng = random.Random(5)
+    histories = [history(n, rng) for n in range(count)]
+    gc.collect()
+    start = time.perf_counter()
+    for events in histories:
+        Ticket.from_events(events)
+    return sum(len(h) for h in histories), time.perf_counter() - start
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     print(f"Python {platform.python_version()} on {platform.machine()}")
     median = bench_triggers()
     print(f"100 trigger rules, one update: median {median * 1e6:.0f} µs (target ≤ 100 µs)")
-    events, elapsed, firings = bench_simulate(count)
+    events, elapsed, firings = bench_simulate(count, rules(20, seed=29))
     print(
         f"simulate, 20 rules, {count:,} histories / {events:,} events: {elapsed:.1f} s, "
         f"{events / elapsed:,.0f} events/s, {firings:,} firings (target ≥ 100,000 events/s)"
     )
+    # What bounds a replay: the same histories without rules, and only folded into snapshots.
+    events, elapsed, _ = bench_simulate(count, AutomationSet())
+    print(f"simulate, no rules: {elapsed:.1f} s, {events / elapsed:,.0f} events/s")
+    events, elapsed = bench_fold(count)
+    print(f"Ticket.from_events alone: {elapsed:.1f} s, {events / elapsed:,.0f} events/s")
 
 
 if __name__ == "__main__":
