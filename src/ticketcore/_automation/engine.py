@@ -29,6 +29,10 @@ class AutomationOutcome:
     fired: tuple[str, ...] = ()
 
 
+_REMEMBERED = 4096
+"""How many combinations of tags a rule set remembers its candidate rules for."""
+
+
 class Triggers:
     """Trigger rules in order, indexed by the tags their ``all`` conditions require, built once per rule set.
 
@@ -36,7 +40,7 @@ class Triggers:
     whose required tags it has, not all of them.
     """
 
-    __slots__ = ("_always", "_by_tag", "_needs", "rules")
+    __slots__ = ("_always", "_by_tag", "_found", "_needs", "rules")
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = tuple(rules)
@@ -51,9 +55,20 @@ class Triggers:
                 always.append(index)
         self._by_tag = {tag: tuple(indexes) for tag, indexes in by_tag.items()}
         self._always = tuple(always)
+        # Tickets share a few combinations of tags: remember the answer for each (bounded, for endless variety).
+        self._found: dict[frozenset[str], list[Rule]] = {}
 
     def candidates(self, tags: frozenset[str]) -> list[Rule]:
-        """The rules, in order, whose required tags are all among ``tags``."""
+        """The rules, in order, whose required tags are all among ``tags`` (do not change the list)."""
+        known = self._found.get(tags)
+        if known is not None:
+            return known
+        if len(self._found) >= _REMEMBERED:
+            self._found.clear()
+        self._found[tags] = found = self._candidates(tags)
+        return found
+
+    def _candidates(self, tags: frozenset[str]) -> list[Rule]:
         found = list(self._always)
         needs = self._needs
         for tag in tags:

@@ -68,11 +68,31 @@ def commands(events: Sequence[Event]) -> Iterator[list[Event]]:
         yield batch
 
 
+_FIELD_NAMES: dict[type[Event], tuple[str, ...]] = {}
+
+
+def _field_names(kind: type[Event]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(field.name for field in attrs.fields(kind))
+    return names
+
+
+def _with_seq(event: Event, seq: int) -> Event:
+    """``event`` at another place in its history. A stored event is already valid and only its ``seq`` moves, so
+    the copy skips the validators ``attrs.evolve`` would run again (the replay renumbers most stored events)."""
+    copy = object.__new__(type(event))
+    for name in _field_names(type(event)):
+        object.__setattr__(copy, name, getattr(event, name))
+    object.__setattr__(copy, "seq", seq)
+    return copy
+
+
 def _renumbered(batch: Sequence[Event], ticket: Ticket | None) -> list[Event]:
     start = 1 if ticket is None else ticket.version + 1
     if batch[0].seq == start:
         return list(batch)
-    return [attrs.evolve(event, seq=start + offset) for offset, event in enumerate(batch)]
+    return [_with_seq(event, start + offset) for offset, event in enumerate(batch)]
 
 
 @attrs.frozen
