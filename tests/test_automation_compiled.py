@@ -133,3 +133,32 @@ def test_a_rule_set_says_whether_it_reads_the_sla() -> None:
     due = Macro("due", [Action("reply", text={"en": "Due {sla.resolution.due}"})])
     assert AutomationSet(macros=[due]).reads_sla
     assert not AutomationSet(macros=[Macro("hi", [Action("reply", text="Hi {requester}")])]).reads_sla
+
+
+def test_a_rule_set_pickles_with_its_compiled_rules() -> None:
+    import pickle
+
+    from ticketcore.automation import AutomationSet, pending_reminder, vip_escalation
+
+    rules = AutomationSet(rules=[vip_escalation(), pending_reminder()])
+    again = pickle.loads(pickle.dumps(rules))
+    assert again == rules
+    facts = Facts(
+        Ticket.from_events(
+            [
+                Opened(
+                    ticket_id="T-1",
+                    seq=1,
+                    at=T0,
+                    actor=Actor("cy", Role.REQUESTER),
+                    requester="cy",
+                    segment="vip",
+                )
+            ]
+        ),
+        None,
+        (),
+        T0,
+    )
+    assert [rule.check(facts) for rule in again.rules] == [rule.check(facts) for rule in rules.rules]
+    assert again.triggers == rules.triggers

@@ -375,6 +375,10 @@ class Rule:
         """Tags without which this rule's ``all`` conditions cannot hold."""
         return self._needs
 
+    def __reduce__(self) -> tuple[type[Rule], tuple[object, ...]]:
+        # Pickled as its fields: the compiled conditions are closures, built again when it is unpickled.
+        return Rule, (self.id, self.conditions, self.actions, self.stop, self.schedule, self.title)
+
     @property
     def check(self) -> Check:
         """The compiled conditions: ``check(facts)`` is ``None`` when they hold, otherwise the one that failed."""
