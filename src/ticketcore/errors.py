@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "AgentNotFound",
+    "BadInput",
     "ConcurrencyError",
     "ConfigError",
     "CorruptRecord",
@@ -236,3 +237,19 @@ class MissingExtra(TicketcoreError, ImportError):
         super().__init__(
             f"{feature} needs {', '.join(packages)}; install it with: pip install 'ticketcore[{extra}]'"
         )
+
+
+class BadInput(TicketcoreError, ValueError):
+    """An import file cannot be read as declared: ``line`` and ``column`` (when known) say where, the message why."""
+
+    def __init__(self, problem: str, line: int | None = None, column: str | None = None) -> None:
+        self.problem = problem
+        self.line = line
+        self.column = column
+        where = ", ".join(
+            part for part in (f"line {line}" if line else "", f"column {column!r}" if column else "") if part
+        )
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+    def __reduce__(self) -> tuple[type[BadInput], tuple[str, int | None, str | None]]:
+        return (type(self), (self.problem, self.line, self.column))

@@ -1,0 +1,408 @@
+"""The snapshot-diffing engine: a ticket's successive states become the events between them.
+
+Rows arrive as ``(line, cells)`` pairs. A ticket's rows are sorted by the order column (then by line), the first
+becomes an ``Opened`` event carrying every described column, and each later row becomes the events that turn the
+state before it into its own, in a fixed order: status, priority, assignment, tags, ticket attributes, custom fields.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ticketcore.errors import BadInput, InvalidEvent
+from ticketcore.lifecycle import Workflow
+from ticketcore.model import (
+    FIELD_ATTRIBUTES,
+    Actor,
+    Assigned,
+    Category,
+    Event,
+    FieldChanged,
+    FieldValue,
+    Opened,
+    PriorityChanged,
+    Role,
+    StatusChanged,
+    TagsChanged,
+    Ticket,
+    Unassigned,
+)
+
+from .mapping import SnapshotMapping, StatusValue, formula_like
+from .report import Anomaly, AnomalyKind, RowOutcome, TicketImport
+
+Cells = Mapping[str, str | None]
+Row = tuple[int, Cells]
+Value = FieldValue | frozenset[str]
+State = dict[str, Value]
+
+UNKNOWN = "unknown"
+"""The requester or channel of a ticket whose first row leaves it missing (the model needs one)."""
+
+
+@attrs.define
+class _Step:
+    """The reading of one row: where it sits, when, by whom, and the ticket state it records."""
+
+    line: int
+    order: int | None
+    at: datetime
+    actor: Actor
+    state: State
+    statuses: dict[str, StatusValue]
+
+
+class _Builder:
+    def __init__(self, ticket_id: str, mapping: SnapshotMapping) -> None:
+        self.ticket_id = ticket_id
+        self.mapping = mapping
+        self.events: list[Event] = []
+        self.lines: list[int] = []  # the line of each event, for anomalies found on the folded history
+        self.anomalies: list[Anomaly] = []
+
+    def anomaly(self, line: int, kind: AnomalyKind, detail: str, column: str | None = None) -> None:
+        self.anomalies.append(
+            Anomaly(line=line, ticket_id=self.ticket_id, kind=kind, detail=detail, column=column)
+        )
+
+    def head(self, step: _Step, at: datetime) -> dict[str, Any]:
+        return {"ticket_id": self.ticket_id, "seq": len(self.events) + 1, "at": at, "actor": step.actor}
+
+    def add(self, event: Event, line: int) -> None:
+        self.events.append(event)
+        self.lines.append(line)
+
+
+def read_step(
+    ticket_id: str, line: int, cells: Cells, header: tuple[str, ...], mapping: SnapshotMapping
+) -> _Step:
+    """Read one row into a step; :class:`BadInput` naming the line and column when a cell cannot be read."""
+    m = mapping
+    stamp = cells.get(m.at)
+    if m.is_missing(stamp):
+        raise BadInput("the row has no timestamp", line=line, column=m.at)
+    assert stamp is not None
+    order: int | None = None
+    if m.order is not None:
+        cell = (cells.get(m.order) or "").strip()
+        try:
+            order = int(cell)
+        except ValueError:
+            raise BadInput(f"{cell!r} is not an integer order value", line=line, column=m.order) from None
+    actor_id = cells.get(m.actor) if m.actor is not None else None
+    actor = (
+        Actor.system("import")
+        if actor_id is None or m.is_missing(actor_id)
+        else Actor(actor_id.strip(), Role.AGENT)
+    )
+    state: State = {}
+    statuses: dict[str, StatusValue] = {}
+    for column in m.described(header):
+        cell = cells.get(column)
+        if m.field_of(column) == "status" and not m.is_missing(cell):
+            assert cell is not None
+            known = m.statuses.get(cell.strip())
+            value = known or StatusValue(status=cell.strip(), category=m.unknown_category)
+            statuses[column] = value
+            state[column] = value.status
+        else:
+            state[column] = m.value(column, cell)
+    return _Step(
+        line=line, order=order, at=m.timestamp(stamp, line), actor=actor, state=state, statuses=statuses
+    )
+
+
+def _opened(b: _Builder, step: _Step) -> None:
+    m = b.mapping
+    attributes: dict[str, object] = {}
+    fields: dict[str, FieldValue] = {}
+    for column, value in step.state.items():
+        field = m.field_of(column)
+        if field == "status":
+            status = step.statuses.get(column)
+            if status is not None:
+                attributes["status"], attributes["category"] = status.status, status.category
+        elif field == "assignee":
+            continue  # an assignee on the first row is an assignment, so first-assignment metrics see it
+        elif field in ("tags", "group", "priority") or field in FIELD_ATTRIBUTES:
+            if value is not None:
+                attributes[field] = value
+        elif field == "requester":
+            attributes["requester"] = value if value is not None else UNKNOWN
+        elif value is not None:
+            assert not isinstance(value, frozenset)
+            fields[field] = value
+    attributes.setdefault("requester", UNKNOWN)
+    attributes.setdefault("channel", UNKNOWN)
+    b.add(Opened(**b.head(step, step.at), **attributes, fields=fields), step.line)  # type: ignore[arg-type]
+    agent = next((v for c, v in step.state.items() if m.field_of(c) == "assignee" and v is not None), None)
+    if agent is not None:
+        b.add(Assigned(**b.head(step, step.at), agent=str(agent)), step.line)  # type: ignore[arg-type]
+
+
+def _changes(b: _Builder, before: _Step, step: _Step, at: datetime) -> None:
+    m = b.mapping
+    changed = [c for c in step.state if step.state[c] != before.state.get(c)]
+    by_field = {m.field_of(c): c for c in changed}
+
+    def emit(event_type: type[Event], **body: Any) -> None:
+        b.add(event_type(**b.head(step, at), **body), step.line)
+
+    if "status" in by_field:
+        column = by_field["status"]
+        old, new = before.statuses.get(column), step.statuses.get(column)
+        if new is None:
+            b.anomaly(
+                step.line,
+                AnomalyKind.UNKNOWN_STATE,
+                "the state is missing; the status before is kept",
+                column,
+            )
+        else:
+            old_status = old or StatusValue(status="new", category=Category.NEW)
+            emit(
+                StatusChanged,
+                from_status=old_status.status,
+                from_category=old_status.category,
+                to_status=new.status,
+                to_category=new.category,
+            )
+    if "priority" in by_field:
+        column = by_field["priority"]
+        value = step.state[column]
+        if isinstance(value, int):
+            previous = before.state.get(column)
+            emit(
+                PriorityChanged,
+                from_priority=previous if isinstance(previous, int) else None,
+                to_priority=value,
+            )
+        else:
+            b.anomaly(
+                step.line,
+                AnomalyKind.UNKNOWN_STATE,
+                "the priority is missing; the one before is kept",
+                column,
+            )
+    agent_col, group_col = by_field.get("assignee"), by_field.get("group")
+    agent = step.state[agent_col] if agent_col else None
+    group = step.state[group_col] if group_col else None
+    if group_col and group is None:
+        b.anomaly(
+            step.line, AnomalyKind.UNKNOWN_STATE, "the group is missing; the group before is kept", group_col
+        )
+    if agent_col and agent is None:
+        emit(Unassigned)
+    if agent is not None or group is not None:
+        emit(Assigned, agent=agent, group=group)
+    if "tags" in by_field:
+        column = by_field["tags"]
+        old_tags = before.state.get(column) or frozenset()
+        new_tags = step.state[column] or frozenset()
+        assert isinstance(old_tags, frozenset) and isinstance(new_tags, frozenset)
+        emit(TagsChanged, added=new_tags - old_tags, removed=old_tags - new_tags)
+    for column in changed:
+        field = m.field_of(column)
+        if field in ("status", "priority", "assignee", "group", "tags"):
+            continue
+        value, previous = step.state[column], before.state.get(column)
+        assert not isinstance(value, frozenset) and not isinstance(previous, frozenset)
+        emit(FieldChanged, field=field, value=value, previous=previous)
+
+
+def _check_order(b: _Builder, before: _Step, step: _Step) -> None:
+    if before.order is None or step.order is None:
+        return
+    if step.order == before.order:
+        b.anomaly(step.line, AnomalyKind.ORDER_GAP, f"repeats order value {step.order}", b.mapping.order)
+    elif step.order > before.order + 1:
+        missing = step.order - before.order - 1
+        b.anomaly(
+            step.line,
+            AnomalyKind.ORDER_GAP,
+            f"order jumps from {before.order} to {step.order} ({missing} snapshot(s) missing from the export)",
+            b.mapping.order,
+        )
+
+
+def _check_cells(b: _Builder, line: int, cells: Cells, header: tuple[str, ...]) -> None:
+    for column in b.mapping.described(header):
+        cell = cells.get(column)
+        if formula_like(cell):
+            b.anomaly(line, AnomalyKind.FORMULA, f"{cell!r} looks like a formula; kept as text", column)
+    for column in b.mapping.described(header):
+        if b.mapping.field_of(column) == "status":
+            cell = (cells.get(column) or "").strip()
+            if (
+                cell
+                and not b.mapping.is_missing(cell)
+                and b.mapping.statuses
+                and cell not in b.mapping.statuses
+            ):
+                b.anomaly(
+                    line,
+                    AnomalyKind.UNKNOWN_STATE,
+                    f"state {cell!r} is not in the mapping; kept in category {b.mapping.unknown_category}",
+                    column,
+                )
+
+
+def diff_ticket(
+    ticket_id: str,
+    rows: Iterable[Row],
+    header: tuple[str, ...],
+    mapping: SnapshotMapping,
+    workflow: Workflow | None = None,
+) -> TicketImport:
+    """One ticket's rows (in any order) as its history, with the accounting of every row.
+
+    A row that cannot be read refuses the whole ticket: a partial history would be wrong, not just short.
+    """
+    b = _Builder(ticket_id, mapping)
+    ordered = sorted(rows, key=lambda r: (_order_key(r[1], mapping), r[0]))
+    steps: list[_Step] = []
+    try:
+        for line, cells in ordered:
+            steps.append(read_step(ticket_id, line, cells, header, mapping))
+            _check_cells(b, line, cells, header)
+    except BadInput as error:
+        b.anomaly(error.line or 0, AnomalyKind.BAD_ROW, error.problem, error.column)
+        return _refused(ticket_id, ordered, b, f"line {error.line}: {error.problem}")
+    outcomes: list[RowOutcome] = []
+    before: _Step | None = None
+    for step in steps:
+        count = len(b.events)
+        if before is None:
+            _opened(b, step)
+        else:
+            _check_order(b, before, step)
+            at = step.at
+            if at < b.events[-1].at:
+                b.anomaly(
+                    step.line,
+                    AnomalyKind.OUT_OF_ORDER,
+                    f"stamped {at.isoformat()}, before the row before it; clamped to {b.events[-1].at.isoformat()}",
+                    mapping.at,
+                )
+                at = b.events[-1].at
+            _changes(b, before, step, at)
+        made = len(b.events) - count
+        outcomes.append(RowOutcome(line=step.line, events=made, duplicate=made == 0))
+        before = step
+    if workflow is not None:
+        try:
+            violations = workflow.audit(b.events)
+        except InvalidEvent as error:  # pragma: no cover - the engine builds valid histories
+            return _refused(ticket_id, ordered, b, str(error))
+        for v in violations:
+            b.anomaly(b.lines[v.seq - 1], AnomalyKind.REFUSED_JUMP, v.message)
+    return TicketImport(
+        ticket_id=ticket_id,
+        events=tuple(b.events),
+        rows=tuple(outcomes),
+        anomalies=tuple(sorted(b.anomalies, key=lambda a: a.line)),
+    )
+
+
+def _order_key(cells: Cells, mapping: SnapshotMapping) -> int:
+    if mapping.order is None:
+        return 0
+    try:
+        return int((cells.get(mapping.order) or "").strip())
+    except ValueError:
+        return -1  # read_step refuses the row with its line and column
+
+
+def _refused(ticket_id: str, rows: list[Row], b: _Builder, reason: str) -> TicketImport:
+    return TicketImport(
+        ticket_id=ticket_id,
+        events=(),
+        rows=tuple(RowOutcome(line=line, events=0) for line, _ in rows),
+        anomalies=tuple(b.anomalies),
+        refused=reason,
+    )
+
+
+def diff_rows(
+    rows: Iterable[Row],
+    header: tuple[str, ...],
+    mapping: SnapshotMapping,
+    workflow: Workflow | None = None,
+) -> Iterator[TicketImport]:
+    """Each ticket's history, one ticket at a time, from rows grouped by ticket (memory: one ticket's rows).
+
+    A ticket whose rows come back after another ticket's is refused the second time (``split_ticket``): sort the
+    file by ticket first.
+    """
+    mapping.check_header(header)
+    seen: set[str] = set()
+    for ticket_id, group in itertools.groupby(rows, key=lambda r: (r[1].get(mapping.ticket) or "").strip()):
+        ticket_rows = list(group)
+        if not ticket_id or mapping.is_missing(ticket_id):
+            b = _Builder("", mapping)
+            for line, _ in ticket_rows:
+                b.anomaly(line, AnomalyKind.BAD_ROW, "the row has no ticket id", mapping.ticket)
+            yield _refused("", ticket_rows, b, "no ticket id")
+            continue
+        if ticket_id in seen:
+            b = _Builder(ticket_id, mapping)
+            line = ticket_rows[0][0]
+            b.anomaly(
+                line, AnomalyKind.SPLIT_TICKET, "the ticket's rows are not together; sort the file by ticket"
+            )
+            yield _refused(ticket_id, ticket_rows, b, "rows of the ticket are split across the file")
+            continue
+        seen.add(ticket_id)
+        yield diff_ticket(ticket_id, ticket_rows, header, mapping, workflow)
+
+
+def snapshot(ticket: Ticket, column: str, mapping: SnapshotMapping) -> Value:
+    """The value a column would hold for ``ticket``: the inverse of the mapping, for the round-trip check."""
+    field = mapping.field_of(column)
+    if field == "assignee":
+        return ticket.assignee
+    if field == "requester":
+        if "requester" in ticket.fields:
+            return ticket.fields["requester"]
+        return None if ticket.requester == UNKNOWN else ticket.requester
+    if field == "channel":
+        return None if ticket.channel == UNKNOWN else ticket.channel
+    if field in ("status", "priority", "group", "tags", "subject") or field in FIELD_ATTRIBUTES:
+        value: Value = getattr(ticket, field)
+        return None if value == "" and field == "subject" else value
+    return ticket.fields.get(field)
+
+
+def round_trip(
+    item: TicketImport, rows: Iterable[Row], header: tuple[str, ...], mapping: SnapshotMapping
+) -> list[str]:
+    """The differences between each input row and the folded history at its position (empty when lossless).
+
+    Compares normalized values (after the value maps) for every described column, and the row's stamp unless it
+    was clamped; a missing status, priority or group (the history keeps the one before) is reported as a difference.
+    """
+    by_line = dict(rows)
+    clamped = {a.line for a in item.anomalies if a.kind is AnomalyKind.OUT_OF_ORDER}
+    problems: list[str] = []
+    events = iter(item.events)
+    ticket: Ticket | None = None
+    for outcome in item.rows:
+        for _ in range(outcome.events):
+            event = next(events)
+            ticket = Ticket.from_events([event]) if ticket is None else ticket.apply(event)
+        assert ticket is not None
+        step = read_step(item.ticket_id, outcome.line, by_line[outcome.line], header, mapping)
+        if outcome.line not in clamped and outcome.events and ticket.updated_at != step.at:
+            problems.append(
+                f"line {outcome.line}: stamp {step.at.isoformat()} != {ticket.updated_at.isoformat()}"
+            )
+        for column, expected in step.state.items():
+            got = snapshot(ticket, column, mapping)
+            if got != expected:
+                problems.append(f"line {outcome.line}, column {column!r}: {expected!r} != {got!r}")
+    return problems
