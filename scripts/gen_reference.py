@@ -20,6 +20,7 @@ MODULES = [
     ("ticketcore.priority", "Priorities"),
     ("ticketcore.sla", "Business calendars and SLA policies"),
     ("ticketcore.routing", "Routing"),
+    ("ticketcore.automation", "Triggers, time-based automations and macros"),
     ("ticketcore.backlog", "Backlog and KPI metrics"),
     ("ticketcore.repositories", "Storage protocols"),
     ("ticketcore.adapters.memory", "In-memory store"),

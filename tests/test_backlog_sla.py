@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.patches import Rectangle
 
-from test_backlog import T0, Story, at
+from helpers import T0
+from test_backlog import Story, at
 from ticketcore import Event, plots
 from ticketcore import backlog as bl
 from ticketcore import dataframes as dfs

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from test_backlog import T0, at, desk
+from helpers import T0
+from test_backlog import at, desk
 from ticketcore import (
     ConfigError,
     Event,

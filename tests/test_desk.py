@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from helpers import AGENT as ADA
+from helpers import REQUESTER as CY
+from helpers import T0
 from ticketcore import (
     Actor,
     ConcurrencyError,
@@ -23,10 +26,6 @@ from ticketcore.desk import HelpDesk
 from ticketcore.model import NoteAdded, PriorityChanged, StatusChanged, TimerFired
 from ticketcore.priority import PriorityMatrix, PriorityPolicy
 from ticketcore.sla import ClockState, MetricTargets, SLAPolicy
-
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
-ADA = Actor("ada", Role.AGENT)
-CY = Actor("cy", Role.REQUESTER)
 
 
 class Clock:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from hypothesis import settings
@@ -21,6 +21,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from helpers import T0
 from ticketcore import Actor, InvalidTransition, Role, Ticket
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
@@ -28,7 +29,6 @@ from ticketcore.desk import HelpDesk
 from ticketcore.model import TimerFired
 from ticketcore.repositories import TicketStore
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 ACTORS = [
     Actor("ada", Role.AGENT),
     Actor("sue", Role.SUPERVISOR),

@@ -8,19 +8,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from ticketcore import Actor, ConcurrencyError, Event, Role, Ticket
+from helpers import AGENT as ADA
+from helpers import REQUESTER as CY
+from helpers import T0
+from ticketcore import ConcurrencyError, Event, Ticket
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.desk import HelpDesk
 from ticketcore.model import NoteAdded, TimerFired
 from ticketcore.repositories import TicketQuery
 from ticketcore.sla import ClockState, MetricTargets, SLAPolicy
-
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
-ADA = Actor("ada", Role.AGENT)
-CY = Actor("cy", Role.REQUESTER)
 
 POLICY = SLAPolicy(
     "standard",

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from ticketcore import Actor, ConfigError, Event, Role, Ticket
+from helpers import AGENT as ADA
+from helpers import T0
+from ticketcore import Actor, ConfigError, Event, Ticket
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.desk import HelpDesk
 from ticketcore.model import Assigned
 from ticketcore.repositories import Page, TicketQuery, TicketStore
 from ticketcore.routing import Agent, Match, Presence, Requirements, Router, RoutingRule
-
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
-ADA = Actor("ada", Role.AGENT)
 
 ROUTER = Router([RoutingRule("billing", when=Match(topics={"billing"}), then=Requirements(group="billing"))])
 AGENTS = [

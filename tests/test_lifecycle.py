@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from test_lifecycle_support import ADMIN, AGENT, REQUESTER, STRANGER, SUPERVISOR, SYSTEM, T0, History
+from helpers import ADMIN, AGENT, REQUESTER, SUPERVISOR, SYSTEM, T0
+from test_lifecycle_support import STRANGER, History
 from ticketcore.errors import GuardRefused, InvalidEvent, InvalidTransition, NaiveDatetimeError
 from ticketcore.lifecycle import (
     CONFIRMATION_FIELD,

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from test_lifecycle_support import AGENT, History
+from helpers import AGENT
+from test_lifecycle_support import History
 from ticketcore.codec import dump, load
 from ticketcore.errors import ConfigError, GuardRefused
 from ticketcore.lifecycle import (

@@ -9,7 +9,8 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from test_lifecycle_support import ADMIN, AGENT, REQUESTER, STRANGER, SUPERVISOR, SYSTEM, History
+from helpers import ADMIN, AGENT, REQUESTER, SUPERVISOR, SYSTEM
+from test_lifecycle_support import STRANGER, History
 from ticketcore.errors import InvalidTransition
 from ticketcore.lifecycle import (
     CONFIRMATION_FIELD,

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from helpers import AGENT, REQUESTER, T0
 from ticketcore.lifecycle import Workflow
 from ticketcore.model import Actor, Assigned, Event, FieldChanged, Role, Ticket
 
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-AGENT = Actor("ada", Role.AGENT)
-SUPERVISOR = Actor("sam", Role.SUPERVISOR)
-ADMIN = Actor("root", Role.ADMIN)
-REQUESTER = Actor("cy", Role.REQUESTER)
 STRANGER = Actor("eve", Role.REQUESTER)
-SYSTEM = Actor.system()
 
 
 class History:

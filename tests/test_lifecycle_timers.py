@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from test_lifecycle_support import SUPERVISOR, SYSTEM, T0, History
+from helpers import SUPERVISOR, SYSTEM, T0
+from test_lifecycle_support import History
 from ticketcore.errors import ConcurrencyError, ConfigError, GuardRefused, InvalidTransition
 from ticketcore.lifecycle import (
     Anchor,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 
+from helpers import AGENT, REQUESTER, T0
 from ticketcore import (
     Actor,
     Assigned,
@@ -24,10 +25,6 @@ from ticketcore import (
 )
 from ticketcore.codec import dump, load
 from ticketcore.testing.strategies import histories
-
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-REQUESTER = Actor("cy", Role.REQUESTER)
-AGENT = Actor("ada", Role.AGENT)
 
 
 def move(seq: int, minutes: int, frm: str, to: str, actor: Actor = AGENT) -> StatusChanged:
@@ -199,3 +196,53 @@ def test_solved_then_reopened_clears_solved_at() -> None:
     assert ticket.solved_at is None
     assert ticket.first_solved_at == T0 + timedelta(minutes=180)
     assert ticket.last_reopened_at == T0 + timedelta(minutes=200)
+
+
+def test_staff_is_decided_once_for_roles_and_actors() -> None:
+    from ticketcore.lifecycle import STAFF_ROLES as LIFECYCLE_STAFF
+    from ticketcore.model import STAFF_ROLES
+
+    assert LIFECYCLE_STAFF is STAFF_ROLES
+    assert (
+        {role for role in Role if role.is_staff} == STAFF_ROLES == {Role.AGENT, Role.SUPERVISOR, Role.ADMIN}
+    )
+    for role in Role:
+        assert Actor("x", role).is_staff is (role in STAFF_ROLES)
+    assert not Actor.system().is_staff
+
+
+def test_one_fold_of_ticket_attributes_serves_snapshots_and_sla_selection() -> None:
+    from ticketcore.model import FieldChanged, PriorityChanged, attribute_changes
+
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    agent = Actor("ada", Role.AGENT)
+    ticket = Ticket.from_events(
+        [
+            Opened(
+                ticket_id="t",
+                seq=1,
+                at=at,
+                actor=agent,
+                requester="rita",
+                tags=frozenset({"a"}),
+                fields={"plan": "gold"},
+            ),
+            TagsChanged(
+                ticket_id="t", seq=2, at=at, actor=agent, added=frozenset({"b"}), removed=frozenset({"a"})
+            ),
+            FieldChanged(ticket_id="t", seq=3, at=at, actor=agent, field="plan", value=None),
+            FieldChanged(ticket_id="t", seq=4, at=at, actor=agent, field="channel", value="phone"),
+        ]
+    )
+    assert ticket.tags == {"b"}
+    assert dict(ticket.fields) == {}
+    assert ticket.channel == "phone"
+    change = PriorityChanged(ticket_id="t", seq=5, at=at, actor=agent, from_priority=None, to_priority=2)
+    assert attribute_changes(ticket.tags, ticket.fields, change) == {"priority": 2}
+    assert ticket.apply(change).priority == 2
+    assert (
+        attribute_changes(
+            ticket.tags, ticket.fields, Replied(ticket_id="t", seq=5, at=at, actor=agent, public=True)
+        )
+        == {}
+    )

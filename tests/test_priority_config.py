@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import T0
 from ticketcore import codec
 from ticketcore.errors import ConfigError
 from ticketcore.model import Actor, Opened, Role, Ticket
@@ -24,8 +24,6 @@ from ticketcore.priority import (
     PriorityRule,
     WeightedPriorityMatrix,
 )
-
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 
 
 def ticket(**attributes: Any) -> Ticket:

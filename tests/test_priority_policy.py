@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from helpers import AGENT, REQUESTER, SYSTEM, T0, opened
 from ticketcore.errors import ConfigError, NaiveDatetimeError
-from ticketcore.model import Actor, Event, FieldChanged, Opened, PriorityChanged, Role, Ticket
+from ticketcore.model import Event, FieldChanged, PriorityChanged, Ticket
 from ticketcore.priority import (
     MATRIX_RULE,
     AffectedThresholds,
@@ -24,15 +25,6 @@ from ticketcore.priority import (
     PriorityRule,
     Urgency,
 )
-
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
-REQUESTER = Actor("cy", Role.REQUESTER)
-AGENT = Actor("ada", Role.AGENT)
-SYSTEM = Actor.system()
-
-
-def opened(**attributes: Any) -> Opened:
-    return Opened(ticket_id="T-1", seq=1, at=T0, actor=REQUESTER, requester="cy", **attributes)
 
 
 def ticket(**attributes: Any) -> Ticket:

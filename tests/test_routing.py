@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from test_routing_support import T0, ticket
+from helpers import T0
+from test_routing_support import ticket
 from ticketcore import ConfigError, NaiveDatetimeError
 from ticketcore.codec import load
 from ticketcore.routing import (

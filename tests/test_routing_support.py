@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from helpers import T0
 from ticketcore.model import Actor, Opened, Role, Ticket
 from ticketcore.routing import Agent, AgentLoad, ReasonKind, Requirements, Strategy
-
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)  # a Monday
 
 
 def ticket(ticket_id: str = "T-1", *, at: datetime = T0, **fields: Any) -> Ticket:

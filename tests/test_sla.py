@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from helpers import AGENT, REQUESTER, SYSTEM
 from ticketcore.errors import InvalidEvent, NaiveDatetimeError
 from ticketcore.model import (
     Actor,
@@ -17,7 +18,6 @@ from ticketcore.model import (
     Opened,
     PriorityChanged,
     Replied,
-    Role,
     StatusChanged,
 )
 from ticketcore.sla import (
@@ -37,9 +37,6 @@ from ticketcore.sla import (
 )
 
 ROME = ZoneInfo("Europe/Rome")
-REQUESTER = Actor("cy", Role.REQUESTER)
-AGENT = Actor("ada", Role.AGENT)
-SYSTEM = Actor.system()
 OFFICE = BusinessCalendar(
     tz="Europe/Rome",
     hours={day: ["09:00-13:00", "14:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")},

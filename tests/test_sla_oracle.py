@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import AGENT, REQUESTER, SYSTEM
 from sla_oracle import METRICS, Oracle, OracleCycle, OraclePolicy, OracleTargets
 from ticketcore import codec
 from ticketcore.model import (
-    Actor,
     Assigned,
     Category,
     Event,
@@ -25,7 +25,6 @@ from ticketcore.model import (
     Opened,
     PriorityChanged,
     Replied,
-    Role,
     StatusChanged,
 )
 from ticketcore.sla import (
@@ -39,9 +38,6 @@ from ticketcore.sla import (
 )
 
 BASE = datetime(2025, 3, 3, tzinfo=UTC)  # a Monday
-REQUESTER = Actor("cy", Role.REQUESTER)
-AGENT = Actor("ada", Role.AGENT)
-SYSTEM = Actor.system()
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATUSES = [
     ("new", Category.NEW),

@@ -11,14 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import AGENT, REQUESTER
 from ticketcore.codec import dump, load
 from ticketcore.errors import ConfigError
-from ticketcore.model import Actor, Category, Event, Opened, Replied, Role, StatusChanged
+from ticketcore.model import Category, Event, Opened, Replied, StatusChanged
 from ticketcore.sla import CycleReport, PolicyConditions, PolicyMatch, SLAPolicySet
 
 ROME = ZoneInfo("Europe/Rome")
-REQUESTER = Actor("cy", Role.REQUESTER)
-AGENT = Actor("ada", Role.AGENT)
 SET = {
     "policies": [
         {
@@ -182,3 +181,17 @@ def test_report_values_round_trip_and_are_frozen() -> None:
     # The history pauses, so paused intervals take part in the round trip.
     assert report.metric("resolution").cycles[0].paused
     assert load(type(report), dump(report)) == report
+
+
+def test_each_policy_set_shares_its_own_matches() -> None:
+    monday = datetime(2025, 3, 3, 9, 15, tzinfo=ROME)
+    now = monday + timedelta(days=1)
+    one, two = load(SLAPolicySet, SET), load(SLAPolicySet, SET)
+    first = one.evaluate(history("T-1", "EU", monday), now=now)
+    again = one.evaluate(history("T-2", "EU", monday), now=now)
+    other_set = two.evaluate(history("T-3", "EU", monday), now=now)
+    assert first.match is again.match  # one shared value within a set
+    assert other_set.match == first.match
+    assert other_set.match is not first.match  # no cache crosses sets
+    assert one == two
+    assert dump(one) == dump(two) == dump(load(SLAPolicySet, SET))

@@ -11,15 +11,13 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from helpers import T0
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.model import Actor, NoteAdded, Opened, Role, Ticket
-
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
 

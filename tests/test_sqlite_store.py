@@ -7,29 +7,22 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import T0, opened
 from ticketcore import codec
 from ticketcore._time import to_micros
 from ticketcore.adapters._sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.errors import AgentNotFound, ConcurrencyError, ConfigError, CorruptRecord, StorageError
-from ticketcore.model import Actor, Assigned, NoteAdded, Opened, Role, Ticket
+from ticketcore.model import Actor, Assigned, NoteAdded, Role, Ticket
 from ticketcore.repositories import TicketQuery
 from ticketcore.testing.strategies import json_like
-
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
-
-
-def opened(ticket_id: str = "T-1", **fields: object) -> Opened:
-    return Opened(
-        ticket_id=ticket_id, seq=1, at=T0, actor=Actor("cy", Role.REQUESTER), requester="cy", **fields
-    )  # type: ignore[arg-type]
 
 
 def note(ticket_id: str, seq: int) -> NoteAdded:

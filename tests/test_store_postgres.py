@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -33,7 +33,7 @@ from ticketcore.errors import (
     StorageError,
     TicketNotFound,
 )
-from ticketcore.model import Actor, NoteAdded, Opened, Role, Ticket
+from ticketcore.model import NoteAdded, Ticket
 from ticketcore.repositories import TicketQuery
 from ticketcore.testing.contract import TicketStoreContract
 
@@ -41,13 +41,11 @@ psycopg = pytest.importorskip(
     "psycopg", reason="the [postgres] extra is not installed: pip install -e '.[postgres]'"
 )
 
+from helpers import AGENT, T0, opened  # noqa: E402 (after the importorskip)
 from ticketcore.adapters._postgres.schema import APPEND_LOCK, MIGRATIONS, SCHEMA_VERSION  # noqa: E402 (after the importorskip)
 from ticketcore.adapters.postgres import PostgresStore  # noqa: E402 (after the importorskip)
 
 pytestmark = pytest.mark.postgres
-
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
-AGENT = Actor("ada", Role.AGENT)
 
 
 class Schemas:
@@ -141,12 +139,6 @@ class TestPostgresStore(TicketStoreContract):
     def make_store(self, tenant: str) -> PostgresStore:
         assert SCHEMAS is not None
         return PostgresStore(SCHEMAS.dsn, tenant=tenant, schema=self.schema)
-
-
-def opened(ticket_id: str = "T-1", **fields: Any) -> Opened:
-    return Opened(
-        ticket_id=ticket_id, seq=1, at=T0, actor=Actor("cy", Role.REQUESTER), requester="cy", **fields
-    )
 
 
 def note(ticket_id: str, seq: int, body: str = "") -> NoteAdded:

@@ -22,6 +22,7 @@ from ticketcore.errors import (
     StorageError,
     TicketcoreError,
     TicketNotFound,
+    WrongType,
 )
 from ticketcore.lifecycle import (
     SystemRules,
@@ -92,6 +93,7 @@ __all__ = [
     "PriorityError",
     "StorageError",
     "TicketNotFound",
+    "WrongType",
     # model
     "Actor",
     "Role",

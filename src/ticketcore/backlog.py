@@ -9,9 +9,17 @@ Definitions, shared by every metric and by the DataFrame path in ``ticketcore.da
 * A ticket *as of* ``t`` is its history folded up to, and excluding, the instant ``t``; a :class:`Period` counts the
   events with ``start <= at < end``. So ``backlog(end) == backlog(start) + created - solved + reopened`` in between.
 * The **backlog** is the tickets whose category is not ``solved`` or ``closed``.
+* **Trailing windows and steps back from an instant** (``window=`` of :func:`backlog_ratio`, the weeks of
+  :func:`growth_trend`) are exact elapsed time: ``as_of`` minus the ``timedelta`` on the UTC timeline, whatever zone
+  ``as_of`` carries, so a 4-week window is 28 × 24 hours long even across a DST change, the ratio's "per week"
+  divides by the window's true length, and the same instant gives the same answer written in any zone.
+* **Calendar periods** (the days, weeks and months of :func:`flow`, the daily instants of :func:`backlog_series`)
+  are local calendar time in the zone named by ``tz``: a week runs from Monday 00:00 to the next Monday 00:00 on
+  that zone's clocks (167 or 169 hours across a DST change), as a weekly report read by people in that zone expects.
+  Wanting calendar weeks, name the zone and use these; wanting a fixed span, pass a ``timedelta``.
 * A **resolution** is a move from an unsolved category into ``solved`` or ``closed`` (``solved → closed`` is not a new
   one); a **reopen** is a move back. Tickets **solved in a period** are those done as of its end whose last
-  resolution falls in it.
+  resolution falls in it (:func:`reopens` alone counts every ticket with a resolution in the period, see there).
 * **First response** is the first public reply by staff (agent, supervisor, admin); **first resolution** the first
   resolution; **full resolution** the last one of a ticket solved in the period — each measured from creation.
 
@@ -31,7 +39,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from itertools import pairwise
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from ticketcore._backlog.checks import (
@@ -45,7 +52,7 @@ from ticketcore._backlog.checks import (
     check_window,
 )
 from ticketcore._backlog.history import FoldedHistory, Source, histories_of
-from ticketcore._backlog.periods import local_instant, period_starts, zone
+from ticketcore._backlog.periods import before, local_instant, period_starts, zone
 from ticketcore._backlog.sla import SLAAchievement, SLARate, sla_achievement
 from ticketcore._backlog.values import (
     AgeBucket,
@@ -71,6 +78,7 @@ from ticketcore._backlog.values import (
     Volumes,
     groups_of,
 )
+from ticketcore._calendar import Elapsed
 from ticketcore._time import require_aware
 from ticketcore.model import Ticket
 
@@ -126,14 +134,6 @@ DEFAULT_AGE_EDGES = tuple(timedelta(days=d) for d in (0, 1, 3, 7, 30))
 
 FREQUENCIES = ("day", "week", "month")
 """The period lengths of :func:`flow` (weeks start on Monday)."""
-
-
-class Elapsed(Protocol):
-    """Anything that measures business time, such as a ``BusinessCalendar``."""
-
-    def elapsed(self, start: datetime, end: datetime) -> timedelta:
-        """Business time in ``[start, end)``."""
-        ...  # pragma: no cover
 
 
 def fold(histories: Iterable[Source]) -> list[FoldedHistory]:
@@ -214,13 +214,16 @@ def backlog_ratio(
 ) -> BacklogRatio:
     """Weeks of backlog as of ``as_of``: open tickets ÷ average resolutions per week in ``[as_of - window, as_of)``.
 
+    The window is exact elapsed time (``window`` on the UTC timeline, not on ``as_of``'s wall clock), so that
+    ``solved / (window / 1 week)`` is a true rate across DST changes too.
+
     Infinite (``math.inf``, and said so by :meth:`BacklogRatio.describe`) when nothing was solved in the window.
     """
     require_aware(as_of, "as_of")
     check_window(window)
     found = histories_of(histories)
     open_now = sum(_open_at(history, as_of) is not None for history in found)
-    solved = sum(_solved_between(history, as_of - window, as_of) for history in found)
+    solved = sum(_solved_between(history, before(as_of, window), as_of) for history in found)
     if open_now == 0:
         weeks = 0.0
     elif solved == 0:
@@ -236,16 +239,16 @@ def backlog_ratio(
 def growth_trend(
     histories: Iterable[Source], as_of: datetime, *, weeks: int = 8, steady_after: int = 3
 ) -> GrowthTrend:
-    """The backlog at ``as_of`` and at the same local time each of the ``weeks`` weeks before it (wall-clock weeks in
-    ``as_of``'s zone), with the number of latest consecutive weeks it grew; ``steady`` once that reaches
+    """The backlog at ``as_of`` and at each of the ``weeks`` whole weeks of elapsed time (7 × 24 hours) before it,
+    shown in ``as_of``'s zone, with the number of latest consecutive weeks it grew; ``steady`` once that reaches
     ``steady_after``, however small the growth."""
     require_aware(as_of, "as_of")
     check_weeks(weeks, steady_after)
-    instants = [as_of - timedelta(weeks=k) for k in range(weeks, -1, -1)]
+    instants = [before(as_of, timedelta(weeks=k)) for k in range(weeks, -1, -1)]
     counts = _open_counts(histories_of(histories), instants)
     growing = 0
-    for before, after in zip(reversed(counts[:-1]), reversed(counts[1:]), strict=True):
-        if after <= before:
+    for earlier, after in zip(reversed(counts[:-1]), reversed(counts[1:]), strict=True):
+        if after <= earlier:
             break
         growing += 1
     points = tuple(TrendPoint(i, c) for i, c in zip(instants, counts, strict=True))
@@ -359,12 +362,37 @@ def touches(
 
 
 def reopens(histories: Iterable[Source], period: Period) -> Reopens:
-    """Of the tickets solved in ``period``, those reopened at least once before its end; and all reopens in it."""
+    """How often solved tickets come back: ``solved`` counts the tickets with at least one resolution in ``period``
+    (whatever happened to them afterwards), ``reopened`` those of them reopened at least once before its end, and
+    ``reopens`` every reopen in it.
+
+    A ticket solved and then reopened inside the period is the very case a reopen rate is meant to catch, so it
+    counts as solved *and* reopened even though it is open again at the period's end (unlike :func:`touches` and
+    :func:`durations`, which measure the tickets that stay solved).
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from ticketcore.model import Actor, Category, Opened, Role, StatusChanged
+    >>> day = datetime(2025, 3, 3, 9, tzinfo=UTC)
+    >>> ada, cy = Actor("ada", Role.AGENT), Actor("cy", Role.REQUESTER)
+    >>> def move(seq, hours, old, new, by):
+    ...     return StatusChanged(ticket_id="A", seq=seq, at=day + timedelta(hours=hours), actor=by,
+    ...                          from_status=old, from_category=Category(old), to_status=new,
+    ...                          to_category=Category(new))
+    >>> history = [
+    ...     Opened(ticket_id="A", seq=1, at=day, actor=cy, requester="cy", subject="VPN down"),
+    ...     move(2, 1, "new", "solved", ada),   # solved on Monday...
+    ...     move(3, 5, "solved", "open", cy),   # ...reopened on Monday afternoon, and still open at the end
+    ... ]
+    >>> week = Period(day, day + timedelta(weeks=1))
+    >>> result = reopens([history], week)
+    >>> (result.solved, result.reopened, result.reopens, result.rate)
+    (1, 1, 1, 1.0)
+    """
     solved = reopened = count = 0
     for history in histories_of(histories):
         history.need_events("counting reopens")
         count += sum(at in period for at in history.reopens)
-        if _solved_in(history, period) is not None:
+        if any(at in period for at, _, _ in history.resolutions):
             solved += 1
             reopened += any(at < period.end for at in history.reopens)
     return Reopens(period, solved, reopened, count)

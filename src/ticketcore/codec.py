@@ -38,6 +38,7 @@ from cattrs.errors import (
 )
 from cattrs.strategies import configure_union_passthrough
 
+from ticketcore._codec import automation as _codec_automation
 from ticketcore._codec import calendar as _codec_calendar
 from ticketcore._codec import lifecycle as _codec_lifecycle
 from ticketcore._codec import priority as _codec_priority
@@ -65,6 +66,10 @@ def load_duration(text: str) -> timedelta:
 
     Exact to the microsecond; raises :class:`ConfigError` for anything else.
     """
+    if not isinstance(text, str):
+        raise ConfigError(
+            f"expected a duration as a string ('PT8H', '8h'), got {type(text).__name__} {text!r}"
+        )
     stripped = text.strip()
     negative = stripped.startswith("-")
     body = stripped[1:] if negative else stripped
@@ -78,12 +83,30 @@ def load_duration(text: str) -> timedelta:
     parts = {k: int(v) for k, v in match.groupdict().items() if v and k != "fraction"}
     fraction = match.group("fraction") or ""
     micros = int(fraction.ljust(6, "0")) if fraction else 0
-    value = timedelta(microseconds=micros, **parts)
+    value = _bounded(text, lambda: timedelta(microseconds=micros, **parts))
     return -value if negative else value
+
+
+_MAX_DURATION = timedelta(days=36_525)
+"""The longest duration configuration may hold (100 years): longer ones would leave the datetime range."""
+
+
+def _bounded(shown: object, build: Callable[[], timedelta]) -> timedelta:
+    try:
+        value = build()
+    except OverflowError:
+        value = timedelta.max
+    if abs(value) > _MAX_DURATION:
+        raise ConfigError(
+            f"{shown!r} is longer than the longest supported duration, 100 years ({dump_duration(_MAX_DURATION)})"
+        )
+    return value
 
 
 def dump_duration(value: timedelta) -> str:
     """``value`` as an ISO 8601 duration (``"PT8H30M"``, ``"P3DT0.000001S"``), exact to the microsecond."""
+    if not isinstance(value, timedelta):
+        raise ConfigError(f"expected a timedelta, got {type(value).__name__} {value!r}")
     if value < timedelta(0):
         return "-" + dump_duration(-value)
     days, seconds, micros = value.days, value.seconds, value.microseconds
@@ -130,7 +153,7 @@ def _structure_timedelta(value: object, _: type) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return timedelta(seconds=value)
+        return _bounded(value, lambda: timedelta(seconds=value))
     if isinstance(value, str):
         return load_duration(value)
     raise ConfigError(
@@ -261,7 +284,14 @@ def make_converter() -> cattrs.Converter:
     )
     converter.register_unstructure_hook(Event, lambda event: converter.unstructure(event, type(event)))
 
-    for area in (_codec_calendar, _codec_lifecycle, _codec_priority, _codec_sla, _codec_routing):
+    for area in (
+        _codec_calendar,
+        _codec_lifecycle,
+        _codec_priority,
+        _codec_sla,
+        _codec_routing,
+        _codec_automation,
+    ):
         area.register(converter)
     return converter
 

@@ -23,10 +23,11 @@ from typing import Protocol
 import attrs
 
 from ticketcore import codec
+from ticketcore._desk import check
+from ticketcore._desk.automation import DeskAutomation, automation_candidates
 from ticketcore._desk.decide import (
     Decide,
     assigning,
-    names,
     noting,
     rating,
     tagging,
@@ -35,6 +36,7 @@ from ticketcore._desk.decide import (
 from ticketcore._desk.routing import agent_list, loads, routing
 from ticketcore._desk.timers import fire_due, timer_candidates
 from ticketcore._time import require_aware
+from ticketcore.automation import AutomationSet, Notification
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent
 from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
 from ticketcore.model import Actor, Assigned, Event, FieldValue, Opened, Role, Ticket
@@ -101,6 +103,8 @@ class HelpDesk:
         calendar: TimerCalendar | None = None,
         router: Router | None = None,
         agents: Callable[[], Iterable[Agent]] | None = None,
+        automations: AutomationSet | None = None,
+        notifications: Callable[[Notification], None] | None = None,
     ) -> None:
         if not callable(clock):
             raise ConfigError(f"clock must be a callable returning an aware datetime, got {clock!r}", "clock")
@@ -119,6 +123,8 @@ class HelpDesk:
         self._agents = agents
         self._clock = clock
         self._listeners: list[Listener] = []
+        self.automations = automations
+        self._automation = None if automations is None else self._automation_for(automations, notifications)
 
     def __repr__(self) -> str:
         return f"HelpDesk({self.store!r})"
@@ -136,7 +142,13 @@ class HelpDesk:
 
     def now(self) -> datetime:
         """The clock's current instant (refusing a naive one)."""
-        return require_aware(self._clock(), "the HelpDesk clock's value")
+        value = self._clock()
+        if not isinstance(value, datetime):
+            raise ConfigError(
+                f"the HelpDesk clock must return an aware datetime, got {type(value).__name__} {value!r}",
+                "clock",
+            )
+        return require_aware(value, "the HelpDesk clock's value")
 
     def _notify(
         self, ticket: Ticket, events: Sequence[Event], *, defer: list[Exception] | None = None
@@ -156,18 +168,24 @@ class HelpDesk:
 
     def get(self, ticket_id: str) -> Ticket:
         """The ticket's current snapshot (:class:`~ticketcore.errors.TicketNotFound` if unknown)."""
+        check.text(ticket_id, "ticket_id")
         return self.store.get(ticket_id)
 
     def events(self, ticket_id: str) -> list[Event]:
         """The ticket's history."""
+        check.text(ticket_id, "ticket_id")
         return self.store.events(ticket_id)
 
     def find(self, query: TicketQuery) -> Page:
         """One page of the tickets matching ``query`` (see :meth:`TicketStore.find`)."""
+        if not isinstance(query, TicketQuery):
+            raise ConfigError(f"expected a TicketQuery, got {type(query).__name__} {query!r}", "query")
         return self.store.find(query)
 
     def allowed(self, ticket_id: str, actor: Actor) -> list[str]:
         """The workflow actions ``actor`` may take on the ticket now."""
+        check.text(ticket_id, "ticket_id")
+        check.actor(actor)
         return self.workflow.allowed(self.store.get(ticket_id), actor)
 
     def sla(self, ticket_id: str, *, now: datetime | None = None) -> SLAReport:
@@ -176,12 +194,12 @@ class HelpDesk:
             raise ConfigError(
                 "this HelpDesk has no SLA policies; pass sla=SLAPolicy(...) or SLAPolicySet(...)", "sla"
             )
-        instant = self.now() if now is None else require_aware(now, "now")
+        instant = self.now() if now is None else check.moment(now, "now")
         return self.sla_policies.evaluate(self.store.events(ticket_id), now=instant)
 
     def timers(self, ticket_id: str, *, now: datetime | None = None) -> list[TimerDue]:
         """The workflow timers that apply to the ticket, each with its due instant (fired ones left out)."""
-        instant = self.now() if now is None else require_aware(now, "now")
+        instant = self.now() if now is None else check.moment(now, "now")
         return self.workflow.timers(self.store.get(ticket_id), now=instant, calendar=self.calendar)
 
     # commands
@@ -212,7 +230,23 @@ class HelpDesk:
         ``ticket_id`` defaults to the store's next id. A given ``priority`` stands; otherwise the priority policy (if
         any) assesses one. A given ``agent`` takes the ticket; otherwise the router (if any) picks one. The opening
         and the assignment are stored as one batch. Raises :class:`ConcurrencyError` when ``ticket_id`` is taken.
+
+        The command is atomic: priority, routing and the SLA report are computed before the append, so any failure
+        leaves the store's history as it was (a ticket id drawn from the store may stay unused). Listeners run after
+        the append; a listener's failure is raised but does not undo the stored change.
         """
+        check.text(requester, "requester")
+        check.text(subject, "subject")
+        check.actor(actor, optional=True)
+        check.text(ticket_id, "ticket_id", optional=True)
+        check.text(channel, "channel")
+        for name, text in (("topic", topic), ("segment", segment), ("region", region), ("country", country)):
+            check.text(text, name, optional=True)
+        for name, text in (("language", language), ("group", group), ("agent", agent)):
+            check.text(text, name, optional=True)
+        for name, level in (("impact", impact), ("urgency", urgency), ("priority", priority)):
+            check.integer(level, name, optional=True)
+        tag_set, field_values = check.tags(tags, "tags"), check.fields(fields)
         now = self.now()
         new_id = ticket_id if ticket_id is not None else self.store.next_ticket_id()
         start = self.workflow.initial_status
@@ -235,8 +269,8 @@ class HelpDesk:
             country=country,
             language=language,
             group=group,
-            tags=frozenset(tags),
-            fields=dict(fields or {}),
+            tags=tag_set,
+            fields=field_values,
         )
         assessment = None
         if self.priorities is not None and priority is None:
@@ -251,12 +285,18 @@ class HelpDesk:
             )
             agent = decision.agent_id
         if agent is not None:
-            by = actor if actor is not None and actor.role.is_staff else Actor.system("router")
+            by = actor if actor is not None and actor.is_staff else Actor.system("router")
             events.append(Assigned(ticket_id=new_id, seq=2, at=now, actor=by, agent=agent))
             ticket = ticket.apply(events[-1])
-        self.store.append(new_id, events, 0)
+        notes: tuple[Notification, ...] = ()
+        if self._automation is not None:
+            events, notes = self._automation.triggered(None, events, now)
+            ticket = Ticket.from_events(events)
+        # Everything the command needs is computed before the append: a failure leaves the store as it was.
         report = None if self.sla_policies is None else self.sla_policies.evaluate(events, now=now)
+        self.store.append(new_id, events, 0)
         self._notify(ticket, events)
+        self._send(notes)
         return Opening(ticket, tuple(events), assessment, report, decision)
 
     def act(self, ticket_id: str, action: str, actor: Actor, *, reason: str | None = None) -> Ticket:
@@ -264,6 +304,9 @@ class HelpDesk:
 
         Raises :class:`InvalidTransition` (or :class:`GuardRefused`) listing the actions allowed now.
         """
+        check.text(action, "action")
+        check.actor(actor)
+        check.text(reason, "reason", optional=True)
         return self._update(
             ticket_id,
             lambda ticket, at: self.workflow.apply(ticket, action, actor=actor, at=at, reason=reason),
@@ -271,6 +314,9 @@ class HelpDesk:
 
     def reply(self, ticket_id: str, actor: Actor, body: str = "", *, public: bool = True) -> Ticket:
         """Add a comment; a requester's public reply may reopen the ticket (the workflow's system rules)."""
+        check.actor(actor)
+        check.text(body, "body")
+        check.flag(public, "public")
         return self._update(
             ticket_id,
             lambda ticket, at: self.workflow.reply(ticket, actor=actor, at=at, body=body, public=public),
@@ -278,37 +324,53 @@ class HelpDesk:
 
     def note(self, ticket_id: str, actor: Actor, body: str) -> Ticket:
         """Add an internal note (never seen by the requester)."""
+        check.actor(actor)
+        check.text(body, "body")
         return self._update(ticket_id, noting(self.workflow, actor, body))
 
     def assign(
         self, ticket_id: str, actor: Actor, *, agent: str | None = None, group: str | None = None
     ) -> Ticket:
         """Assign the ticket to an ``agent`` and/or a ``group``; nothing is stored when neither changes."""
+        check.actor(actor)
+        check.text(agent, "agent", optional=True)
+        check.text(group, "group", optional=True)
         if agent is None and group is None:
             raise InvalidEvent("assign needs an agent, a group or both", ticket_id=ticket_id)
         return self._update(ticket_id, assigning(self.workflow, actor, agent, group))
 
     def unassign(self, ticket_id: str, actor: Actor, *, reason: str | None = None) -> Ticket:
         """Remove the assignee (the group stays); nothing is stored when there is none."""
+        check.actor(actor)
+        check.text(reason, "reason", optional=True)
         return self._update(ticket_id, unassigning(self.workflow, actor, reason))
 
     def tag(
         self, ticket_id: str, actor: Actor, *, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> Ticket:
         """Add and remove tags; only real changes are recorded, and nothing is stored when there are none."""
-        adding, removing = names(add, "add"), names(remove, "remove")
+        check.actor(actor)
+        adding, removing = check.tags(add, "add"), check.tags(remove, "remove")
         return self._update(ticket_id, tagging(self.workflow, actor, adding, removing))
 
     def rate(
         self, ticket_id: str, actor: Actor, score: int, *, scale: int = 5, comment: str | None = None
     ) -> Ticket:
         """Record the requester's satisfaction rating (``score`` from 1 to ``scale``)."""
+        check.actor(actor)
+        check.integer(score, "score")
+        check.integer(scale, "scale")
+        check.text(comment, "comment", optional=True)
         return self._update(ticket_id, rating(actor, score, scale, comment))
 
     def override_priority(
         self, ticket_id: str, actor: Actor, priority: Priority | int, *, reason: str
     ) -> Ticket:
         """Set the priority by hand, with a reason (needs a priority policy, whose ``override_roles`` apply)."""
+        check.actor(actor)
+        if not isinstance(priority, Priority):
+            check.integer(priority, "priority")
+        check.text(reason, "reason")
         policy = self.priorities
         if policy is None:
             raise ConfigError(
@@ -321,6 +383,8 @@ class HelpDesk:
 
     def put_agent(self, agent: Agent) -> None:
         """Add or replace ``agent`` in the store's agent directory (stored as ``codec.dump(agent)``)."""
+        if not isinstance(agent, Agent):
+            raise ConfigError(f"expected an Agent, got {type(agent).__name__} {agent!r}", "agent")
         if not isinstance(self.store, AgentDirectory):
             raise ConfigError(
                 f"{self.store!r} is not an AgentDirectory; pass agents=... to HelpDesk instead", "store"
@@ -348,14 +412,21 @@ class HelpDesk:
         and otherwise left for the next run. A failing listener does not stop the run: its first exception is raised
         after every due timer has fired.
         """
-        instant = self.now() if now is None else require_aware(now, "now")
+        instant = self.now() if now is None else check.moment(now, "now")
         fired: list[Event] = []
         failures: list[Exception] = []
         notify = functools.partial(self._notify, defer=failures)
-        for ticket in timer_candidates(self.store, self.workflow):
+        also = automation_candidates(self.store, self._automation)
+        for ticket in timer_candidates(self.store, self.workflow, also):
             fired.extend(
                 fire_due(
-                    self.store, self.workflow, ticket, calendar=self.calendar, now=instant, notify=notify
+                    self.store,
+                    self.workflow,
+                    ticket,
+                    calendar=self.calendar,
+                    now=instant,
+                    notify=notify,
+                    automation=self._automation,
                 )
             )
         if failures:
@@ -363,17 +434,47 @@ class HelpDesk:
             raise failures[0]
         return fired
 
+    def apply_macro(self, ticket_id: str, macro_id: str, actor: Actor) -> Ticket:
+        """Apply the macro ``macro_id`` of the desk's automations to the ticket as ``actor`` (triggers follow)."""
+        rules = self.automations
+        if rules is None:
+            raise ConfigError(
+                "this HelpDesk has no automations; pass automations=AutomationSet(...)", "automations"
+            )
+        rules.macro(macro_id)
+        automation = self._automation
+        assert automation is not None
+        return self._update(
+            ticket_id,
+            lambda ticket, at: list(automation.macro(ticket, macro_id, actor, at).events),
+        )
+
     # internals
+
+    def _automation_for(
+        self, automations: AutomationSet, deliver: Callable[[Notification], None] | None
+    ) -> DeskAutomation:
+        policies = self.sla_policies
+        sla = None if policies is None else (lambda events, now: policies.evaluate(events, now=now))
+        return DeskAutomation(automations, self.workflow, self.store, sla, self.router, self._agents, deliver)
+
+    def _send(self, notifications: tuple[Notification, ...]) -> None:
+        if self._automation is not None and notifications:
+            self._automation.send(notifications)
 
     def _at(self, ticket: Ticket) -> datetime:
         return max(self.now(), ticket.updated_at)
 
     def _update(self, ticket_id: str, decide: Decide) -> Ticket:
-        ticket = self.store.get(ticket_id)
+        ticket = self.store.get(check.text(ticket_id, "ticket_id"))  # type: ignore[arg-type]  # checked: a str
         for attempt in range(2):
             events = decide(ticket, self._at(ticket))
             if not events:
                 return ticket
+            notes: tuple[Notification, ...] = ()
+            if self._automation is not None:
+                # Triggers are decided with the command, so both go into the same append.
+                events, notes = self._automation.triggered(ticket, events, self._at(ticket))
             try:
                 self.store.append(ticket_id, events, ticket.version)
             except ConcurrencyError:
@@ -385,5 +486,6 @@ class HelpDesk:
             for event in events:
                 ticket = ticket.apply(event)
             self._notify(ticket, events)
+            self._send(notes)
             return ticket
         raise AssertionError("unreachable")  # pragma: no cover

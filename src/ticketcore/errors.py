@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "AgentNotFound",
+    "AutomationLoop",
     "BadInput",
     "ConcurrencyError",
     "ConfigError",
@@ -27,6 +28,7 @@ __all__ = [
     "StorageError",
     "TicketNotFound",
     "TicketcoreError",
+    "WrongType",
 ]
 
 
@@ -78,6 +80,22 @@ class NaiveDatetimeError(TicketcoreError, ValueError):
             f"{name} must be timezone-aware, got the naive datetime {value!r}; "
             "attach a zone, e.g. value.replace(tzinfo=ZoneInfo('Europe/Rome')) or datetime.now(UTC)"
         )
+
+
+class WrongType(TicketcoreError, TypeError):
+    """An argument of the wrong type crossed the public API (a date where a datetime belongs, a string for a list).
+
+    ``name`` names the argument, ``value`` is what was given and ``expected`` says what to give instead.
+    """
+
+    def __init__(self, name: str, value: object, expected: str) -> None:
+        self.name = name
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
+
+    def __reduce__(self) -> tuple[type[WrongType], tuple[str, object, str]]:
+        return (type(self), (self.name, self.value, self.expected))
 
 
 class InvalidEvent(TicketcoreError, ValueError):
@@ -237,6 +255,27 @@ class MissingExtra(TicketcoreError, ImportError):
         super().__init__(
             f"{feature} needs {', '.join(packages)}; install it with: pip install 'ticketcore[{extra}]'"
         )
+
+
+class AutomationLoop(TicketcoreError):
+    """Automation rules would not settle on one update: they undo each other, or need more passes than allowed.
+
+    ``rules`` names the rules involved, in the order they fired.
+    """
+
+    def __init__(
+        self, rules: Iterable[str], *, ticket_id: str | None = None, passes: int | None = None
+    ) -> None:
+        self.rules: tuple[str, ...] = tuple(rules)
+        self.ticket_id = ticket_id
+        self.passes = passes
+        subject = f"ticket {ticket_id!r}" if ticket_id is not None else "the ticket"
+        names = ", ".join(repr(rule) for rule in self.rules)
+        if passes is None:
+            why = f"the rules {names} undo each other's changes on {subject}"
+        else:
+            why = f"the rules on {subject} still fire after {passes} passes ({names})"
+        super().__init__(f"{why}; change their conditions so that one's actions stop matching the other")
 
 
 class BadInput(TicketcoreError, ValueError):

@@ -21,12 +21,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
-from typing import Literal, Protocol
+from typing import Literal
 
 import attrs
 import babel.dates
 from babel import Locale
 
+from ticketcore._calendar import Elapsed
 from ticketcore._i18n.catalogs import (
     SHIPPED_LOCALES,
     available_locales,
@@ -73,14 +74,6 @@ _KIND_BY_TYPE: dict[type, str] = {
     Presence: "presence",
     Strategy: "routing_strategy",
 }
-
-
-class Elapsed(Protocol):
-    """What :func:`format_deadline` needs from a business calendar (``BusinessCalendar`` has it)."""
-
-    def elapsed(self, start: datetime, end: datetime) -> timedelta:
-        """Business time in ``[start, end)``."""
-        ...
 
 
 def _to_entries(value: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:

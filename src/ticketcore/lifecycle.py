@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from ticketcore._calendar import TimerCalendar
 from ticketcore._lifecycle.audit import audit_history
 from ticketcore._lifecycle.build import follow_up_events, status_changed, timer_dues
 from ticketcore._lifecycle.defs import (
@@ -22,7 +23,6 @@ from ticketcore._lifecycle.defs import (
     Anchor,
     SystemRules,
     Timer,
-    TimerCalendar,
     TimerDue,
     Transition,
     Violation,
@@ -188,15 +188,23 @@ class Workflow:
         ]
 
     def apply(
-        self, ticket: Ticket, action: str, *, actor: Actor, at: datetime, reason: str | None = None
+        self,
+        ticket: Ticket,
+        action: str,
+        *,
+        actor: Actor,
+        at: datetime,
+        reason: str | None = None,
+        system: bool = False,
     ) -> list[Event]:
         """The events ``action`` by ``actor`` at ``at`` produces; they continue the ticket's history.
 
-        Raises :class:`GuardRefused` when a guard refuses (naming it and its reason) and :class:`InvalidTransition`
-        for any other refusal; both list the actions allowed now.
+        ``system=True`` is the help desk acting on its own (timers, automations): the action's roles are not
+        checked, its guards are. Raises :class:`GuardRefused` when a guard refuses (naming it and its reason) and
+        :class:`InvalidTransition` for any other refusal; both list the actions allowed now.
         """
         at = self._after(ticket, at)
-        refusal = self._refusal(ticket, action, actor)
+        refusal = self._refusal(ticket, action, actor, check_role=not system)
         if refusal is not None:
             raise self._error(ticket, action, actor, refusal)
         target = self._index.moves[ticket.status, action].target

@@ -23,6 +23,7 @@ from ticketcore.errors import ConfigError, InvalidEvent
 
 __all__ = [
     "FIELD_ATTRIBUTES",
+    "STAFF_ROLES",
     "Actor",
     "Assigned",
     "Category",
@@ -42,6 +43,7 @@ __all__ = [
     "Ticket",
     "TimerFired",
     "Unassigned",
+    "attribute_changes",
 ]
 
 FieldValue: TypeAlias = str | int | float | bool | None
@@ -81,7 +83,11 @@ class Role(enum.StrEnum):
     @property
     def is_staff(self) -> bool:
         """Agents, supervisors and admins act for the help desk; requesters and the system do not."""
-        return self in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+        return self in STAFF_ROLES
+
+
+STAFF_ROLES: frozenset[Role] = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+"""The roles of the people who work for the help desk (:attr:`Role.is_staff`, :attr:`Actor.is_staff`)."""
 
 
 E = TypeVar("E", bound=enum.Enum)
@@ -131,6 +137,11 @@ class Actor:
     def system(cls, id: str = "system") -> Actor:
         """The help desk itself (timers, rules, imports)."""
         return cls(id, Role.SYSTEM)
+
+    @property
+    def is_staff(self) -> bool:
+        """True when the actor works for the help desk (see :data:`STAFF_ROLES`)."""
+        return self.role in STAFF_ROLES
 
 
 def _pauses_default(self: Status) -> bool:
@@ -501,9 +512,45 @@ def _fold_status(ticket: Ticket, event: Event) -> dict[str, object]:
     return changes
 
 
+def attribute_changes(
+    tags: frozenset[str], fields: Mapping[str, FieldValue], event: Event
+) -> dict[str, object]:
+    """The ticket attributes ``event`` changes (``priority``, ``group``, ``tags``, ``fields`` and the
+    :data:`FIELD_ATTRIBUTES`), given the ticket's current ``tags`` and ``fields``; empty for other events.
+
+    :meth:`Ticket.apply` folds these attributes through it, and so does SLA policy selection, which needs them
+    without building snapshots.
+    """
+    kind = type(event)
+    if kind is PriorityChanged:
+        assert isinstance(event, PriorityChanged)
+        return {"priority": event.to_priority}
+    if kind is Assigned:
+        assert isinstance(event, Assigned)
+        return {} if event.group is None else {"group": event.group}
+    if kind is TagsChanged:
+        assert isinstance(event, TagsChanged)
+        return {"tags": (tags - event.removed) | event.added}
+    if kind is FieldChanged:
+        assert isinstance(event, FieldChanged)
+        if event.field in FIELD_ATTRIBUTES:
+            return {event.field: event.value}
+        changed = dict(fields)
+        if event.value is None:
+            changed.pop(event.field, None)
+        else:
+            changed[event.field] = event.value
+        return {"fields": changed}
+    return {}
+
+
+def _fold_attributes(ticket: Ticket, event: Event) -> dict[str, object]:
+    return attribute_changes(ticket.tags, ticket.fields, event)
+
+
 def _fold_priority(ticket: Ticket, event: Event) -> dict[str, object]:
     assert isinstance(event, PriorityChanged)
-    return {"priority": event.to_priority, "priority_manual": event.manual}
+    return {**_fold_attributes(ticket, event), "priority_manual": event.manual}
 
 
 def _fold_assigned(ticket: Ticket, event: Event) -> dict[str, object]:
@@ -513,8 +560,7 @@ def _fold_assigned(ticket: Ticket, event: Event) -> dict[str, object]:
         changes["assignee"] = event.agent
         if ticket.first_assigned_at is None:
             changes["first_assigned_at"] = event.at
-    if event.group is not None:
-        changes["group"] = event.group
+    changes.update(_fold_attributes(ticket, event))
     return changes
 
 
@@ -526,7 +572,7 @@ def _fold_replied(ticket: Ticket, event: Event) -> dict[str, object]:
     assert isinstance(event, Replied)
     if not event.public:
         return {"internal_comments": ticket.internal_comments + 1}
-    if event.actor.role.is_staff:
+    if event.actor.is_staff:
         changes: dict[str, object] = {
             "public_agent_replies": ticket.public_agent_replies + 1,
             "last_agent_reply_at": event.at,
@@ -544,23 +590,6 @@ def _fold_replied(ticket: Ticket, event: Event) -> dict[str, object]:
 
 def _fold_note(ticket: Ticket, event: Event) -> dict[str, object]:
     return {"internal_comments": ticket.internal_comments + 1}
-
-
-def _fold_tags(ticket: Ticket, event: Event) -> dict[str, object]:
-    assert isinstance(event, TagsChanged)
-    return {"tags": (ticket.tags - event.removed) | event.added}
-
-
-def _fold_field(ticket: Ticket, event: Event) -> dict[str, object]:
-    assert isinstance(event, FieldChanged)
-    if event.field in FIELD_ATTRIBUTES:
-        return {event.field: event.value}
-    fields = dict(ticket.fields)
-    if event.value is None:
-        fields.pop(event.field, None)
-    else:
-        fields[event.field] = event.value
-    return {"fields": fields}
 
 
 def _fold_rated(ticket: Ticket, event: Event) -> dict[str, object]:
@@ -585,8 +614,8 @@ _FOLDERS: dict[type[Event], Callable[[Ticket, Event], dict[str, object]]] = {
     Unassigned: _fold_unassigned,
     Replied: _fold_replied,
     NoteAdded: _fold_note,
-    TagsChanged: _fold_tags,
-    FieldChanged: _fold_field,
+    TagsChanged: _fold_attributes,
+    FieldChanged: _fold_attributes,
     Rated: _fold_rated,
     Linked: _fold_linked,
     TimerFired: _fold_timer,

@@ -23,7 +23,7 @@ from ticketcore._priority.matrix import PriorityMatrix, WeightedPriorityMatrix
 from ticketcore._priority.rules import AffectedThresholds, Conditions, PriorityRule, PrioritySubject
 from ticketcore._time import require_aware
 from ticketcore.errors import ConfigError
-from ticketcore.model import Actor, Event, FieldChanged, Opened, PriorityChanged, Role, Ticket
+from ticketcore.model import STAFF_ROLES, Actor, Event, FieldChanged, Opened, PriorityChanged, Role, Ticket
 
 __all__ = [
     "DEFAULT_PRIORITY_NAMES",
@@ -48,8 +48,6 @@ AnyPriorityMatrix: TypeAlias = PriorityMatrix | WeightedPriorityMatrix
 
 MATRIX_RULE = "matrix"
 """The ``rule`` of a priority change decided by the matrix alone (no adjustment changed the priority)."""
-
-_STAFF = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 
 
 def _rules(values: Iterable[PriorityRule]) -> tuple[PriorityRule, ...]:
@@ -129,7 +127,7 @@ class PriorityPolicy:
     default_impact: int | None = attrs.field(default=None, kw_only=True)
     default_urgency: int | None = attrs.field(default=None, kw_only=True)
     affected: AffectedThresholds | None = attrs.field(default=None, kw_only=True)
-    override_roles: frozenset[Role] = attrs.field(default=_STAFF, converter=_roles, kw_only=True)
+    override_roles: frozenset[Role] = attrs.field(default=STAFF_ROLES, converter=_roles, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         impacts, urgencies = len(self.matrix.impacts), len(self.matrix.urgencies)

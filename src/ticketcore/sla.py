@@ -54,9 +54,8 @@ from ticketcore._sla.report import (
 )
 from ticketcore._sla.timeline import Timeline
 from ticketcore._time import utc
-from ticketcore.errors import ConfigError, InvalidEvent
+from ticketcore.errors import ConfigError, InvalidEvent, NoBusinessTime
 from ticketcore.model import (
-    FIELD_ATTRIBUTES,
     Assigned,
     Category,
     Event,
@@ -64,6 +63,7 @@ from ticketcore.model import (
     Opened,
     PriorityChanged,
     TagsChanged,
+    attribute_changes,
 )
 
 __all__ = [
@@ -188,7 +188,14 @@ class SLAPolicy:
 
     def _evaluate(self, events: Sequence[Event], now: datetime, match: PolicyMatch | None) -> SLAReport:
         metrics, rule = self._compiled
-        priority, reports = run_clocks(events, now, metrics, rule, self.on_priority_change)
+        try:
+            priority, reports = run_clocks(events, now, metrics, rule, self.on_priority_change)
+        except OverflowError:
+            # A due instant past what a datetime can hold: a huge target, or a clock running in year 9999.
+            raise NoBusinessTime(
+                f"policy {self.name!r}: an SLA instant lies beyond the datetimes Python supports (year 9999); "
+                "use shorter targets or evaluate nearer the present"
+            ) from None
         packed = cast("tuple[MetricReport, ...]", reports)  # unpacked when read: see SLAReport.metrics
         return SLAReport(events[0].ticket_id, self.name, now, priority, packed, match)
 
@@ -218,6 +225,11 @@ class SLAPolicySet:
     """
 
     policies: tuple[SLAPolicy, ...] = attrs.field(converter=_to_policies)
+    # Equal matches are one shared value: most tickets match for the same few reasons, and a report holding a
+    # shared match costs neither its construction nor the garbage collector's attention. Not part of the value.
+    _matches: dict[tuple[int, tuple[str, ...]], PolicyMatch] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False
+    )
 
     def select(self, events: Sequence[Event], *, now: datetime) -> tuple[SLAPolicy, PolicyMatch] | None:
         """The policy that applies to the ticket at ``now`` and why, or ``None`` when none matches."""
@@ -227,12 +239,13 @@ class SLAPolicySet:
         for index, policy in enumerate(self.policies):
             reasons = policy.when.explain(attributes)
             if reasons is not None:
-                key = (policy.name, index, reasons)
-                match = _MATCHES.get(key)
+                matches = self._matches
+                key = (index, reasons)
+                match = matches.get(key)
                 if match is None:
-                    if len(_MATCHES) >= _MATCHES_KEPT:
-                        _MATCHES.clear()  # odd field values could make it grow without bound
-                    match = _MATCHES[key] = PolicyMatch(policy.name, index, reasons)
+                    if len(matches) >= _MATCHES_KEPT:
+                        matches.clear()  # odd field values could make it grow without bound
+                    match = matches[key] = PolicyMatch(policy.name, index, reasons)
                 return policy, match
         return None
 
@@ -253,10 +266,12 @@ class SLAPolicySet:
         return policy._evaluate(events, instant, match)
 
 
-# Equal matches are one shared value: most tickets match for the same few reasons, and a report holding a shared
-# match costs neither its construction nor the garbage collector's attention.
-_MATCHES: dict[tuple[str, int, tuple[str, ...]], PolicyMatch] = {}
 _MATCHES_KEPT = 4096
+"""The most policy matches a set keeps for sharing."""
+
+
+_ATTRIBUTE_EVENTS = frozenset({PriorityChanged, Assigned, TagsChanged, FieldChanged})
+"""The kinds of event :func:`~ticketcore.model.attribute_changes` may change a policy's selecting attributes by."""
 
 
 def _attributes(events: Sequence[Event], now: datetime) -> dict[str, object]:
@@ -272,37 +287,16 @@ def _attributes(events: Sequence[Event], now: datetime) -> dict[str, object]:
         "language": first.language,
         "group": first.group,
         "tags": first.tags,
-        "fields": first.fields,  # copied before the first change: most histories change no field
+        "fields": first.fields,
     }
-    copied = False
     for event in events:
         if event.at > now:
             break
-        kind = type(event)
-        if kind is PriorityChanged:
-            attributes["priority"] = event.to_priority  # type: ignore[attr-defined]
-        elif kind is FieldChanged:
-            assert isinstance(event, FieldChanged)
-            if event.field in FIELD_ATTRIBUTES:
-                attributes[event.field] = event.value
-            else:
-                if not copied:
-                    attributes["fields"], copied = dict(first.fields), True
-                fields = attributes["fields"]
-                assert isinstance(fields, dict)
-                if event.value is None:
-                    fields.pop(event.field, None)
-                else:
-                    fields[event.field] = event.value
-        elif kind is TagsChanged:
-            assert isinstance(event, TagsChanged)
-            tags = attributes["tags"]
+        if type(event) in _ATTRIBUTE_EVENTS:
+            tags, fields = attributes["tags"], attributes["fields"]
             assert isinstance(tags, frozenset)
-            attributes["tags"] = (tags - event.removed) | event.added
-        elif kind is Assigned:
-            assert isinstance(event, Assigned)
-            if event.group is not None:
-                attributes["group"] = event.group
+            assert isinstance(fields, Mapping)
+            attributes.update(attribute_changes(tags, fields, event))
     return attributes
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Union
 
-from ticketcore.errors import HistoryNeeded
+from ticketcore.errors import HistoryNeeded, WrongType
 from ticketcore.model import Event, Rated, Replied, Ticket
 
 __all__ = ["FoldedHistory", "HistoryNeeded", "Source", "histories_of"]
@@ -64,7 +64,7 @@ class FoldedHistory:
             elif not ticket.is_unsolved and after.is_unsolved:
                 history.reopens.append(event.at)
             if isinstance(event, Replied) and event.public:
-                history.replies.append((event.at, event.seq, event.actor.id, event.actor.role.is_staff))
+                history.replies.append((event.at, event.seq, event.actor.id, event.actor.is_staff))
             elif isinstance(event, Rated):
                 history.ratings.append((event.at, event.score, event.scale))
             history.snapshots.append(after)
@@ -103,6 +103,8 @@ def _snapshot_history(ticket: Ticket) -> FoldedHistory:
 
 def histories_of(sources: Iterable[Source]) -> list[FoldedHistory]:
     """Each source as a :class:`FoldedHistory`, refusing a ticket id seen twice."""
+    if isinstance(sources, str | bytes) or not isinstance(sources, Iterable):
+        raise WrongType("sources", sources, "an iterable of tickets, histories or event lists")
     result: list[FoldedHistory] = []
     seen: set[str] = set()
     for source in sources:
@@ -111,6 +113,8 @@ def histories_of(sources: Iterable[Source]) -> list[FoldedHistory]:
         elif isinstance(source, Ticket):
             history = _snapshot_history(source)
         else:
+            if isinstance(source, str | bytes) or not isinstance(source, Iterable):
+                raise WrongType("each source", source, "a Ticket, a FoldedHistory or a ticket's events")
             events = list(source)
             history = FoldedHistory.from_events(events)
         if history.ticket_id in seen:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ticketcore.errors import ConfigError
 
-__all__ = ["local_instant", "period_starts", "zone"]
+__all__ = ["before", "local_instant", "period_starts", "zone"]
 
 _FREQUENCIES = ("day", "week", "month")
 
@@ -27,6 +27,16 @@ def zone(value: str | tzinfo) -> ZoneInfo:
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The instant the clocks in ``tz`` show ``at`` on ``day`` (the earlier reading when it is ambiguous)."""
     return datetime.combine(day, at, tzinfo=tz)
+
+
+def before(instant: datetime, span: timedelta) -> datetime:
+    """The instant exactly ``span`` of elapsed time before ``instant``, shown in ``instant``'s zone.
+
+    Python subtracts a timedelta from an aware datetime on the wall clock of its zone, so ``as_of - timedelta(weeks=4)``
+    in Europe/Rome spans 4 weeks and an hour across the October change: going through UTC keeps the span exact and the
+    answer independent of the zone ``instant`` happens to carry.
+    """
+    return (instant.astimezone(UTC) - span).astimezone(instant.tzinfo)
 
 
 def _next(day: date, freq: str) -> date:

@@ -263,7 +263,8 @@ class TouchResolution:
 
 @attrs.frozen
 class Reopens:
-    """Of the tickets ``solved`` in the period, how many were ever ``reopened``; and the ``reopens`` in it."""
+    """Of the tickets ``solved`` in the period (at least one resolution in it), how many were ``reopened`` at least
+    once before its end; and the ``reopens`` in it."""
 
     period: Period
     solved: int

@@ -15,14 +15,13 @@ from __future__ import annotations
 import functools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from ticketcore._calendar.config import (
-    SECOND,
     WEEKDAYS,
     Interval,
     parse_window,
@@ -34,9 +33,12 @@ from ticketcore._calendar.config import (
 )
 from ticketcore._calendar.dates import Holidays, RecurringClosure, to_holidays, to_recurring
 from ticketcore._calendar.table import (
+    MAX_YEAR,
+    MIN_YEAR,
     CalendarState,
     Table,
     clip,
+    instant_reaching,
     intersect,
     local_to_utc,
     local_windows,
@@ -46,12 +48,10 @@ from ticketcore._calendar.table import (
     utc_year,
     year_start,
 )
-from ticketcore._time import require_aware, to_micros
-from ticketcore.errors import ConfigError
+from ticketcore._time import delta_micros, from_micros, to_micros
+from ticketcore.errors import ConfigError, NoBusinessTime
 
 __all__ = ["BusinessCalendar", "Holidays", "RecurringClosure"]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _to_parts(value: Iterable[BusinessCalendar]) -> tuple[BusinessCalendar, ...]:
@@ -63,8 +63,7 @@ def _to_parts(value: Iterable[BusinessCalendar]) -> tuple[BusinessCalendar, ...]
 def _duration_micros(duration: timedelta, name: str = "duration") -> int:
     if not isinstance(duration, timedelta):
         raise TypeError(f"{name} must be a timedelta, got {type(duration).__name__} {duration!r}")
-    # Inlined like the conversions in BusinessCalendar._micros and ._datetime, which say why.
-    return (duration.days * 86_400 + duration.seconds) * SECOND + duration.microseconds
+    return delta_micros(duration)
 
 
 # --- the calendar ------------------------------------------------------------------------------------------------
@@ -164,6 +163,7 @@ class BusinessCalendar:
     def always(cls, tz: str | tzinfo = "UTC") -> BusinessCalendar:
         """A calendar open 24 hours a day, 7 days a week (calendar-time SLA targets); results are given in ``tz``.
 
+        >>> from datetime import UTC, datetime
         >>> BusinessCalendar.always().elapsed(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC))
         datetime.timedelta(days=1)
         """
@@ -291,19 +291,17 @@ class BusinessCalendar:
     # --- arithmetic on µs ------------------------------------------------------------------------------------------
 
     def _micros(self, value: datetime, name: str) -> int:
-        try:
-            delta = value - _EPOCH
-        except TypeError:  # naive, or not a datetime: let require_aware say which
-            require_aware(value, name)
-            raise
-        if not isinstance(value, datetime):
-            require_aware(value, name)
-        # The µs conversions of _calendar.table, inlined here and in _datetime: every query passes through both,
-        # and calling them would cost about 5 % of an add or an elapsed.
-        return (delta.days * 86_400 + delta.seconds) * SECOND + delta.microseconds
+        return to_micros(value, name)
 
     def _datetime(self, micros: int) -> datetime:
-        return (_EPOCH + timedelta(microseconds=micros)).astimezone(self.tz)
+        try:
+            return from_micros(micros).astimezone(self.tz)
+        except OverflowError:
+            # The answer exists but no Python datetime can hold it (a target of a million days, or year 9999 + 1).
+            raise NoBusinessTime(
+                f"the result lies beyond the datetimes calendars support (years {MIN_YEAR} to {MAX_YEAR}); "
+                "use shorter durations or instants nearer the present"
+            ) from None
 
     def _elapsed(self, a: int, b: int) -> int:
         table = self._table(min(a, b), max(a, b))
@@ -319,8 +317,7 @@ class BusinessCalendar:
             missing = target - (table.after[-1] if table.after else 0)
             table = self._state.grow(table, self._chunk, forward=True, want_open=True, missing=missing)
             target = table.open_before(s) + d
-        j = bisect_left(table.after, target)
-        return table.starts[j] + target - table.before[j]
+        return instant_reaching(table.starts, table.before, table.after, target)
 
     def _subtract(self, e: int, d: int) -> int:
         """The instant ``d`` µs of open time before ``e`` (after it when ``d`` is negative)."""

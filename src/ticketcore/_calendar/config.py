@@ -18,6 +18,7 @@ from ticketcore.errors import ConfigError
 
 __all__ = [
     "DAY",
+    "MAX_WINDOWS_PER_DAY",
     "SECOND",
     "WEEKDAYS",
     "Interval",
@@ -93,6 +94,10 @@ def _window_text(window: Interval) -> str:
     return f"{_format_time(window[0])}-{_format_time(window[1])}"
 
 
+MAX_WINDOWS_PER_DAY = 96
+"""The most windows one day may have (one every quarter of an hour): more would make every query run away."""
+
+
 def _window_list(value: object, path: str) -> list[object]:
     if isinstance(value, str):
         return [value]
@@ -100,7 +105,14 @@ def _window_list(value: object, path: str) -> list[object]:
         raise ConfigError(
             f"{value!r} is not a list of windows; write e.g. ['09:00-13:00', '14:00-18:00']", path
         )
-    return list(value)
+    windows = list(value)
+    if len(windows) > MAX_WINDOWS_PER_DAY:
+        raise ConfigError(
+            f"{len(windows)} windows on one day is more than the limit of {MAX_WINDOWS_PER_DAY}; "
+            "merge adjacent windows into longer ones",
+            path,
+        )
+    return windows
 
 
 def _check_overlaps(pieces: list[tuple[int, int, str, str]], path: str) -> None:

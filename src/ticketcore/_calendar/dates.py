@@ -102,10 +102,19 @@ class Holidays:
 
     def in_year(self, year: int) -> frozenset[date]:
         """Every holiday in ``year``."""
-        found = {day for day in self.dates if day.year == year}
+        found = _dates_by_year(self.dates).get(year, frozenset())
         if self.country is not None:
             found |= _country_holidays(self.country, self.subdivision, year)
-        return frozenset(found)
+        return found
+
+
+@functools.lru_cache(maxsize=64)
+def _dates_by_year(dates: frozenset[date]) -> dict[int, frozenset[date]]:
+    """Explicit dates grouped by year, once per set: scanning every date for every year is quadratic."""
+    years: dict[int, set[date]] = {}
+    for day in dates:
+        years.setdefault(day.year, set()).add(day)
+    return {year: frozenset(days) for year, days in years.items()}
 
 
 def to_holidays(
@@ -146,7 +155,7 @@ def _parse_rule(rule: str, start: date) -> rrule.rrule:
         )
     text = rule.removeprefix("RRULE:")
     try:
-        parsed = rrule.rrulestr(text, dtstart=datetime(start.year, start.month, start.day))  # noqa: DTZ001 (dateutil rules run on naive local dates)
+        parsed = rrule.rrulestr(text, dtstart=datetime(start.year, start.month, start.day), cache=True)  # noqa: DTZ001 (dateutil rules run on naive local dates)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError):
         parsed = None
     if not isinstance(parsed, rrule.rrule):

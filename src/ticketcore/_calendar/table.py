@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import functools
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from ticketcore._calendar.config import DAY, SECOND, Interval, parse_window
 from ticketcore._calendar.dates import Holidays, RecurringClosure
+from ticketcore._time import delta_micros, from_micros
 from ticketcore.errors import NoBusinessTime
 
 __all__ = [
@@ -27,10 +28,12 @@ __all__ = [
     "CalendarState",
     "Table",
     "clip",
+    "instant_reaching",
     "intersect",
     "local_to_utc",
     "local_windows",
     "merge",
+    "open_before",
     "recurring_windows",
     "subtract",
     "utc_year",
@@ -38,7 +41,6 @@ __all__ = [
     "year_start",
 ]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # No zone in tzdata changes its offset twice within four days, so probing every six hours finds every transition.
 _PROBE = 6 * 3600 * SECOND
@@ -51,16 +53,6 @@ Chunk = Callable[[int], list[Interval]]
 
 
 # --- instants and dates as µs --------------------------------------------------------------------------------------
-
-
-def _delta_micros(delta: timedelta) -> int:
-    """A timedelta as integer µs, exactly."""
-    return (delta.days * 86_400 + delta.seconds) * SECOND + delta.microseconds
-
-
-def _micros_to_utc(micros: int) -> datetime:
-    """The instant ``micros`` as a UTC datetime."""
-    return _EPOCH + timedelta(microseconds=micros)
 
 
 def _day_start(day: date) -> int:
@@ -84,7 +76,7 @@ def utc_year(instant: datetime) -> int:
 def year_of(micros: int) -> int:
     """The UTC year of the instant ``micros``; :class:`NoBusinessTime` outside the years calendars support."""
     try:
-        year = _micros_to_utc(micros).year
+        year = from_micros(micros).year
     except OverflowError:
         year = 0
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -96,9 +88,9 @@ def year_of(micros: int) -> int:
 
 
 def _offset_at(zone: ZoneInfo, micros: int) -> int:
-    offset = _micros_to_utc(micros).astimezone(zone).utcoffset()
+    offset = from_micros(micros).astimezone(zone).utcoffset()
     assert offset is not None
-    return _delta_micros(offset)
+    return delta_micros(offset)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -245,6 +237,29 @@ def clip(intervals: list[Interval], low: int, high: int) -> list[Interval]:
     return [(max(s, low), min(e, high)) for s, e in intervals if e > low and s < high]
 
 
+# --- the search over a segment table -------------------------------------------------------------------------------
+# A segment table is three parallel sorted lists: open segment starts, ends, and the open µs before each (plus, for
+# forward searches, the open µs up to each end). These two functions are the only searches over one; the calendar,
+# the SLA timeline and (in numpy form, ``_frames.calendar``) the vectorised path all answer through them.
+
+
+def open_before(starts: list[int], ends: list[int], before: list[int], x: int) -> int:
+    """Open µs up to the instant ``x``, counted from the table's origin: ``before[i] + min(x, ends[i]) - starts[i]``
+    for the last segment ``i`` starting at or before ``x`` (``before[0]`` before the first, 0 in an empty table)."""
+    i = bisect_right(starts, x) - 1
+    if i < 0:
+        return before[0] if before else 0
+    end = ends[i]
+    return before[i] + (x if x < end else end) - starts[i]
+
+
+def instant_reaching(starts: list[int], before: list[int], after: list[int], target: int) -> int:
+    """The earliest instant at which the open µs counted from the table's origin reach ``target``; the caller makes
+    sure the table reaches it (``after[-1] >= target``)."""
+    j = bisect_left(after, target)
+    return starts[j] + target - before[j]
+
+
 # --- the lazily built table ----------------------------------------------------------------------------------------
 
 
@@ -279,10 +294,7 @@ class Table:
 
     def open_before(self, at: int) -> int:
         """Open µs from the table's lower edge up to ``at``."""
-        i = bisect_right(self.starts, at) - 1
-        if i < 0:
-            return 0
-        return self.before[i] + min(at, self.ends[i]) - self.starts[i]
+        return open_before(self.starts, self.ends, self.before, at)
 
 
 class CalendarState:

@@ -19,7 +19,7 @@ from ticketcore._cli.report import Cell, Section
 from ticketcore.codec import dump_duration
 from ticketcore.i18n import format_datetime, format_duration, label
 
-__all__ = ["FORMATS", "render", "text"]
+__all__ = ["FORMATS", "csv_cell", "render", "text"]
 
 FORMATS = ("table", "json", "csv")
 """The output formats of reports."""
@@ -120,6 +120,18 @@ def _plain(value: Cell) -> object:
     return value
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet will not run: text starting like a formula gets a leading ``'`` (as OWASP
+    recommends against CSV injection). Only text is touched: numbers (``-5``), durations and instants are ours and
+    stay as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render(sections: Sequence[Section], fmt: str, locale: str = "en") -> str:
     """``sections`` as ``table`` (localised text), ``json`` (an object of sections) or ``csv`` (one row per cell)."""
     if fmt == "json":
@@ -133,12 +145,19 @@ def render(sections: Sequence[Section], fmt: str, locale: str = "en") -> str:
         return json.dumps(data, indent=2, ensure_ascii=False)
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        # CRLF as RFC 4180 writes it: with it, the csv module also quotes a cell holding a lone carriage return.
+        writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(["section", "row", "column", "value"])
         for s in sections:
             for index, row in enumerate(s.rows, start=1):
                 for column, value in zip(s.columns, row, strict=True):
-                    plain = _plain(value)
-                    writer.writerow([s.key, index, column, "" if plain is None else plain])
-        return buffer.getvalue().rstrip("\n")
+                    plain = (
+                        ""
+                        if value is None
+                        else _plain(value)
+                        if not isinstance(value, str)
+                        else csv_cell(value)
+                    )
+                    writer.writerow([csv_cell(s.key), index, csv_cell(column), plain])
+        return buffer.getvalue().removesuffix("\r\n")
     return "\n\n".join(_table(s, locale) for s in sections)

@@ -7,10 +7,10 @@ concurrent write, so a decider only reads what it is given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 
-from ticketcore.errors import InvalidEvent, InvalidTransition
+from ticketcore.errors import InvalidTransition
 from ticketcore.lifecycle import Workflow
 from ticketcore.model import (
     Actor,
@@ -25,7 +25,7 @@ from ticketcore.model import (
     Unassigned,
 )
 
-__all__ = ["Decide", "assigning", "names", "noting", "rating", "refuse_if_closed", "tagging", "unassigning"]
+__all__ = ["Decide", "assigning", "noting", "rating", "refuse_if_closed", "tagging", "unassigning"]
 
 Decide = Callable[[Ticket, datetime], list[Event]]
 """A command's decision: the events to append to the ticket at the instant given."""
@@ -40,15 +40,6 @@ def refuse_if_closed(workflow: Workflow, ticket: Ticket, action: str) -> None:
             ticket_id=ticket.id,
             reason="closed tickets are immutable; open a follow-up ticket instead",
         )
-
-
-def names(values: Iterable[str], name: str) -> frozenset[str]:
-    """Tag names as a set, refusing a lone string (which would be taken letter by letter)."""
-    if isinstance(values, str):
-        raise InvalidEvent(
-            f"{name} takes a collection of tags, got the string {values!r}; write [{values!r}]"
-        )
-    return frozenset(values)
 
 
 def noting(workflow: Workflow, actor: Actor, body: str) -> Decide:

@@ -8,37 +8,23 @@ back to the scalar method.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ticketcore._time import to_micros
+from ticketcore._calendar import Segmented
+from ticketcore._time import MICROSECOND, from_micros, to_micros
 
-__all__ = ["Segmented", "add_us", "elapsed_us"]
+__all__ = ["add_us", "elapsed_us"]
 
 Ints = npt.NDArray[np.int64]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY = 86_400_000_000
 
 
-class Segmented(Protocol):
-    """A calendar that exposes its open segments (``BusinessCalendar.segments``) and the scalar methods."""
-
-    def segments(self, start: datetime, end: datetime) -> tuple[list[int], list[int], list[int]]: ...
-
-    def elapsed(self, start: datetime, end: datetime) -> timedelta: ...
-
-    def add(self, start: datetime, duration: timedelta) -> datetime: ...
-
-
-def _instant(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
-
-
 def _table(calendar: Segmented, low: int, high: int) -> tuple[Ints, Ints, Ints]:
-    starts, ends, before = calendar.segments(_instant(low), _instant(high))
+    starts, ends, before = calendar.segments(from_micros(low), from_micros(high))
     return (
         np.asarray(starts, dtype=np.int64),
         np.asarray(ends, dtype=np.int64),
@@ -47,6 +33,7 @@ def _table(calendar: Segmented, low: int, high: int) -> tuple[Ints, Ints, Ints]:
 
 
 def _open_before(starts: Ints, ends: Ints, before: Ints, x: Ints) -> Ints:
+    """:func:`ticketcore._calendar.open_before` for every instant of ``x`` at once, on the same table arrays."""
     if len(starts) == 0:
         return np.zeros_like(x)
     i = np.searchsorted(starts, x, side="right") - 1
@@ -63,7 +50,7 @@ def elapsed_us(calendar: Any, starts: Ints, ends: Ints) -> Ints:
     if not hasattr(calendar, "segments"):
         return np.fromiter(
             (
-                calendar.elapsed(_instant(int(a)), _instant(int(b))) // timedelta(microseconds=1)
+                calendar.elapsed(from_micros(int(a)), from_micros(int(b))) // MICROSECOND
                 for a, b in zip(starts, ends, strict=True)
             ),
             dtype=np.int64,
@@ -88,6 +75,7 @@ def add_us(calendar: Segmented, starts: Ints, durations: Ints) -> Ints:
         if len(starts_t):
             after_t = before_t + (ends_t - starts_t)
             target = _open_before(starts_t, ends_t, before_t, starts[forward]) + durations[forward]
+            # ticketcore._calendar.instant_reaching for every row at once.
             j = np.searchsorted(after_t, target, side="left")
             found = j < len(starts_t)
             jj = np.where(found, j, 0)
@@ -105,6 +93,6 @@ def add_us(calendar: Segmented, starts: Ints, durations: Ints) -> Ints:
         leftover = np.zeros(0, dtype=np.int64)
     rows = np.concatenate([leftover, np.flatnonzero(durations < 0)]).astype(np.int64)
     for row in rows:
-        due_at = calendar.add(_instant(int(starts[row])), timedelta(microseconds=int(durations[row])))
+        due_at = calendar.add(from_micros(int(starts[row])), timedelta(microseconds=int(durations[row])))
         result[row] = to_micros(due_at)
     return result

@@ -24,7 +24,7 @@ from ticketcore._backlog.checks import (
     check_weeks,
     check_window,
 )
-from ticketcore._backlog.periods import local_instant, period_starts, zone
+from ticketcore._backlog.periods import before, local_instant, period_starts, zone
 from ticketcore._backlog.values import (
     AgeBucket,
     Ageing,
@@ -128,7 +128,7 @@ def backlog_ratio(events: PreparedEvents, as_of: datetime, window: timedelta) ->
     check_window(window)
     open_now = len(events.open_before(now))
     at = events.at[events.resolved_rows]
-    solved = int(((at >= now - window // timedelta(microseconds=1)) & (at < now)).sum())
+    solved = int(((at >= to_micros(before(as_of, window))) & (at < now)).sum())
     if open_now == 0:
         weeks = 0.0
     elif solved == 0:
@@ -144,7 +144,7 @@ def backlog_ratio(events: PreparedEvents, as_of: datetime, window: timedelta) ->
 def growth_trend(events: PreparedEvents, as_of: datetime, weeks: int, steady_after: int) -> GrowthTrend:
     require_aware(as_of, "as_of")
     check_weeks(weeks, steady_after)
-    instants = [as_of - timedelta(weeks=k) for k in range(weeks, -1, -1)]
+    instants = [before(as_of, timedelta(weeks=k)) for k in range(weeks, -1, -1)]
     counts = events.open_counts([to_micros(i) for i in instants])
     growing = 0
     while growing < weeks and counts[-1 - growing] > counts[-2 - growing]:
@@ -235,7 +235,8 @@ def touches(events: PreparedEvents, period: Period, zero_as_one_touch: bool) -> 
 
 def reopens(events: PreparedEvents, period: Period) -> Reopens:
     _, end = _bounds(period)
-    tickets, _ = events.solved_in(*_bounds(period))
+    resolved = events.resolved_rows
+    tickets = np.unique(events.ticket[resolved[_in(events.at[resolved], period)]])
     reopen_at = events.at[events.reopen_rows]
     earlier = np.unique(events.ticket[events.reopen_rows[reopen_at < end]])
     reopened = int(np.isin(tickets, earlier).sum())

@@ -7,7 +7,6 @@ integer microseconds throughout, and the same helpers for local periods and orde
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -15,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ticketcore.errors import ConfigError, InvalidEvent, NaiveDatetimeError
-from ticketcore.model import Category
+from ticketcore.model import STAFF_ROLES, Category
 
 __all__ = ["PreparedEvents", "prepare"]
 
@@ -23,8 +22,6 @@ Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 _CATEGORIES = [c.value for c in Category]  # NEW, OPEN, PENDING, ON_HOLD first: codes below 4 are unsolved
 _UNSOLVED_BELOW = 4
-_STAFF = ("agent", "supervisor", "admin")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _ffill_index(mask: Bools) -> Ints:
@@ -192,7 +189,15 @@ class PreparedEvents:
         self.resolved_rows: Ints = np.flatnonzero(~opened & before & ~self.unsolved)
         self.reopen_rows: Ints = np.flatnonzero(~opened & ~before & self.unsolved)
         replied = self.is_type("replied")
-        staff = _lookup(self.frame["actor_role"], replied, dict.fromkeys(_STAFF, 1), 0) == 1
+        staff = (
+            _lookup(
+                self.frame["actor_role"],
+                replied,
+                dict.fromkeys(sorted(role.value for role in STAFF_ROLES), 1),
+                0,
+            )
+            == 1
+        )
         public = _lookup(self.frame.get("public"), replied, {True: 1, False: 0}, 1) == 1
         replied[replied] = staff & public
         self.reply_rows: Ints = np.flatnonzero(replied)

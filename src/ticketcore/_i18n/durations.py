@@ -12,6 +12,8 @@ from babel import Locale
 from babel.lists import format_list
 from babel.units import format_unit
 
+from ticketcore._time import delta_micros
+
 __all__ = ["UNITS", "Length", "Unit", "render", "spell", "split"]
 
 Unit = Literal["day", "hour", "minute", "second"]
@@ -49,7 +51,7 @@ def _round(micros: int, step: int) -> int:
 def split(duration: timedelta, granularity: Unit, largest: Unit, max_units: int) -> list[tuple[Unit, int]]:
     """The non-zero parts of ``|duration|`` to show, largest first; empty when it rounds to zero."""
     units = UNITS[UNITS.index(largest) : UNITS.index(granularity) + 1]
-    total = abs((duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds)
+    total = abs(delta_micros(duration))
     top = next((i for i, unit in enumerate(units) if total >= _MICROS[unit]), len(units) - 1)
     smallest = units[min(top + max_units - 1, len(units) - 1)]
     # Units nest exactly, so a rounding that carries (59 min 50 s → 1 h) lands on a whole larger unit.

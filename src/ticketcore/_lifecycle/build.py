@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from ticketcore._lifecycle.defs import Timer, TimerCalendar, TimerDue
+from ticketcore._calendar import TimerCalendar
+from ticketcore._lifecycle.defs import Timer, TimerDue
 from ticketcore._lifecycle.guards import CONFIRMATION_FIELD
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError

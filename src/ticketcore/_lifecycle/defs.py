@@ -8,12 +8,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import attrs
 
 from ticketcore.errors import ConfigError
-from ticketcore.model import Category, Role, Ticket, member_set
+from ticketcore.model import STAFF_ROLES, Category, Role, Ticket, member_set
 
 __all__ = [
     "REPLY_ACTION",
@@ -21,14 +20,11 @@ __all__ = [
     "Anchor",
     "SystemRules",
     "Timer",
-    "TimerCalendar",
     "TimerDue",
     "Transition",
     "Violation",
 ]
 
-STAFF_ROLES: frozenset[Role] = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
-"""The roles a transition allows when it names none: the people who work for the help desk."""
 
 REPLY_ACTION = "requester_reply"
 """The action recorded on a status change made by the reply system rule; reserved, no transition may use it."""
@@ -148,14 +144,6 @@ class Timer:
         if self.status is not None:
             return self.status == status
         return self.category is category
-
-
-class TimerCalendar(Protocol):
-    """What a timer needs from a business calendar (``ticketcore.sla.BusinessCalendar`` has it)."""
-
-    def add(self, start: datetime, duration: timedelta, /) -> datetime:
-        """The instant at which ``duration`` of business time has elapsed since ``start``."""
-        ...
 
 
 @attrs.frozen

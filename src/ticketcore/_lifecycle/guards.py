@@ -77,6 +77,8 @@ def register_guard(name: str, check: GuardCheck, *, replace: bool = False) -> No
 
 def unregister_guard(name: str) -> None:
     """Forget the guard registered as ``name`` (built-ins stay). Workflows already built keep their guard."""
+    if not isinstance(name, str):
+        raise ConfigError(f"a guard's name is a string, got {type(name).__name__} {name!r}")
     if name in _BUILT_IN:
         raise ConfigError(f"{name!r} is a built-in guard and cannot be unregistered")
     if name not in _registry:

@@ -7,9 +7,9 @@ then measures every cycle at ``now``. Nothing steps through time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any, cast
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
 
 from ticketcore._calendar import BusinessCalendar
 from ticketcore._sla.config import (
@@ -23,8 +23,10 @@ from ticketcore._sla.config import (
 from ticketcore._sla.measure import Cycle, Goal, Instants, Shared, goal, measure
 from ticketcore._sla.report import CycleFields, Packed
 from ticketcore._sla.timeline import Timeline
+from ticketcore._time import to_micros
 from ticketcore.errors import InvalidEvent
 from ticketcore.model import (
+    STAFF_ROLES,
     Assigned,
     Category,
     Event,
@@ -37,7 +39,7 @@ from ticketcore.model import (
     StatusChanged,
 )
 
-__all__ = ["CompiledMetric", "PauseRule", "compile_metric", "run_clocks"]
+__all__ = ["CompiledMetric", "PauseRule", "Step", "compile_metric", "run_clocks"]
 
 _BITS = {
     "opened": 1,
@@ -57,7 +59,6 @@ _AGENT_ACTION, _ASSIGNED, _STATUS, _SOLVED, _REOPENED, _PRIORITY = 32, 64, 128, 
 _CANCELS, _STOPS, _RESETS, _RESUMES, _STARTS = 1, 1 | 2, 4, 8, 16  # a cancel also stops
 _BEGINS = _RESUMES | _STARTS
 _DONE = (Category.SOLVED, Category.CLOSED)
-_STAFF = frozenset(role for role in Role if role.is_staff)
 
 
 class _Triggers:
@@ -205,35 +206,106 @@ def compile_metric(
 _ALWAYS = BusinessCalendar.always()
 
 
-def run_clocks(  # noqa: C901 (one pass over the events, the hot path; to be split along its concepts)
-    events: Sequence[Event],
-    now: datetime,
-    metrics: Sequence[CompiledMetric],
-    rule: PauseRule,
-    mode: PriorityChangeMode,
-) -> tuple[int | None, Packed]:
-    """Run every metric's clock over ``events`` (those after ``now`` are ignored) and measure each cycle at ``now``.
+Step = tuple[int, int, str, Category, bool, int | None, str | None]
+"""A classified event: its µs, its trigger mask, and the ticket's status, category, policy pause, priority and
+channel after it."""
 
-    Returns the ticket's priority as of ``now`` and the metrics' reports, packed.
-    """
+
+class _Reading:
+    """The ticket as its events are read in order: what the trigger masks and the steps depend on."""
+
+    __slots__ = (
+        "category",
+        "channel",
+        "first",
+        "flag",
+        "opening_comment",
+        "policy_paused",
+        "priority",
+        "responded",
+        "rule",
+        "status",
+    )
+
+    def __init__(self, first: Opened, rule: PauseRule) -> None:
+        self.first, self.rule = first, rule
+        self.status, self.category = first.status, first.category
+        self.flag: bool | None = None
+        self.priority: int | None = first.priority
+        self.channel: str | None = first.channel
+        self.opening_comment = first.actor.is_staff
+        self.responded = False
+        self.policy_paused = rule.pauses(self.status, self.category, None)
+
+    def replied(self, event: Replied, staff: bool) -> int:
+        mask = 0
+        if event.public and staff and not self.opening_comment:
+            mask = _AGENT_REPLY
+            self.responded = True
+        elif event.public and event.actor.role is Role.REQUESTER:
+            mask = _REQUESTER_REPLY | (_FOLLOWUP if self.responded else 0)
+        elif not event.public and staff:
+            mask = _AGENT_NOTE
+        self.opening_comment = False
+        return mask
+
+    def status_changed(self, event: StatusChanged, staff: bool) -> int:
+        mask = _STATUS
+        was_done = self.category in _DONE
+        self.status, self.category, self.flag = event.to_status, event.to_category, event.pauses_sla
+        if not was_done and self.category in _DONE:
+            mask |= _SOLVED
+        elif was_done and self.category not in _DONE:
+            mask |= _REOPENED
+        self.policy_paused = self.rule.pauses(self.status, self.category, self.flag)
+        return mask
+
+    def priority_changed(self, event: PriorityChanged, staff: bool) -> int:
+        changed = event.to_priority != self.priority
+        self.priority = event.to_priority
+        return _PRIORITY if changed else 0
+
+    def assigned(self, event: Assigned, staff: bool) -> int:
+        return _ASSIGNED if event.agent is not None else 0
+
+    def note_added(self, event: NoteAdded, staff: bool) -> int:
+        return _AGENT_NOTE if staff else 0
+
+    def opened(self, event: Opened, staff: bool) -> int:
+        if event is not self.first:
+            raise InvalidEvent("a history has one 'opened' event", ticket_id=event.ticket_id, seq=event.seq)
+        return _OPENED
+
+    def field_changed(self, event: FieldChanged, staff: bool) -> int:
+        if event.field == "channel":
+            self.channel = event.value if isinstance(event.value, str) else None
+        return 0
+
+
+_READERS: dict[type[Event], Callable[[_Reading, Any, bool], int]] = {
+    Replied: _Reading.replied,
+    StatusChanged: _Reading.status_changed,
+    PriorityChanged: _Reading.priority_changed,
+    Assigned: _Reading.assigned,
+    NoteAdded: _Reading.note_added,
+    Opened: _Reading.opened,
+    FieldChanged: _Reading.field_changed,
+}
+"""What each kind of event adds to its trigger mask (and to the reading); other kinds add nothing."""
+
+
+def _classify(
+    events: Sequence[Event], now: datetime, interest: int, rule: PauseRule, instants: Instants
+) -> tuple[int | None, list[Step]]:
+    """The ticket's priority as of ``now`` and the steps of the events up to ``now`` that any metric is interested
+    in; ``instants`` receives their datetimes by µs."""
     first = events[0] if events else None
     if not isinstance(first, Opened):
         raise InvalidEvent("an SLA is evaluated over a history that starts with an 'opened' event")
-    status, category = first.status, first.category
-    flag: bool | None = None
-    priority: int | None = first.priority
-    channel: str | None = first.channel
-    opening_comment = first.actor.role in _STAFF
-    responded = False
+    reading = _Reading(first, rule)
     previous = first.at
-    policy_paused = rule.pauses(status, category, flag)
-    instants: Instants = {}  # the events' own datetimes, reused for the report's instants
-    steps: list[tuple[int, int, str, Category, bool, int | None, str | None]] = []
-    interest = 0
-    for metric in metrics:
-        interest |= metric.interest
-    # Typed loosely: each branch reads the fields of the exact class it tested (no isinstance per event).
-    for event in cast("Sequence[Any]", events):
+    steps: list[Step] = []
+    for event in events:
         at = event.at
         if at > now:
             break
@@ -245,53 +317,45 @@ def run_clocks(  # noqa: C901 (one pass over the events, the hot path; to be spl
                 seq=event.seq,
             )
         previous = at
-        role = event.actor.role
-        staff = role in _STAFF
+        staff = event.actor.role in STAFF_ROLES
         mask = _AGENT_ACTION if staff else 0
-        kind = type(event)
-        if kind is Replied:
-            if event.public and staff and not opening_comment:
-                mask |= _AGENT_REPLY
-                responded = True
-            elif event.public and role is Role.REQUESTER:
-                mask |= _REQUESTER_REPLY | (_FOLLOWUP if responded else 0)
-            elif not event.public and staff:
-                mask |= _AGENT_NOTE
-            opening_comment = False
-        elif kind is StatusChanged:
-            mask |= _STATUS
-            was_done = category in _DONE
-            status, category, flag = event.to_status, event.to_category, event.pauses_sla
-            if not was_done and category in _DONE:
-                mask |= _SOLVED
-            elif was_done and category not in _DONE:
-                mask |= _REOPENED
-            policy_paused = rule.pauses(status, category, flag)
-        elif kind is PriorityChanged:
-            if event.to_priority != priority:
-                mask |= _PRIORITY
-            priority = event.to_priority
-        elif kind is Assigned:
-            if event.agent is not None:
-                mask |= _ASSIGNED
-        elif kind is NoteAdded:
-            if staff:
-                mask |= _AGENT_NOTE
-        elif kind is Opened:
-            if event is not first:
-                raise InvalidEvent(
-                    "a history has one 'opened' event", ticket_id=event.ticket_id, seq=event.seq
-                )
-            mask |= _OPENED
-        elif kind is FieldChanged and event.field == "channel":
-            channel = event.value if isinstance(event.value, str) else None
+        read = _READERS.get(type(event))
+        if read is not None:
+            mask |= read(reading, event, staff)
         if mask & interest:
-            delta = at - _EPOCH  # UTC µs since the epoch, inline: this runs for every event
-            x = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+            x = to_micros(at)
             instants[x] = at
-            steps.append((x, mask, status, category, policy_paused, priority, channel))
-    delta = now - _EPOCH
-    now_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+            steps.append(
+                (
+                    x,
+                    mask,
+                    reading.status,
+                    reading.category,
+                    reading.policy_paused,
+                    reading.priority,
+                    reading.channel,
+                )
+            )
+    return reading.priority, steps
+
+
+def run_clocks(
+    events: Sequence[Event],
+    now: datetime,
+    metrics: Sequence[CompiledMetric],
+    rule: PauseRule,
+    mode: PriorityChangeMode,
+) -> tuple[int | None, Packed]:
+    """Run every metric's clock over ``events`` (those after ``now`` are ignored) and measure each cycle at ``now``.
+
+    Returns the ticket's priority as of ``now`` and the metrics' reports, packed.
+    """
+    interest = 0
+    for metric in metrics:
+        interest |= metric.interest
+    instants: Instants = {}  # the events' own datetimes, reused for the report's instants
+    priority, steps = _classify(events, now, interest, rule, instants)
+    now_us = to_micros(now)
     instants[now_us] = now
     shared: Shared = {}
     # Metric by metric over the classified events: the clocks do not depend on each other.
@@ -303,12 +367,9 @@ def run_clocks(  # noqa: C901 (one pass over the events, the hot path; to be spl
     return priority, Packed(packed)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 def _run(
     metric: CompiledMetric,
-    steps: list[tuple[int, int, str, Category, bool, int | None, str | None]],
+    steps: list[Step],
     mode: PriorityChangeMode,
 ) -> list[Cycle]:
     """One metric's cycles over the classified events (see ``ClockConditions`` for the order applied)."""

@@ -12,18 +12,17 @@ an instant is an event's.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
+from ticketcore._calendar import instant_reaching, open_before
 from ticketcore._sla.report import CycleFields
 from ticketcore._sla.timeline import Timeline
+from ticketcore._time import MICROSECOND, delta_micros, from_micros
 
 __all__ = ["Cycle", "Goal", "Instants", "Shared", "goal", "measure"]
 
 _ZERO = timedelta(0)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)  # ``_US * n`` is the cheapest exact way from µs to a duration or datetime
 _NO_PAUSE: tuple[datetime | None, ...] = ()
 
 Goal = tuple[timedelta, int, tuple[tuple[int, int], ...]]
@@ -40,7 +39,7 @@ map to their datetimes."""
 
 def goal(target: timedelta, percents: Sequence[int]) -> Goal:
     """The :data:`Goal` of ``target`` with warnings at ``percents`` (ascending) of it, rounded up to the µs."""
-    amount = _td_us(target)
+    amount = delta_micros(target)
     return target, amount, tuple((percent, -(-amount * percent // 100)) for percent in percents)
 
 
@@ -67,10 +66,6 @@ class Cycle:
         if len(self.bounds) % 2:
             self.run(at)  # closes the open run, or drops it if it has no length
         self.end, self.cancelled = at, cancelled
-
-
-def _td_us(value: timedelta) -> int:
-    return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
 
 
 def _consumed(cycle: Cycle, end: int, timeline: Timeline) -> list[int]:
@@ -126,7 +121,75 @@ def _due_and_breach(
     )
 
 
-def measure(  # noqa: C901 (the hot path, inlined for speed; to be split along its concepts)
+Progress = tuple[int, int, int | None, int | None, Callable[[int], int | None]]
+"""How far a cycle has come at the evaluation instant, in µs: what it carried, its consumed time, its due and
+breach instants (``None`` when not needed), and a function giving the instant it reaches a consumed time (a plain
+tuple: one is built for every cycle)."""
+
+
+def _one_run(cycle: Cycle, end: int, running: bool, timeline: Timeline) -> Progress:
+    """:class:`Progress` of a cycle with one run and nothing carried (most cycles): every instant is an ``add`` from
+    the run's start, so the timeline's table is located once and searched directly."""
+    bounds = cycle.bounds
+    first = bounds[0]
+    last = bounds[1] if len(bounds) == 2 else end
+    target = cycle.goal[1]
+    high = first + target
+    high = end if end > high else high
+    table = timeline.table
+    if table is None or first < table[0] or high > table[1]:  # ``cover``'s check inline: once per cycle
+        table = timeline.cover(first, high)
+    starts, ends, before, after = table[2], table[3], table[4], table[5]
+    origin = open_before(starts, ends, before, first)
+    elapsed = open_before(starts, ends, before, last) - origin
+
+    def reach(amount: int) -> int:
+        goal = origin + amount
+        if after and after[-1] >= goal:
+            return instant_reaching(starts, before, after, goal)
+        return timeline.add(first, amount)
+
+    due = breach = None
+    if elapsed > target or running or cycle.end is not None:
+        due = reach(target)
+        breach = timeline.next_open(due)
+    return 0, elapsed, due, breach, reach
+
+
+def _many_runs(cycle: Cycle, end: int, running: bool, timeline: Timeline) -> Progress:
+    """:class:`Progress` of any other cycle: several runs, none, or time carried from an earlier cycle."""
+    parts = [0] if cycle.carry_from is None and not cycle.bounds else _consumed(cycle, end, timeline)
+    target = cycle.goal[1]
+    elapsed = sum(parts)
+    due = breach = None
+    if (elapsed > target or running or cycle.end is not None) and (len(parts) > 1 or parts[0] >= target):
+        due, breach = _due_and_breach(cycle, parts, target, timeline)
+
+    def reach(amount: int) -> int | None:
+        return _reach(cycle, parts, amount, timeline, exceed=False)
+
+    return parts[0], elapsed, due, breach, reach
+
+
+def _warnings(
+    progress: Progress, goal: Goal, running: bool, due_at: datetime | None
+) -> tuple[int | datetime | bool, ...]:
+    """The flat ``percent, instant, reached`` triples of the warnings reached, or still ahead of a running clock."""
+    _, elapsed, due, _, reach = progress
+    target = goal[1]
+    warnings: list[int | datetime | bool] = []
+    for percent, amount in goal[2]:
+        reached = elapsed >= amount
+        if not (reached or running):
+            break  # amounts ascend: no later warning is reached either
+        found = due if amount == target and due is not None else reach(amount)
+        if found is not None:
+            instant = due_at if found == due and due_at is not None else from_micros(found)
+            warnings += (percent, instant, reached)
+    return tuple(warnings)
+
+
+def measure(
     cycle: Cycle,
     index: int,
     now: int,
@@ -143,101 +206,23 @@ def measure(  # noqa: C901 (the hot path, inlined for speed; to be split along i
     size = len(bounds)
     stopped = cycle.end
     end = now if stopped is None else stopped
-    target_td, target, warns = cycle.goal
+    target_td, target, _ = cycle.goal
     running = size % 2 == 1 and stopped is None
-    due: int | None = None
-    breach: int | None = None
     if cycle.carry_from is None and 0 < size <= 2:
-        # One run and nothing carried (most cycles): every instant is an ``add`` from the run's start, so the
-        # timeline's table is located once and searched here (the same arithmetic as ``Timeline``'s methods).
-        first = bounds[0]
-        last = bounds[1] if size == 2 else end
-        high = first + target
-        high = end if end > high else high
-        table = timeline.table
-        if table is None or first < table[0] or high > table[1]:
-            table = timeline.cover(first, high)
-        starts, ends, before, after = table[2], table[3], table[4], table[5]
-        i = bisect_right(starts, first) - 1
-        if i < 0:
-            origin = before[0] if before else 0
-        else:
-            edge = ends[i]
-            origin = before[i] + (first if first < edge else edge) - starts[i]
-        i = bisect_right(starts, last) - 1
-        if i < 0:
-            elapsed = (before[0] if before else 0) - origin
-        else:
-            edge = ends[i]
-            elapsed = before[i] + (last if last < edge else edge) - starts[i] - origin
-        carried = 0
-        breached = elapsed > target
-        if breached or running or stopped is not None:
-            goal = origin + target
-            if after and after[-1] >= goal:
-                j = bisect_left(after, goal)
-                due = starts[j] + goal - before[j]
-            else:
-                due = timeline.add(first, target)
-            i = bisect_right(starts, due) - 1
-            if due > table[1]:
-                breach = timeline.next_open(due)
-            elif i >= 0 and due < ends[i]:
-                breach = due
-            elif i + 1 < len(starts):
-                breach = starts[i + 1]
-            else:
-                breach = timeline.next_open(due)
-        due_at = None if due is None else _EPOCH + _US * due
-        warnings: list[int | datetime | bool] = []
-        for percent, amount in warns:
-            reached = elapsed >= amount
-            if not (reached or running):
-                break  # amounts ascend: no later warning is reached either
-            if amount == target and due is not None:
-                at = due  # the 100 % warning is the due instant
-            else:
-                goal = origin + amount
-                if after and after[-1] >= goal:
-                    j = bisect_left(after, goal)
-                    at = starts[j] + goal - before[j]
-                else:
-                    at = timeline.add(first, amount)
-            instant = due_at if at == due and due_at is not None else _EPOCH + _US * at
-            warnings += (percent, instant, reached)
+        progress = _one_run(cycle, end, running, timeline)
     else:
-        if cycle.carry_from is None and not bounds:
-            parts = [0]
-        else:
-            parts = _consumed(cycle, end, timeline)
-        carried = parts[0]
-        elapsed = sum(parts)
-        breached = elapsed > target
-        if (breached or running or stopped is not None) and (len(parts) > 1 or carried >= target):
-            due, breach = _due_and_breach(cycle, parts, target, timeline)
-        due_at = None if due is None else _EPOCH + _US * due
-        warnings = []
-        for percent, amount in warns:
-            reached = elapsed >= amount
-            if not (reached or running):
-                break
-            if amount == target and due is not None:
-                found: int | None = due
-            else:
-                found = _reach(cycle, parts, amount, timeline, exceed=False)
-            if found is not None:
-                instant = due_at if found == due and due_at is not None else _EPOCH + _US * found
-                warnings += (percent, instant, reached)
+        progress = _many_runs(cycle, end, running, timeline)
+    carried, elapsed, due, breach, _ = progress
+    breached = elapsed > target
     if cycle.cancelled:
         state = "cancelled"
     elif breached:
         state = "breached"
     elif stopped is not None:
         state = "achieved"
-    elif running:
-        state = "running"
     else:
-        state = "paused"
+        state = "running" if running else "paused"
+    due_at = None if due is None else from_micros(due)
     start = cycle.start
     return (
         name,
@@ -248,13 +233,13 @@ def measure(  # noqa: C901 (the hot path, inlined for speed; to be split along i
         instants[start],
         None if stopped is None else instants[stopped],
         due_at,
-        due_at if breach == due else None if breach is None else _EPOCH + _US * breach,
-        _US * elapsed,
-        _US * (target - elapsed),
+        due_at if breach == due else None if breach is None else from_micros(breach),
+        MICROSECOND * elapsed,
+        MICROSECOND * (target - elapsed),
         breached,
         _NO_PAUSE if size == 1 and bounds[0] == start else _pauses(cycle, end, instants, shared),
-        tuple(warnings),
-        _US * carried if carried else _ZERO,
+        _warnings(progress, cycle.goal, running, due_at) if cycle.goal[2] else (),
+        MICROSECOND * carried if carried else _ZERO,
     )
 
 

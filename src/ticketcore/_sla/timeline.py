@@ -9,27 +9,15 @@ slice cannot answer is asked of the calendar itself, which also raises its error
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from datetime import UTC, datetime, timedelta
+from bisect import bisect_right
+from datetime import timedelta
 
-from ticketcore._calendar import BusinessCalendar
+from ticketcore._calendar import BusinessCalendar, instant_reaching, open_before
+from ticketcore._time import from_micros, to_micros
 
-__all__ = ["Table", "Timeline", "from_micros", "micros"]
+__all__ = ["Table", "Timeline"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
 _PAD = 40 * 86_400 * 1_000_000
-
-
-def micros(value: datetime) -> int:
-    """UTC microseconds since the epoch of an aware datetime."""
-    delta = value - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_micros(value: int) -> datetime:
-    """The aware UTC datetime of ``value`` microseconds since the epoch."""
-    return _EPOCH + _US * value
 
 
 Table = tuple[int, int, list[int], list[int], list[int], list[int]]
@@ -61,32 +49,14 @@ class Timeline:
         self.table = table  # one assignment: readers see an old table or the new one, never half of one
         return table
 
-    @staticmethod
-    def _open_before(table: Table, x: int) -> int:
-        starts = table[2]
-        i = bisect_right(starts, x) - 1
-        if i < 0:
-            return table[4][0] if table[4] else 0
-        return table[4][i] + min(x, table[3][i]) - starts[i]
-
     def elapsed(self, a: int, b: int) -> int:
         """Open µs in ``[a, b)`` for ``a <= b``."""
-        # ``cover`` and ``_open_before`` written out: measuring a cycle calls this once per run of its clock.
+        # ``cover``'s check inline: measuring a cycle calls this once per run of its clock.
         table = self.table
         if table is None or a < table[0] or b > table[1]:
             table = self.cover(a, b)
-        starts, before = table[2], table[4]
-        i = bisect_right(starts, b) - 1
-        if i < 0:
-            high = before[0] if before else 0
-        else:
-            edge = table[3][i]
-            high = before[i] + (b if b < edge else edge) - starts[i]
-        i = bisect_right(starts, a) - 1
-        if i < 0:
-            return high - (before[0] if before else 0)
-        edge = table[3][i]
-        return high - (before[i] + (a if a < edge else edge) - starts[i])
+        starts, ends, before = table[2], table[3], table[4]
+        return open_before(starts, ends, before, b) - open_before(starts, ends, before, a)
 
     def add(self, start: int, amount: int) -> int:
         """The earliest instant ``t >= start`` with ``amount`` open µs in ``[start, t)`` (``start`` for zero)."""
@@ -96,36 +66,10 @@ class Timeline:
         if table is None or start < table[0] or start + amount > table[1]:
             table = self.cover(start, start + amount)
         starts, before, after = table[2], table[4], table[5]
-        i = bisect_right(starts, start) - 1
-        if i < 0:
-            target = (before[0] if before else 0) + amount
-        else:
-            edge = table[3][i]
-            target = before[i] + (start if start < edge else edge) - starts[i] + amount
+        target = open_before(starts, table[3], before, start) + amount
         if not after or after[-1] < target:
-            return micros(self.calendar.add(from_micros(start), timedelta(microseconds=amount)))
-        j = bisect_left(after, target)
-        return starts[j] + target - before[j]
-
-    def locate(self, x: int, high: int) -> tuple[Table, int]:
-        """A table covering ``[x, high]`` and the open µs before ``x`` in it, for several :meth:`forward` calls."""
-        table = self.cover(x, max(x, high))
-        return table, self._open_before(table, x)
-
-    def position(self, table: Table, x: int) -> int:
-        """The open µs before ``x`` in ``table`` (``x`` inside the range it was located for)."""
-        return self._open_before(table, x)
-
-    def forward(self, table: Table, start: int, origin: int, amount: int) -> int:
-        """:meth:`add` from ``start``, located with :meth:`locate` (``origin`` is its position)."""
-        if amount <= 0:
-            return start
-        target = origin + amount
-        after = table[5]
-        if not after or after[-1] < target:
-            return self.add(start, amount)
-        j = bisect_left(after, target)
-        return table[2][j] + target - table[4][j]
+            return to_micros(self.calendar.add(from_micros(start), timedelta(microseconds=amount)))
+        return instant_reaching(starts, before, after, target)
 
     def next_open(self, x: int) -> int:
         """The first open instant at or after ``x``."""
@@ -138,7 +82,7 @@ class Timeline:
             return x
         if i + 1 < len(starts):
             return starts[i + 1]
-        return micros(self.calendar.next_open(from_micros(x)))
+        return to_micros(self.calendar.next_open(from_micros(x)))
 
     def breach_at(self, start: int, amount: int) -> int:
         """The last instant at which no more than ``amount`` open µs have elapsed since ``start``."""

@@ -6,6 +6,7 @@ every step the store must agree with the model — histories, snapshots, the str
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,14 +16,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from ticketcore.errors import ConcurrencyError
 from ticketcore.model import Assigned, Event, Replied, StatusChanged, TagsChanged, Ticket
-from ticketcore.repositories import TicketQuery
+from ticketcore.repositories import TicketQuery, TicketStore
 from ticketcore.testing._contract.support import AGENT, T0, TAGS, KitMachinery, note, opened
 from ticketcore.testing.strategies import STATUSES
 
 __all__ = ["store_machine"]
 
 
-def store_machine(kit: KitMachinery) -> type[RuleBasedStateMachine]:  # noqa: C901 (one class in a closure; each rule is a short method)
+def store_machine(kit: KitMachinery) -> type[RuleBasedStateMachine]:
     """The state machine class for ``kit``: each run gets fresh storage through the kit, disposed at teardown."""
 
     class StoreMachine(RuleBasedStateMachine):
@@ -64,34 +65,7 @@ def store_machine(kit: KitMachinery) -> type[RuleBasedStateMachine]:  # noqa: C9
             ticket = Ticket.from_events(history)
             batch: list[Event] = []
             for _ in range(size):
-                head: dict[str, Any] = {
-                    "ticket_id": ticket_id,
-                    "seq": ticket.version + 1,
-                    "at": self._tick(60),
-                }
-                event: Event
-                if kind == "reply":
-                    event = Replied(**head, actor=AGENT, body="on it")
-                elif kind == "assign":
-                    event = Assigned(**head, actor=AGENT, agent=data.draw(st.sampled_from(["ada", "bo"])))
-                elif kind == "status":
-                    target = data.draw(st.sampled_from(sorted(STATUSES)))
-                    event = StatusChanged(
-                        **head,
-                        actor=AGENT,
-                        from_status=ticket.status,
-                        from_category=ticket.category,
-                        to_status=target,
-                        to_category=STATUSES[target],
-                    )
-                elif kind == "tags":
-                    event = TagsChanged(
-                        **head,
-                        actor=AGENT,
-                        added=data.draw(st.frozensets(st.sampled_from(TAGS), max_size=2)),
-                    )
-                else:
-                    event = note(ticket_id, ticket.version + 1, head["at"])
+                event = _next_event(data, kind, ticket, self._tick(60))
                 batch.append(event)
                 ticket = ticket.apply(event)
             assert self.store.append(ticket_id, batch, len(history)) == ticket.version
@@ -109,11 +83,40 @@ def store_machine(kit: KitMachinery) -> type[RuleBasedStateMachine]:  # noqa: C9
 
         @invariant()
         def agrees_with_the_model(self) -> None:
-            for ticket_id, history in self.histories.items():
-                assert self.store.events(ticket_id) == history
-                assert self.store.get(ticket_id) == Ticket.from_events(history)
-            assert [e for _, e in self.store.stream()] == self.committed
-            page = self.store.find(TicketQuery(limit=1_000))
-            assert {t.id for t in page} == set(self.histories)
+            _assert_agrees(self.store, self.histories, self.committed)
 
     return StoreMachine
+
+
+def _next_event(data: st.DataObject, kind: str, ticket: Ticket, at: datetime) -> Event:
+    """The next event of ``kind`` on ``ticket`` at ``at``, its free parts drawn from ``data``."""
+    head: dict[str, Any] = {"ticket_id": ticket.id, "seq": ticket.version + 1, "at": at}
+    if kind == "reply":
+        return Replied(**head, actor=AGENT, body="on it")
+    if kind == "assign":
+        return Assigned(**head, actor=AGENT, agent=data.draw(st.sampled_from(["ada", "bo"])))
+    if kind == "status":
+        target = data.draw(st.sampled_from(sorted(STATUSES)))
+        return StatusChanged(
+            **head,
+            actor=AGENT,
+            from_status=ticket.status,
+            from_category=ticket.category,
+            to_status=target,
+            to_category=STATUSES[target],
+        )
+    if kind == "tags":
+        return TagsChanged(
+            **head, actor=AGENT, added=data.draw(st.frozensets(st.sampled_from(TAGS), max_size=2))
+        )
+    return note(ticket.id, ticket.version + 1, at)
+
+
+def _assert_agrees(store: TicketStore, histories: Mapping[str, list[Event]], committed: list[Event]) -> None:
+    """The store holds exactly the model: each history and snapshot, the whole stream in order, and ``find``."""
+    for ticket_id, history in histories.items():
+        assert store.events(ticket_id) == history
+        assert store.get(ticket_id) == Ticket.from_events(history)
+    assert [e for _, e in store.stream()] == committed
+    page = store.find(TicketQuery(limit=1_000))
+    assert {t.id for t in page} == set(histories)

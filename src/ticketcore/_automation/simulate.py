@@ -1,0 +1,181 @@
+"""What-if over history: replay stored histories through a rule set and record what each rule would have done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+
+import attrs
+
+from ticketcore._automation.actions import Notification, Refusal, Tools
+from ticketcore._automation.engine import AutomationOutcome, run_rules
+from ticketcore._automation.model import Rule
+from ticketcore._calendar import BusinessCalendar
+from ticketcore.errors import AutomationLoop
+from ticketcore.model import Event, Ticket
+from ticketcore.sla import SLAReport
+
+__all__ = ["Firing", "Replay", "Simulation", "commands", "simulate_all", "simulate_history"]
+
+FireFn = Callable[
+    [Ticket, datetime, Sequence[Event]],
+    tuple[list[Event], tuple[Notification, ...], tuple[Refusal, ...], str | None],
+]
+SLAFn = Callable[[Sequence[Event], datetime], SLAReport]
+
+
+@attrs.frozen
+class Firing:
+    """One rule firing in a simulation: on which ticket, when, and the events, notifications and refusals it made."""
+
+    ticket_id: str
+    rule: str
+    at: datetime
+    events: tuple[Event, ...] = ()
+    notifications: tuple[Notification, ...] = ()
+    refusals: tuple[Refusal, ...] = ()
+
+
+@attrs.frozen
+class Simulation:
+    """What a rule set would have done over a set of histories.
+
+    ``firings`` in time order per ticket; ``histories`` the histories as they would have been (the stored events,
+    renumbered, with the rules' events in between); ``loops`` the tickets on which the rules would not settle.
+    """
+
+    firings: tuple[Firing, ...] = ()
+    histories: Mapping[str, tuple[Event, ...]] = attrs.field(factory=dict)
+    loops: tuple[tuple[str, AutomationLoop], ...] = ()
+    events_replayed: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """How many times each rule fired."""
+        counts: dict[str, int] = {}
+        for firing in self.firings:
+            counts[firing.rule] = counts.get(firing.rule, 0) + 1
+        return counts
+
+
+def commands(events: Sequence[Event]) -> Iterator[list[Event]]:
+    """The history cut into the updates that made it: consecutive events at the same instant are one command."""
+    batch: list[Event] = []
+    for event in events:
+        if batch and event.at != batch[-1].at:
+            yield batch
+            batch = []
+        batch.append(event)
+    if batch:
+        yield batch
+
+
+def _renumbered(batch: Sequence[Event], ticket: Ticket | None) -> list[Event]:
+    start = 1 if ticket is None else ticket.version + 1
+    if batch[0].seq == start:
+        return list(batch)
+    return [attrs.evolve(event, seq=start + offset) for offset, event in enumerate(batch)]
+
+
+@attrs.frozen
+class Replay:
+    triggers: Sequence[Rule]
+    tools: Tools
+    calendars: Mapping[str, BusinessCalendar]
+    max_passes: int
+    fire: FireFn | None
+    sla: SLAFn | None
+
+
+def simulate_history(
+    events: Sequence[Event], replay: Replay, until: datetime
+) -> tuple[list[Event], list[Firing], AutomationLoop | None, int]:
+    """Replay one history up to ``until``; the simulated history, the firings, a loop error and the events read."""
+    history: list[Event] = []
+    firings: list[Firing] = []
+    ticket: Ticket | None = None
+    read = 0
+    for original in commands(events):
+        if original[0].at > until:
+            break
+        read += len(original)
+        if ticket is not None and replay.fire is not None:
+            ticket = _fire_until(ticket, original[0].at, replay, history, firings)
+        batch = _renumbered(original, ticket)
+        before = ticket
+        for event in batch:
+            ticket = Ticket.from_events([event]) if ticket is None else ticket.apply(event)
+        assert ticket is not None
+        history.extend(batch)
+        tools = replay.tools
+        if replay.sla is not None:
+            tools = attrs.evolve(tools, sla=replay.sla(history, batch[-1].at))
+        try:
+            outcome = run_rules(
+                replay.triggers,
+                before=before,
+                ticket=ticket,
+                update=batch,
+                now=batch[-1].at,
+                tools=tools,
+                calendars=replay.calendars,
+                max_passes=replay.max_passes,
+            )
+        except AutomationLoop as loop:
+            return history, firings, loop, read
+        firings.extend(_split(outcome, batch[-1].at, ticket.id))
+        history.extend(outcome.events)
+        ticket = outcome.ticket
+    if ticket is not None and replay.fire is not None:
+        _fire_until(ticket, until, replay, history, firings)
+    return history, firings, None, read
+
+
+def _fire_until(
+    ticket: Ticket, until: datetime, replay: Replay, history: list[Event], firings: list[Firing]
+) -> Ticket:
+    assert replay.fire is not None
+    for _ in range(64):
+        events, notes, refusals, rule = replay.fire(ticket, until, history)
+        if rule is None:
+            break
+        for event in events:
+            ticket = ticket.apply(event)
+        history.extend(events)
+        at = events[0].at if events else until
+        firings.append(Firing(ticket.id, rule, at, tuple(events), notes, refusals))
+    return ticket
+
+
+def _split(outcome: AutomationOutcome, at: datetime, ticket_id: str) -> list[Firing]:
+    fired, events, notes, refusals = outcome.fired, outcome.events, outcome.notifications, outcome.refusals
+    actor = {rule: f"automation:{rule}" for rule in fired}
+    return [
+        Firing(
+            ticket_id,
+            rule,
+            at,
+            tuple(e for e in events if e.actor.id == actor[rule]),
+            tuple(n for n in notes if n.rule == rule),
+            tuple(r for r in refusals if r.rule == rule),
+        )
+        for rule in fired
+    ]
+
+
+def simulate_all(histories: Iterable[Sequence[Event]], replay: Replay, until: datetime) -> Simulation:
+    """Replay every history (see :func:`simulate_history`)."""
+    firings: list[Firing] = []
+    simulated: dict[str, tuple[Event, ...]] = {}
+    loops: list[tuple[str, AutomationLoop]] = []
+    read = 0
+    for events in histories:
+        if not events:
+            continue
+        history, fired, loop, count = simulate_history(events, replay, until)
+        read += count
+        firings.extend(fired)
+        if history:
+            simulated[history[0].ticket_id] = tuple(history)
+        if loop is not None:
+            loops.append((events[0].ticket_id, loop))
+    return Simulation(tuple(firings), simulated, tuple(loops), read)

@@ -1,0 +1,26 @@
+"""What many test files share: the reference instant ``T0``, the standard actors, and ``opened()``.
+
+Test files import these by plain name (``from helpers import T0, AGENT, opened``); pytest puts ``tests/`` on the
+path, as it does for the oracles beside this file. A file that needs a different value says so where it uses it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ticketcore.model import Actor, Opened, Role
+
+T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
+"""Monday 3 March 2025, 09:00 UTC: a business-hours opening instant."""
+
+REQUESTER = Actor("cy", Role.REQUESTER)
+AGENT = Actor("ada", Role.AGENT)
+SUPERVISOR = Actor("sam", Role.SUPERVISOR)
+ADMIN = Actor("root", Role.ADMIN)
+SYSTEM = Actor.system()
+
+
+def opened(ticket_id: str = "T-1", *, at: datetime = T0, **fields: Any) -> Opened:
+    """The first event of a ticket: opened by ``REQUESTER`` (requester ``"cy"``) at ``at`` with ``fields``."""
+    return Opened(ticket_id=ticket_id, seq=1, at=at, actor=REQUESTER, requester=REQUESTER.id, **fields)
