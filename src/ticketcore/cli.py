@@ -4,6 +4,7 @@ Commands (``ticketcore COMMAND --help`` for the options)::
 
     ticketcore demo   [--db FILE] [--format table|json|csv] [--locale it] [--by channel|priority|group|region]
     ticketcore import FILE [--db FILE] [--map SRC=DST ...] [--format csv|jsonl] [--config CFG]
+    ticketcore import FILE --format servicenow|zendesk [--mapping M] [--report] [--quiet] [--db FILE]
     ticketcore report [--db FILE | --events FILE] [--config CFG] [--calendar CFG] [--policies CFG]
                       [--as-of ISO] [--by ...] [--format ...] [--locale ...]
     ticketcore check  CONFIG
@@ -28,7 +29,14 @@ from babel import Locale, UnknownLocaleError
 
 from ticketcore._cli.config import SECTIONS, Config, bundled_data, check_data, load_config, read_data
 from ticketcore._cli.demo import run_demo
-from ticketcore._cli.importing import IMPORT_FORMATS, ImportResult, import_events, read_rows
+from ticketcore._cli.importing import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    ImportResult,
+    import_events,
+    import_export,
+    read_rows,
+)
 from ticketcore._cli.render import FORMATS, render
 from ticketcore._cli.report import BY_DIMENSIONS, build_report
 from ticketcore._version import __version__
@@ -55,10 +63,23 @@ class _UsageError(Exception):
     """A problem with the command line or its files (exit code 2)."""
 
 
+class _Silent:
+    """A stream that is not a terminal and drops what it gets (``--quiet``)."""
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+
 class _Progress:
     """``label: n`` on one rewritten stderr line, only when stderr is a terminal."""
 
-    def __init__(self, label: str, stream: TextIO) -> None:
+    def __init__(self, label: str, stream: TextIO | _Silent) -> None:
         self._label = label
         self._stream = stream
         self._on = stream.isatty()
@@ -173,6 +194,19 @@ def _import(args: argparse.Namespace) -> int:
     source, mapping = Path(args.file), _pairs(args.map)
     if not source.is_file():
         raise _UsageError(f"no such file: {str(source)!r}")
+    if args.format in EXPORT_FORMATS:
+        overrides = _read(args.mapping) if args.mapping else {}
+        workflow = load_config(_read(args.config)).workflow if args.config else None
+        progress = _Progress(f"importing {source.name}", sys.stderr if not args.quiet else _Silent())
+        try:
+            report = import_export(
+                source, args.format, overrides, db=args.db, workflow=workflow, progress=progress
+            )
+        finally:
+            progress.close()
+        if not args.quiet:
+            print(report.render() if args.report else report.summary(args.db))
+        return EXIT_REFUSED if report.tickets_refused else EXIT_OK
     _format_of(source, args.format)
     workflow = load_config(_read(args.config)).workflow if args.config else default_workflow()
     store = SQLiteStore(args.db)
@@ -321,7 +355,14 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file", help="the events file (columns: see docs/how-to/import-and-report.md)")
     load.add_argument("--db", default="ticketcore.db", help="the SQLite store (default: ticketcore.db)")
     load.add_argument("--map", action="append", default=[], metavar="SRC=DST", help="rename a file column")
-    load.add_argument("--format", choices=IMPORT_FORMATS, help="the file's format (default: from its suffix)")
+    load.add_argument(
+        "--format",
+        choices=IMPORT_FORMATS + EXPORT_FORMATS,
+        help="csv or jsonl for event rows (default: from the suffix); a help desk's export, diffed into events",
+    )
+    load.add_argument("--mapping", help="a TOML or JSON file overriding the export format's preset mapping")
+    load.add_argument("--report", action="store_true", help="print the accounting of every row of an export")
+    load.add_argument("--quiet", action="store_true", help="no progress and no summary; the exit code tells")
     load.add_argument(
         "--config", help="a configuration file whose 'workflow' gives the categories of custom statuses"
     )

@@ -34,34 +34,52 @@ from ticketcore._importers import servicenow as _servicenow
 from ticketcore._importers import zendesk as _zendesk
 from ticketcore._importers.diff import Row, diff_rows, round_trip
 from ticketcore._importers.mapping import TICKET_FIELDS, SnapshotMapping, StatusValue
-from ticketcore._importers.reading import CsvRows, read_csv
+from ticketcore._importers.reading import ExportRows, read_csv, read_json
 from ticketcore._importers.report import Anomaly, AnomalyKind, ImportReport, RowOutcome, TicketImport
 from ticketcore.errors import ConcurrencyError, ConfigError
 from ticketcore.lifecycle import Workflow
 from ticketcore.repositories import TicketStore
 
 __all__ = [
+    "FORMATS",
+    "TICKET_FIELDS",
     "Anomaly",
     "AnomalyKind",
-    "CsvRows",
-    "FORMATS",
+    "ExportFormat",
+    "ExportRows",
     "ImportReport",
     "Row",
     "RowOutcome",
     "SnapshotMapping",
     "StatusValue",
-    "TICKET_FIELDS",
     "TicketImport",
     "diff_snapshots",
     "import_file",
     "import_snapshots",
     "mapping_for",
-    "read_csv",
+    "read_export",
     "round_trip",
 ]
 
-FORMATS: dict[str, Mapping[str, Any]] = {"servicenow": _servicenow.PRESET, "zendesk": _zendesk.PRESET}
-"""The named snapshot formats and their preset mappings (as data, the form ``--mapping`` files override)."""
+
+@attrs.frozen
+class ExportFormat:
+    """A named snapshot export: its preset mapping as data (what a ``--mapping`` file overrides), and how its JSON
+    records read (the document keys holding them, and how one record flattens into cells)."""
+
+    name: str
+    preset: Mapping[str, Any]
+    json_keys: tuple[str, ...]
+    cells: Callable[[Mapping[str, Any]], dict[str, str]]
+
+
+FORMATS: dict[str, ExportFormat] = {
+    "servicenow": ExportFormat("servicenow", _servicenow.PRESET, _servicenow.JSON_KEYS, _servicenow.cells),
+    "zendesk": ExportFormat("zendesk", _zendesk.PRESET, _zendesk.JSON_KEYS, _zendesk.cells),
+}
+"""The named snapshot formats."""
+
+_JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 
 def mapping_for(format: str, overrides: Mapping[str, Any] | None = None) -> SnapshotMapping:
@@ -75,11 +93,26 @@ def mapping_for(format: str, overrides: Mapping[str, Any] | None = None) -> Snap
         raise ConfigError(
             f"unknown format {format!r}; available formats: {', '.join(sorted(FORMATS))}", "format"
         )
-    data = dict(FORMATS[format])
+    data = dict(FORMATS[format].preset)
     for key, value in (overrides or {}).items():
         merged = key in ("columns", "statuses", "channels", "levels") and isinstance(value, Mapping)
         data[key] = {**data.get(key, {}), **value} if merged else value
     return codec.load(SnapshotMapping, data)
+
+
+def read_export(path: Path, format: str) -> ExportRows:
+    """The rows of an export file of a named ``format``: CSV (streamed) or JSON (by the file's suffix).
+
+    Raises :class:`~ticketcore.errors.BadInput` naming the line for a file that is not UTF-8, not CSV or not JSON.
+    """
+    if format not in FORMATS:
+        raise ConfigError(
+            f"unknown format {format!r}; available formats: {', '.join(sorted(FORMATS))}", "format"
+        )
+    if path.suffix.lower() in _JSON_SUFFIXES:
+        chosen = FORMATS[format]
+        return read_json(path, chosen.cells, keys=chosen.json_keys)
+    return read_csv(path)
 
 
 def diff_snapshots(
@@ -133,13 +166,14 @@ def import_file(
     workflow: Workflow | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import a snapshot export (CSV) of a named ``format`` (or read with ``mapping``) into ``store``.
+    """Import a snapshot export (CSV or JSON) of a named ``format`` (read with ``mapping`` when given, else with the
+    format's preset) into ``store``.
 
     Raises :class:`~ticketcore.errors.BadInput` (naming the line and column) for a file that cannot be read as
     declared; a ticket with a row that cannot be read is refused whole and reported, the others are imported.
     """
     chosen = mapping if mapping is not None else mapping_for(format)
-    read = read_csv(path)
+    read = read_export(path, format)
     notes = ["the file starts with a byte-order mark; it was dropped"] if read.bom else []
     return import_snapshots(
         store,

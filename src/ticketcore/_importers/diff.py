@@ -52,6 +52,7 @@ class _Step:
     line: int
     order: int | None
     at: datetime
+    opened: datetime | None
     actor: Actor
     state: State
     statuses: dict[str, StatusValue]
@@ -89,11 +90,11 @@ def read_step(
     assert stamp is not None
     order: int | None = None
     if m.order is not None:
-        cell = (cells.get(m.order) or "").strip()
+        counter = (cells.get(m.order) or "").strip()
         try:
-            order = int(cell)
+            order = int(counter)
         except ValueError:
-            raise BadInput(f"{cell!r} is not an integer order value", line=line, column=m.order) from None
+            raise BadInput(f"{counter!r} is not an integer order value", line=line, column=m.order) from None
     actor_id = cells.get(m.actor) if m.actor is not None else None
     actor = (
         Actor.system("import")
@@ -112,8 +113,16 @@ def read_step(
             state[column] = value.status
         else:
             state[column] = m.value(column, cell)
+    opened_cell = cells.get(m.opened_at) if m.opened_at is not None else None
+    opened = None if m.is_missing(opened_cell) else m.timestamp(opened_cell or "", line, m.opened_at)
     return _Step(
-        line=line, order=order, at=m.timestamp(stamp, line), actor=actor, state=state, statuses=statuses
+        line=line,
+        order=order,
+        at=m.timestamp(stamp, line),
+        opened=opened,
+        actor=actor,
+        state=state,
+        statuses=statuses,
     )
 
 
@@ -139,10 +148,19 @@ def _opened(b: _Builder, step: _Step) -> None:
             fields[field] = value
     attributes.setdefault("requester", UNKNOWN)
     attributes.setdefault("channel", UNKNOWN)
-    b.add(Opened(**b.head(step, step.at), **attributes, fields=fields), step.line)  # type: ignore[arg-type]
+    at = step.at if step.opened is None else step.opened
+    if at > step.at:
+        b.anomaly(
+            step.line,
+            AnomalyKind.OUT_OF_ORDER,
+            f"opened {at.isoformat()}, after the row's own stamp; clamped to {step.at.isoformat()}",
+            m.opened_at,
+        )
+        at = step.at
+    b.add(Opened(**b.head(step, at), **attributes, fields=fields), step.line)  # type: ignore[arg-type]
     agent = next((v for c, v in step.state.items() if m.field_of(c) == "assignee" and v is not None), None)
     if agent is not None:
-        b.add(Assigned(**b.head(step, step.at), agent=str(agent)), step.line)  # type: ignore[arg-type]
+        b.add(Assigned(**b.head(step, at), agent=str(agent)), step.line)
 
 
 def _changes(b: _Builder, before: _Step, step: _Step, at: datetime) -> None:
@@ -204,14 +222,16 @@ def _changes(b: _Builder, before: _Step, step: _Step, at: datetime) -> None:
         column = by_field["tags"]
         old_tags = before.state.get(column) or frozenset()
         new_tags = step.state[column] or frozenset()
-        assert isinstance(old_tags, frozenset) and isinstance(new_tags, frozenset)
+        assert isinstance(old_tags, frozenset)
+        assert isinstance(new_tags, frozenset)
         emit(TagsChanged, added=new_tags - old_tags, removed=old_tags - new_tags)
     for column in changed:
         field = m.field_of(column)
         if field in ("status", "priority", "assignee", "group", "tags"):
             continue
         value, previous = step.state[column], before.state.get(column)
-        assert not isinstance(value, frozenset) and not isinstance(previous, frozenset)
+        assert not isinstance(value, frozenset)
+        assert not isinstance(previous, frozenset)
         emit(FieldChanged, field=field, value=value, previous=previous)
 
 
@@ -397,9 +417,15 @@ def round_trip(
             ticket = Ticket.from_events([event]) if ticket is None else ticket.apply(event)
         assert ticket is not None
         step = read_step(item.ticket_id, outcome.line, by_line[outcome.line], header, mapping)
-        if outcome.line not in clamped and outcome.events and ticket.updated_at != step.at:
+        # The first row's stamp is the opening when the mapping names a creation column; that column is checked below.
+        first = ticket.version == outcome.events and step.opened is not None
+        if outcome.line not in clamped and outcome.events and not first and ticket.updated_at != step.at:
             problems.append(
                 f"line {outcome.line}: stamp {step.at.isoformat()} != {ticket.updated_at.isoformat()}"
+            )
+        if step.opened is not None and outcome.line not in clamped and step.opened != ticket.created_at:
+            problems.append(
+                f"line {outcome.line}: opened {step.opened.isoformat()} != {ticket.created_at.isoformat()}"
             )
         for column, expected in step.state.items():
             got = snapshot(ticket, column, mapping)

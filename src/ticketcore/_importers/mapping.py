@@ -61,7 +61,8 @@ class SnapshotMapping:
 
     ``ticket`` names the ticket id column, ``order`` the column that orders a ticket's rows (an integer counter such
     as ServiceNow's ``sys_mod_count``; ``None`` when each ticket has one row), ``at`` the timestamp column and
-    ``actor`` the column naming who made the change. ``columns`` maps other columns to ticket fields
+    ``actor`` the column naming who made the change; ``opened_at``, when given, names the column of the ticket's
+    creation time, which stamps its ``opened`` event (else the first row's ``at`` does). ``columns`` maps other columns to ticket fields
     (:data:`TICKET_FIELDS`); any column not mentioned is kept as a custom field of the same name, unless listed in
     ``ignore``. Value maps translate states (to a status and its category), channels and levels (priority, impact,
     urgency; a cell missing from ``levels`` is read by its leading integer, so ``"3 - Moderate"`` is 3). A cell equal
@@ -77,6 +78,7 @@ class SnapshotMapping:
     order: str | None = None
     at: str
     actor: str | None = None
+    opened_at: str | None = None
     columns: dict[str, str] = attrs.field(factory=dict)
     statuses: dict[str, StatusValue] = attrs.field(factory=dict)
     unknown_category: Category = attrs.field(default=Category.OPEN, converter=Category)
@@ -99,8 +101,9 @@ class SnapshotMapping:
 
     @property
     def meta_columns(self) -> tuple[str, ...]:
-        """The columns that place a row (ticket, order, time, actor) rather than describe the ticket."""
-        return tuple(c for c in (self.ticket, self.order, self.at, self.actor) if c is not None)
+        """The columns that place a row (ticket, order, times, actor) rather than describe the ticket."""
+        placing = (self.ticket, self.order, self.at, self.opened_at, self.actor)
+        return tuple(c for c in placing if c is not None)
 
     def field_of(self, column: str) -> str:
         """The ticket field (or custom field name) a column fills."""
@@ -126,8 +129,11 @@ class SnapshotMapping:
         """True when ``cell`` stands for no value."""
         return cell is None or cell.strip() in self.missing
 
-    def timestamp(self, cell: str, line: int) -> datetime:
-        """The aware UTC instant a timestamp cell names; :class:`BadInput` naming the line and column if none."""
+    def timestamp(self, cell: str, line: int, column: str | None = None) -> datetime:
+        """The aware UTC instant a timestamp cell (of ``column``, ``at`` by default) names.
+
+        Raises :class:`BadInput` naming the line and column when the cell is not a timestamp.
+        """
         text = cell.strip()
         try:
             stamp = (
@@ -137,7 +143,9 @@ class SnapshotMapping:
             )
         except ValueError:
             expected = self.timestamp_format or "ISO 8601"
-            raise BadInput(f"{cell!r} is not a timestamp in {expected}", line=line, column=self.at) from None
+            raise BadInput(
+                f"{cell!r} is not a timestamp in {expected}", line=line, column=column or self.at
+            ) from None
         if stamp.tzinfo is None:
             stamp = stamp.replace(tzinfo=ZoneInfo(self.tz))
         return stamp.astimezone(ZoneInfo("UTC"))

@@ -122,6 +122,20 @@ class ImportReport:
             notes=tuple(notes),
         )
 
+    def summary(self, where: str) -> str:
+        """One line of counts, and a line per refused or odd kind of row (``--report`` gives the examples)."""
+        lines = [
+            f"imported {self.tickets} tickets ({self.rows_in} rows, {self.events_out} events) into {where}",
+        ]
+        if self.tickets_refused:
+            lines.append(
+                f"refused {self.tickets_refused} tickets ({self.rows_refused} rows), nothing of them was imported"
+            )
+        lines.extend(f"anomaly {kind}: {count}" for kind, count in self.anomalies.items())
+        if self.tickets_refused or self.anomalies:
+            lines.append("run again with --report for the lines")
+        return "\n".join(lines)
+
     def render(self) -> str:
         """The report as lines of text, for ``ticketcore import --report``."""
         lines = [

@@ -7,7 +7,10 @@ is the channel (``via.channel`` in the API's JSON, flattened to ``via``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from .reading import text
 
 COLUMNS = (
     "id",
@@ -30,6 +33,7 @@ COLUMNS = (
 PRESET: dict[str, Any] = {
     "ticket": "id",
     "at": "updated_at",
+    "opened_at": "created_at",
     "columns": {
         "status": "status",
         "priority": "priority",
@@ -60,3 +64,27 @@ PRESET: dict[str, Any] = {
     "missing": [""],
 }
 """The preset mapping (``codec.load(SnapshotMapping, PRESET)``); timestamps are ISO 8601 in UTC."""
+
+
+def cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """A ticket record of the Tickets API as CSV-like cells: ``via`` is its channel, ``tags`` space-separated, each
+    of ``custom_fields`` a ``custom_field_<id>`` column; other nested values are kept as JSON text."""
+
+    named: dict[str, str] = {}
+    for key, value in record.items():
+        if key == "via" and isinstance(value, Mapping):
+            named["via"] = text(value.get("channel"))
+        elif key == "tags" and isinstance(value, list):
+            named["tags"] = " ".join(text(tag) for tag in value)
+        elif key in ("custom_fields", "fields") and isinstance(value, list):
+            # The API sends each custom field twice, under both keys, with the same ids and values.
+            for field in value:
+                if isinstance(field, Mapping) and "id" in field:
+                    named[f"custom_field_{field['id']}"] = text(field.get("value"))
+        else:
+            named[key] = text(value)
+    return named
+
+
+JSON_KEYS = ("tickets",)
+"""Where a JSON document holds its ticket records (the Tickets API and the incremental export)."""
