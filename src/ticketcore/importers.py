@@ -32,9 +32,9 @@ import attrs
 from ticketcore import codec
 from ticketcore._importers import servicenow as _servicenow
 from ticketcore._importers import zendesk as _zendesk
-from ticketcore._importers.diff import Row, diff_rows, round_trip
+from ticketcore._importers.diff import diff_rows, round_trip
 from ticketcore._importers.mapping import TICKET_FIELDS, SnapshotMapping, StatusValue
-from ticketcore._importers.reading import ExportRows, read_csv, read_json
+from ticketcore._importers.reading import ExportRows, Row, read_csv, read_json
 from ticketcore._importers.report import Anomaly, AnomalyKind, ImportReport, RowOutcome, TicketImport
 from ticketcore.errors import ConcurrencyError, ConfigError
 from ticketcore.lifecycle import Workflow

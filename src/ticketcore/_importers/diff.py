@@ -34,10 +34,10 @@ from ticketcore.model import (
 )
 
 from .mapping import SnapshotMapping, StatusValue, formula_like
+from .reading import ROW_ERROR, Row
 from .report import Anomaly, AnomalyKind, RowOutcome, TicketImport
 
 Cells = Mapping[str, str | None]
-Row = tuple[int, Cells]
 Value = FieldValue | frozenset[str]
 State = dict[str, Value]
 
@@ -84,6 +84,8 @@ def read_step(
 ) -> _Step:
     """Read one row into a step; :class:`BadInput` naming the line and column when a cell cannot be read."""
     m = mapping
+    if ROW_ERROR in cells:
+        raise BadInput(str(cells[ROW_ERROR]), line=line)
     stamp = cells.get(m.at)
     if m.is_missing(stamp):
         raise BadInput("the row has no timestamp", line=line, column=m.at)

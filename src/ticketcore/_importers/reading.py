@@ -18,7 +18,8 @@ import attrs
 
 from ticketcore.errors import BadInput
 
-from .diff import Row
+Row = tuple[int, Mapping[str, str | None]]
+"""A row of an export: its line, and its cells by column."""
 
 
 @attrs.define
@@ -33,51 +34,79 @@ class ExportRows:
     bom: bool = False
 
 
-def _lines(path: Path, bom: bool) -> Iterator[str]:
+ROW_ERROR = "\x00row error"
+"""The key under which a row that cannot be split into its cells carries the reason (no column has this name)."""
+
+_CHUNK = 1 << 20
+
+
+def check_utf8(path: Path) -> bool:
+    """True when the file starts with a byte-order mark; :class:`BadInput` naming the line if it is not UTF-8.
+
+    The whole file is checked before anything is imported, so that a bad byte near the end stores nothing, in
+    bounded memory.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
-            raw = line[len(codecs.BOM_UTF8) :] if number == 1 and bom else line
+        bom = handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+        handle.seek(len(codecs.BOM_UTF8) if bom else 0)
+        while chunk := handle.read(_CHUNK):
             try:
-                yield raw.decode("utf-8")
+                decoder.decode(chunk)
             except UnicodeDecodeError as error:
+                line += chunk[: error.start].count(b"\n")
                 raise BadInput(
-                    f"byte {error.start + 1} of the line is not UTF-8 ({raw[error.start : error.end]!r}); "
-                    "save the file as UTF-8",
-                    line=number,
+                    f"{chunk[error.start : error.end]!r} is not UTF-8; save the file as UTF-8", line=line
                 ) from None
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise BadInput("the file ends inside a character; save it as UTF-8", line=line) from None
+    return bom
 
 
 def read_csv(path: Path) -> ExportRows:
-    """The rows of a UTF-8 CSV file (a leading byte-order mark is dropped and noted); the header names the cells."""
-    with path.open("rb") as handle:
-        bom = handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
-    reader = csv.reader(_lines(path, bom))
+    """The rows of a UTF-8 CSV file (a leading byte-order mark is dropped and noted); the header names the cells.
+
+    A row that does not split into the header's cells comes with the reason under :data:`ROW_ERROR`, so that its
+    ticket is refused and the rest of the file is read.
+    """
+    bom = check_utf8(path)
+    handle = path.open(encoding="utf-8-sig" if bom else "utf-8", newline="")
+    reader = csv.reader(handle)
     try:
         header = tuple(c.strip() for c in next(reader))
     except StopIteration:
+        handle.close()
         raise BadInput("the file is empty; expected a header row", line=1) from None
     except csv.Error as error:
+        handle.close()
         raise BadInput(f"not CSV: {error}", line=1) from None
     if len(set(header)) != len(header):
+        handle.close()
         twice = sorted({c for c in header if header.count(c) > 1})
         raise BadInput(f"the header repeats column(s) {', '.join(map(repr, twice))}", line=1)
 
     def rows() -> Iterator[Row]:
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                raise BadInput(f"not CSV: {error}", line=reader.line_num) from None
-            if not cells:
-                continue
-            if len(cells) != len(header):
-                raise BadInput(
-                    f"the row has {len(cells)} cells but the header {len(header)}; is it the declared format?",
-                    line=reader.line_num,
-                )
-            yield reader.line_num, dict(zip(header, cells, strict=True))
+        with handle:
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    yield reader.line_num, {ROW_ERROR: f"not CSV: {error}"}
+                    continue
+                if not cells:
+                    continue
+                named = dict(zip(header, cells, strict=False))
+                if len(cells) != len(header):
+                    named[ROW_ERROR] = (
+                        f"the row has {len(cells)} cells but the header {len(header)}; is it the declared format?"
+                    )
+                yield reader.line_num, named
 
     return ExportRows(header=header, rows=rows(), bom=bom)
 
@@ -92,14 +121,8 @@ def read_json(path: Path, cells: Cells, *, keys: tuple[str, ...]) -> ExportRows:
     The file is a document holding the list of records under one of ``keys`` (or one record under a key without
     its final ``s``: ``{"ticket": {...}}``), a bare list of records, or JSON Lines with one record per line.
     """
-    raw = path.read_bytes()
-    bom = raw.startswith(codecs.BOM_UTF8)
-    try:
-        text = raw[len(codecs.BOM_UTF8) if bom else 0 :].decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise BadInput("the file is not UTF-8; save it as UTF-8", line=line) from None
-    records = _records(text, keys)
+    bom = check_utf8(path)
+    records = _records(path.read_text(encoding="utf-8-sig"), keys)
     rows = [(number, cells(record)) for number, record in records]
     header: dict[str, None] = {}
     for _, named in rows:
@@ -129,6 +152,8 @@ def _records(text: str, keys: tuple[str, ...]) -> list[tuple[int, Mapping[str, A
             if isinstance(document.get(key.removesuffix("s")), dict):
                 document = [document[key.removesuffix("s")]]
                 break
+        else:
+            document = [document]  # JSON Lines of a single record
     if not isinstance(document, list):
         named = " or ".join(repr(key) for key in keys)
         raise BadInput(f"expected a list of records, or an object with a {named} list", line=1)
