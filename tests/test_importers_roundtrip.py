@@ -9,6 +9,7 @@ fields), and each state is written out as the format's export would write it (Se
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import tempfile
 from collections.abc import Callable
@@ -120,7 +121,7 @@ def expected_events(
     add(Opened, first, requester="cy", channel="email", subject="Printer", **opened)
     if first.agent is not None:
         add(Assigned, first, agent=first.agent)
-    for before, state in zip(states, states[1:], strict=False):
+    for before, state in itertools.pairwise(states):
         if state.status != before.status:
             old, new = status_of(before.status), status_of(state.status)
             add(
@@ -174,12 +175,44 @@ def servicenow_rows(ticket_id: str, states: list[State]) -> list[dict[str, str]]
     return rows
 
 
-SERVICENOW_COLUMNS = (
-    "number,incident_state,active,reassignment_count,reopen_count,sys_mod_count,made_sla,caller_id,opened_by,"
-    "opened_at,sys_created_by,sys_created_at,sys_updated_by,sys_updated_at,contact_type,location,category,"
-    "subcategory,u_symptom,cmdb_ci,impact,urgency,priority,assignment_group,assigned_to,knowledge,"
-    "u_priority_confirmation,notify,problem_id,rfc,vendor,caused_by,closed_code,resolved_by,resolved_at,closed_at"
-).split(",")
+SERVICENOW_COLUMNS = [
+    "number",
+    "incident_state",
+    "active",
+    "reassignment_count",
+    "reopen_count",
+    "sys_mod_count",
+    "made_sla",
+    "caller_id",
+    "opened_by",
+    "opened_at",
+    "sys_created_by",
+    "sys_created_at",
+    "sys_updated_by",
+    "sys_updated_at",
+    "contact_type",
+    "location",
+    "category",
+    "subcategory",
+    "u_symptom",
+    "cmdb_ci",
+    "impact",
+    "urgency",
+    "priority",
+    "assignment_group",
+    "assigned_to",
+    "knowledge",
+    "u_priority_confirmation",
+    "notify",
+    "problem_id",
+    "rfc",
+    "vendor",
+    "caused_by",
+    "closed_code",
+    "resolved_by",
+    "resolved_at",
+    "closed_at",
+]
 
 
 def zendesk_records(ticket_id: str, states: list[State]) -> list[dict[str, Any]]:
