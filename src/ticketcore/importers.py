@@ -121,13 +121,15 @@ def diff_snapshots(
     mapping: SnapshotMapping,
     *,
     workflow: Workflow | None = None,
+    sparse: bool = False,
 ) -> Iterator[TicketImport]:
     """Each ticket's history, a ticket at a time, from ``(line, cells)`` rows grouped by ticket.
 
     With a ``workflow``, status changes it would refuse as commands are reported as ``refused_jump`` anomalies (and
-    kept: history is fact). Raises :class:`~ticketcore.errors.BadInput` when the header lacks a mapped column.
+    kept: history is fact). Raises :class:`~ticketcore.errors.BadInput` when the header lacks a mapped column
+    (with ``sparse``, as for JSON records, only the ticket and time columns are required).
     """
-    return diff_rows(rows, header, mapping, workflow)
+    return diff_rows(rows, header, mapping, workflow, sparse=sparse)
 
 
 def import_snapshots(
@@ -175,9 +177,12 @@ def import_file(
     chosen = mapping if mapping is not None else mapping_for(format)
     read = read_export(path, format)
     notes = ["the file starts with a byte-order mark; it was dropped"] if read.bom else []
-    return import_snapshots(
-        store,
-        diff_snapshots(read.rows, read.header, chosen, workflow=workflow),
-        notes=notes,
-        progress=progress,
-    )
+    try:
+        return import_snapshots(
+            store,
+            diff_snapshots(read.rows, read.header, chosen, workflow=workflow, sparse=read.sparse),
+            notes=notes,
+            progress=progress,
+        )
+    finally:
+        read.close()

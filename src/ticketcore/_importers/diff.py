@@ -355,13 +355,15 @@ def diff_rows(
     header: tuple[str, ...],
     mapping: SnapshotMapping,
     workflow: Workflow | None = None,
+    *,
+    sparse: bool = False,
 ) -> Iterator[TicketImport]:
     """Each ticket's history, one ticket at a time, from rows grouped by ticket (memory: one ticket's rows).
 
     A ticket whose rows come back after another ticket's is refused the second time (``split_ticket``): sort the
     file by ticket first.
     """
-    mapping.check_header(header)
+    mapping.check_header(header, sparse=sparse)
     seen: set[str] = set()
     for ticket_id, group in itertools.groupby(rows, key=lambda r: (r[1].get(mapping.ticket) or "").strip()):
         ticket_rows = list(group)

@@ -114,9 +114,13 @@ class SnapshotMapping:
         skip = set(self.meta_columns) | set(self.ignore)
         return tuple(c for c in header if c not in skip)
 
-    def check_header(self, header: tuple[str, ...]) -> None:
-        """Refuse a header that lacks a column this mapping names, saying which and what the file has."""
-        named = [*self.meta_columns, *self.columns]
+    def check_header(self, header: tuple[str, ...], *, sparse: bool = False) -> None:
+        """Refuse a header that lacks a column this mapping names, saying which and what the file has.
+
+        With ``sparse`` (records that may leave columns out, as JSON ones do), only the ticket and time columns
+        must be there.
+        """
+        named = [self.ticket, self.at] if sparse else [*self.meta_columns, *self.columns]
         absent = [c for c in named if c not in header]
         if absent:
             raise BadInput(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,14 @@ class ExportRows:
     """
 
     header: tuple[str, ...]
-    rows: Iterator[Row]
+    rows: Generator[Row, None, None]
     bom: bool = False
+    sparse: bool = False
+    """True when a record may leave a column out (JSON): then only the ticket and time columns must be there."""
+
+    def close(self) -> None:
+        """Close the file, if the rows were not read to the end."""
+        self.rows.close()
 
 
 ROW_ERROR = "\x00row error"
@@ -74,23 +80,23 @@ def read_csv(path: Path) -> ExportRows:
     ticket is refused and the rest of the file is read.
     """
     bom = check_utf8(path)
-    handle = path.open(encoding="utf-8-sig" if bom else "utf-8", newline="")
-    reader = csv.reader(handle)
-    try:
-        header = tuple(c.strip() for c in next(reader))
-    except StopIteration:
-        handle.close()
-        raise BadInput("the file is empty; expected a header row", line=1) from None
-    except csv.Error as error:
-        handle.close()
-        raise BadInput(f"not CSV: {error}", line=1) from None
+    encoding = "utf-8-sig" if bom else "utf-8"
+    with path.open(encoding=encoding, newline="") as handle:
+        try:
+            header = tuple(c.strip() for c in next(csv.reader(handle)))
+        except StopIteration:
+            raise BadInput("the file is empty; expected a header row", line=1) from None
+        except csv.Error as error:
+            raise BadInput(f"not CSV: {error}", line=1) from None
     if len(set(header)) != len(header):
-        handle.close()
         twice = sorted({c for c in header if header.count(c) > 1})
         raise BadInput(f"the header repeats column(s) {', '.join(map(repr, twice))}", line=1)
 
-    def rows() -> Iterator[Row]:
-        with handle:
+    def rows() -> Generator[Row, None, None]:
+        # The file is opened when the rows are first asked for, so an import refused on its header leaves none open.
+        with path.open(encoding=encoding, newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)
             while True:
                 try:
                     cells = next(reader)
@@ -127,10 +133,16 @@ def read_json(path: Path, cells: Cells, *, keys: tuple[str, ...]) -> ExportRows:
     header: dict[str, None] = {}
     for _, named in rows:
         header.update(dict.fromkeys(named))
-    return ExportRows(header=tuple(header), rows=iter(rows), bom=bom)
+    return ExportRows(header=tuple(header), rows=_each(rows), bom=bom, sparse=True)
+
+
+def _each(rows: Iterable[Row]) -> Generator[Row, None, None]:
+    yield from rows
 
 
 def _records(text: str, keys: tuple[str, ...]) -> list[tuple[int, Mapping[str, Any]]]:
+    if not text.strip():
+        raise BadInput("the file is empty; expected JSON records", line=1)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as whole:
@@ -145,18 +157,17 @@ def _records(text: str, keys: tuple[str, ...]) -> list[tuple[int, Mapping[str, A
                 raise BadInput(f"not JSON Lines: {error.msg}", line=number) from None
         return [(n, _record(value, n)) for n, value in found]
     if isinstance(document, dict):
-        for key in keys:
-            if isinstance(document.get(key), list):
-                document = document[key]
-                break
-            if isinstance(document.get(key.removesuffix("s")), dict):
-                document = [document[key.removesuffix("s")]]
-                break
-        else:
+        key = next((k for k in keys if k in document or k.removesuffix("s") in document), None)
+        if key is None:
             document = [document]  # JSON Lines of a single record
+        elif isinstance(document.get(key), list):
+            document = document[key]
+        elif isinstance(document.get(key.removesuffix("s")), dict):
+            document = [document[key.removesuffix("s")]]
+        else:
+            raise BadInput(f"expected a list of records under {key!r}", line=1)
     if not isinstance(document, list):
-        named = " or ".join(repr(key) for key in keys)
-        raise BadInput(f"expected a list of records, or an object with a {named} list", line=1)
+        raise BadInput(f"expected a list of records, got {type(document).__name__}", line=1)
     return [(n, _record(value, n)) for n, value in enumerate(document, 1)]
 
 
