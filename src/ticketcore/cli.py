@@ -5,6 +5,7 @@ Commands (``ticketcore COMMAND --help`` for the options)::
     ticketcore demo   [--db FILE] [--format table|json|csv] [--locale it] [--by channel|priority|group|region]
     ticketcore import FILE [--db FILE] [--map SRC=DST ...] [--format csv|jsonl] [--config CFG]
     ticketcore import FILE --format servicenow|zendesk [--mapping M] [--report] [--quiet] [--db FILE]
+    ticketcore replay --policies PROPOSED [--current CFG] [--calendar CFG] [--db FILE] [--as-of ISO]
     ticketcore report [--db FILE | --events FILE] [--config CFG] [--calendar CFG] [--policies CFG]
                       [--as-of ISO] [--by ...] [--format ...] [--locale ...]
     ticketcore check  CONFIG
@@ -44,6 +45,7 @@ from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.errors import ConfigError, TicketcoreError
 from ticketcore.i18n import SHIPPED_LOCALES
+from ticketcore.importers import DIMENSIONS, replay
 from ticketcore.lifecycle import Workflow, default_workflow
 from ticketcore.model import Event
 from ticketcore.repositories import TicketStore
@@ -296,6 +298,27 @@ def _report(args: argparse.Namespace) -> int:
     return status
 
 
+# replay
+
+
+def _replay(args: argparse.Namespace) -> int:
+    current = _policies(argparse.Namespace(config=None, calendar=args.calendar, policies=args.current))
+    proposed = _policies(argparse.Namespace(config=None, calendar=args.calendar, policies=args.policies))
+    if not Path(args.db).is_file():
+        raise _UsageError(
+            f"no such database: {args.db!r}; import history with: ticketcore import FILE --db {args.db}"
+        )
+    store = SQLiteStore(args.db)
+    try:
+        histories = _histories(store)
+    finally:
+        store.close()
+    by = tuple(args.by) if args.by else DIMENSIONS
+    result = replay(histories, current=current, proposed=proposed, as_of=_as_of(args.as_of, histories), by=by)
+    print(result.render())
+    return EXIT_OK
+
+
 # check
 
 
@@ -383,6 +406,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     _output_options(report)
     report.set_defaults(run=_report)
+
+    again = commands.add_parser("replay", help="compare the stored histories' SLAs under proposed policies")
+    again.add_argument("--policies", required=True, help="a file with the proposed SLA 'policies'")
+    again.add_argument("--current", help="a file with the current 'policies' (default: the bundled sample's)")
+    again.add_argument("--calendar", help="a file whose 'calendars' the policies name")
+    again.add_argument("--db", default="ticketcore.db", help="the SQLite store (default: ticketcore.db)")
+    again.add_argument(
+        "--as-of", help="evaluate as of this ISO 8601 instant (default: just after the last event)"
+    )
+    again.add_argument(
+        "--by",
+        action="append",
+        choices=DIMENSIONS,
+        help="break down by this (repeatable; default: all three)",
+    )
+    again.set_defaults(run=_replay)
 
     check = commands.add_parser(
         "check", help="validate a configuration file and print each error with its path"

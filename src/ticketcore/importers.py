@@ -10,6 +10,9 @@ Nothing is dropped silently: every row gives events, is a duplicate of the state
 whole ticket, and odd rows are reported as :class:`Anomaly` values with their line (:class:`ImportReport`).
 :func:`round_trip` checks that each row can be reproduced from the folded history at its position.
 
+:func:`replay` evaluates histories under a proposed SLA policy set beside the current one: compliance, breaches
+and the tickets whose outcome changes, by group, channel and priority.
+
 Reading streams: rows grouped by ticket are diffed one ticket at a time, so memory is bounded by the largest
 ticket's rows, whatever the file's size.
 
@@ -35,12 +38,14 @@ from ticketcore._importers import zendesk as _zendesk
 from ticketcore._importers.diff import diff_rows, round_trip
 from ticketcore._importers.mapping import TICKET_FIELDS, SnapshotMapping, StatusValue
 from ticketcore._importers.reading import ExportRows, Row, read_csv, read_json
+from ticketcore._importers.replay import DIMENSIONS, Outcome, Replay, ReplayRow, replay
 from ticketcore._importers.report import Anomaly, AnomalyKind, ImportReport, RowOutcome, TicketImport
 from ticketcore.errors import ConcurrencyError, ConfigError
 from ticketcore.lifecycle import Workflow
 from ticketcore.repositories import TicketStore
 
 __all__ = [
+    "DIMENSIONS",
     "FORMATS",
     "TICKET_FIELDS",
     "Anomaly",
@@ -48,6 +53,9 @@ __all__ = [
     "ExportFormat",
     "ExportRows",
     "ImportReport",
+    "Outcome",
+    "Replay",
+    "ReplayRow",
     "Row",
     "RowOutcome",
     "SnapshotMapping",
@@ -58,6 +66,7 @@ __all__ = [
     "import_snapshots",
     "mapping_for",
     "read_export",
+    "replay",
     "round_trip",
 ]
 
