@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ticketcore import codec
 from ticketcore.adapters.memory import MemoryStore
@@ -17,8 +20,10 @@ from ticketcore.importers import (
     AnomalyKind,
     Outcome,
     SnapshotMapping,
+    diff_snapshots,
     import_file,
     mapping_for,
+    read_export,
     replay,
 )
 from ticketcore.lifecycle import default_workflow
@@ -364,3 +369,47 @@ def test_replay_names_the_tickets_a_stricter_policy_breaches() -> None:
         replay(histories, current=loose, proposed=strict, as_of=AS_OF, by=["region"])
     with pytest.raises(NaiveDatetimeError):
         replay(histories, current=loose, proposed=strict, as_of=datetime(2026, 3, 10))
+
+
+HOSTILE = st.sampled_from(
+    [
+        None,
+        0,
+        -1,
+        2**63,
+        1e308,
+        float("nan"),
+        True,
+        "",
+        "\x00",
+        "\ud800",
+        "=1+1",
+        [],
+        {},
+        [1, "a"],
+        {"a": [1]},
+    ]
+) | st.text(max_size=6)
+CALLS: dict[str, Callable[[object], object]] = {
+    "mapping_for": mapping_for,
+    "mapping_for overrides": lambda h: mapping_for("zendesk", h),
+    "mapping_for columns": lambda h: mapping_for("zendesk", {"columns": h}),
+    "mapping_for statuses": lambda h: mapping_for("zendesk", {"statuses": {"new": h}}),
+    "mapping_for tz": lambda h: mapping_for("zendesk", {"tz": h}),
+    "SnapshotMapping": lambda h: codec.load(SnapshotMapping, h),
+    "import_file path": lambda h: import_file(MemoryStore(), h, format="zendesk"),
+    "import_file format": lambda h: import_file(MemoryStore(), ZENDESK, format=h),
+    "read_export": lambda h: read_export(h, "zendesk"),
+    "diff_snapshots": lambda h: list(diff_snapshots(iter([]), h, mapping_for("zendesk"))),
+    "replay": lambda h: replay([], current=h, proposed=h, as_of=h),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+@settings(max_examples=25, deadline=None)
+@given(value=HOSTILE)
+def test_importers_raise_only_our_errors(name: str, value: object) -> None:
+    try:
+        CALLS[name](value)
+    except TicketcoreError:
+        pass

@@ -40,7 +40,7 @@ from ticketcore._importers.mapping import TICKET_FIELDS, SnapshotMapping, Status
 from ticketcore._importers.reading import ExportRows, Row, read_csv, read_json
 from ticketcore._importers.replay import DIMENSIONS, Outcome, Replay, ReplayRow, replay
 from ticketcore._importers.report import Anomaly, AnomalyKind, ImportReport, RowOutcome, TicketImport
-from ticketcore.errors import ConcurrencyError, ConfigError
+from ticketcore.errors import BadInput, ConcurrencyError, ConfigError, WrongType
 from ticketcore.lifecycle import Workflow
 from ticketcore.repositories import TicketStore
 
@@ -91,6 +91,25 @@ FORMATS: dict[str, ExportFormat] = {
 _JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
 
+def _format(format: object) -> ExportFormat:
+    if not isinstance(format, str):
+        raise WrongType("format", format, f"the name of a format: {', '.join(sorted(FORMATS))}")
+    if format not in FORMATS:
+        raise ConfigError(
+            f"unknown format {format!r}; available formats: {', '.join(sorted(FORMATS))}", "format"
+        )
+    return FORMATS[format]
+
+
+def _file(path: object) -> Path:
+    if not isinstance(path, str | Path):
+        raise WrongType("path", path, "a file path (str or pathlib.Path)")
+    found = Path(path)
+    if not found.is_file():
+        raise BadInput(f"cannot read {str(found)!r}: no such file")
+    return found
+
+
 def mapping_for(format: str, overrides: Mapping[str, Any] | None = None) -> SnapshotMapping:
     """The preset mapping of a named format, with ``overrides`` (top-level keys, or entries of ``columns``,
     ``statuses``, ``channels`` and ``levels``, which merge) applied.
@@ -98,30 +117,27 @@ def mapping_for(format: str, overrides: Mapping[str, Any] | None = None) -> Snap
     >>> mapping_for("servicenow", {"tz": "Europe/Rome"}).tz
     'Europe/Rome'
     """
-    if format not in FORMATS:
-        raise ConfigError(
-            f"unknown format {format!r}; available formats: {', '.join(sorted(FORMATS))}", "format"
-        )
-    data = dict(FORMATS[format].preset)
+    data = dict(_format(format).preset)
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise WrongType("overrides", overrides, "a mapping of the keys to override")
     for key, value in (overrides or {}).items():
         merged = key in ("columns", "statuses", "channels", "levels") and isinstance(value, Mapping)
         data[key] = {**data.get(key, {}), **value} if merged else value
     return codec.load(SnapshotMapping, data)
 
 
-def read_export(path: Path, format: str) -> ExportRows:
+def read_export(path: str | Path, format: str) -> ExportRows:
     """The rows of an export file of a named ``format``: CSV (streamed) or JSON (by the file's suffix).
 
     Raises :class:`~ticketcore.errors.BadInput` naming the line for a file that is not UTF-8, not CSV or not JSON.
     """
-    if format not in FORMATS:
-        raise ConfigError(
-            f"unknown format {format!r}; available formats: {', '.join(sorted(FORMATS))}", "format"
-        )
-    if path.suffix.lower() in _JSON_SUFFIXES:
-        chosen = FORMATS[format]
-        return read_json(path, chosen.cells, keys=chosen.json_keys)
-    return read_csv(path)
+    chosen, found = _format(format), _file(path)
+    try:
+        if found.suffix.lower() in _JSON_SUFFIXES:
+            return read_json(found, chosen.cells, keys=chosen.json_keys)
+        return read_csv(found)
+    except OSError as error:
+        raise BadInput(f"cannot read {str(found)!r}: {error.strerror}") from None
 
 
 def diff_snapshots(
@@ -138,6 +154,8 @@ def diff_snapshots(
     kept: history is fact). Raises :class:`~ticketcore.errors.BadInput` when the header lacks a mapped column
     (with ``sparse``, as for JSON records, only the ticket and time columns are required).
     """
+    if not isinstance(header, tuple) or not all(isinstance(name, str) for name in header):
+        raise WrongType("header", header, "a tuple of column names")
     return diff_rows(rows, header, mapping, workflow, sparse=sparse)
 
 
@@ -170,7 +188,7 @@ def import_snapshots(
 
 def import_file(
     store: TicketStore,
-    path: Path,
+    path: str | Path,
     *,
     format: str = "servicenow",
     mapping: SnapshotMapping | None = None,
