@@ -27,7 +27,7 @@ from ticketcore.importers import (
     replay,
 )
 from ticketcore.lifecycle import default_workflow
-from ticketcore.model import Category, Event, Opened, StatusChanged
+from ticketcore.model import Category, Event, Opened, PriorityChanged, StatusChanged
 from ticketcore.sla import SLAPolicySet
 
 SAMPLES = Path(__file__).parent.parent / "docs" / "samples"
@@ -64,7 +64,7 @@ def test_the_samples_import_with_every_row_accounted_for() -> None:
     store = MemoryStore()
     report = import_file(store, SERVICENOW, format="servicenow")
     assert (report.rows_in, report.tickets, report.duplicates, report.balanced) == (12, 3, 1, True)
-    assert report.anomalies == {"formula": 2, "order_gap": 2, "out_of_order": 1, "unknown_state": 1}
+    assert report.anomalies == {"formula": 1, "order_gap": 2, "out_of_order": 1, "unknown_state": 1}
     [clamped] = report.examples["out_of_order"]
     assert (clamped.line, clamped.column) == (10, "sys_updated_at")
     assert "2026-03-04T14:10:00+00:00" in clamped.detail  # the recorded stamp is kept in the report
@@ -413,3 +413,28 @@ def test_importers_raise_only_our_errors(name: str, value: object) -> None:
         CALLS[name](value)
     except TicketcoreError:
         pass
+
+
+def test_a_missing_status_or_an_unreadable_priority_keeps_the_value_before(tmp_path: Path) -> None:
+    path = zendesk(
+        tmp_path,
+        row("1", "2026-03-02T08:00:00Z", "new", priority="high"),
+        row("1", "2026-03-02T09:00:00Z", "", priority="whenever"),
+        row("1", "2026-03-02T10:00:00Z", "solved", priority="low"),
+    )
+    store = MemoryStore()
+    report = import_file(store, path, format="zendesk")
+    details = [a.detail for a in report.examples["unknown_state"]]
+    assert details == [
+        "the status is missing; the one before is kept",
+        "the priority is 'whenever', which is not a level the mapping reads; the one before is kept",
+    ]
+    changes = [e for e in store.events("1") if isinstance(e, StatusChanged | PriorityChanged)]
+    assert [(type(e).__name__, e.at.hour) for e in changes] == [
+        ("StatusChanged", 10),
+        ("PriorityChanged", 10),
+    ]
+    status, priority = changes
+    assert isinstance(status, StatusChanged)
+    assert isinstance(priority, PriorityChanged)
+    assert (status.from_status, priority.from_priority, priority.to_priority) == ("new", 2, 4)

@@ -171,19 +171,21 @@ def import_snapshots(
     A ticket already in the store is refused whole (nothing of it is written); ``progress`` is called with the
     number of rows of each ticket done.
     """
-    done: list[TicketImport] = []
-    for item in imports:
-        # The report needs only the counts (kept per row); holding every event would defeat streaming.
-        kept = attrs.evolve(item, events=())
-        if item.refused is None:
-            try:
-                store.append(item.ticket_id, list(item.events), expected_version=0)
-            except ConcurrencyError:
-                kept = attrs.evolve(kept, refused="the ticket is already in the store")
-        done.append(kept)
-        if progress is not None:
-            progress(len(item.rows))
-    return ImportReport.of(done, notes)
+
+    def stored() -> Iterator[TicketImport]:
+        for item in imports:
+            # The report keeps counts and a few examples only, so memory does not grow with the file.
+            outcome = item
+            if item.refused is None:
+                try:
+                    store.append(item.ticket_id, list(item.events), expected_version=0)
+                except ConcurrencyError:
+                    outcome = attrs.evolve(item, refused="the ticket is already in the store")
+            if progress is not None:
+                progress(len(item.rows))
+            yield outcome
+
+    return ImportReport.of(stored(), notes)
 
 
 def import_file(

@@ -47,7 +47,10 @@ UNKNOWN = "unknown"
 
 @attrs.define
 class _Step:
-    """The reading of one row: where it sits, when, by whom, and the ticket state it records."""
+    """The reading of one row: where it sits, when, by whom, and the ticket state it records.
+
+    ``raw`` holds the row's described cells as read, so that the next row re-reads only the cells that differ.
+    """
 
     line: int
     order: int | None
@@ -56,6 +59,11 @@ class _Step:
     actor: Actor
     state: State
     statuses: dict[str, StatusValue]
+    raw: tuple[str | None, ...]
+    changed: tuple[str, ...] = ()
+    """The columns whose value differs from the row before (every column on a ticket's first row)."""
+    notes: tuple[tuple[AnomalyKind, str, str], ...] = ()
+    """What is odd about the cells that first appear in this row: (kind, column, detail)."""
 
 
 class _Builder:
@@ -79,53 +87,125 @@ class _Builder:
         self.lines.append(line)
 
 
-def read_step(
-    ticket_id: str, line: int, cells: Cells, header: tuple[str, ...], mapping: SnapshotMapping
-) -> _Step:
-    """Read one row into a step; :class:`BadInput` naming the line and column when a cell cannot be read."""
-    m = mapping
-    if ROW_ERROR in cells:
-        raise BadInput(str(cells[ROW_ERROR]), line=line)
-    stamp = cells.get(m.at)
-    if m.is_missing(stamp):
-        raise BadInput("the row has no timestamp", line=line, column=m.at)
-    assert stamp is not None
-    order: int | None = None
-    if m.order is not None:
-        counter = (cells.get(m.order) or "").strip()
-        try:
-            order = int(counter)
-        except ValueError:
-            raise BadInput(f"{counter!r} is not an integer order value", line=line, column=m.order) from None
-    actor_id = cells.get(m.actor) if m.actor is not None else None
-    actor = (
-        Actor.system("import")
-        if actor_id is None or m.is_missing(actor_id)
-        else Actor(actor_id.strip(), Role.AGENT)
-    )
-    state: State = {}
-    statuses: dict[str, StatusValue] = {}
-    for column in m.described(header):
-        cell = cells.get(column)
-        if m.field_of(column) == "status" and not m.is_missing(cell):
-            assert cell is not None
-            known = m.statuses.get(cell.strip())
-            value = known or StatusValue(status=cell.strip(), category=m.unknown_category)
-            statuses[column] = value
-            state[column] = value.status
-        else:
-            state[column] = m.value(column, cell)
-    opened_cell = cells.get(m.opened_at) if m.opened_at is not None else None
-    opened = None if m.is_missing(opened_cell) else m.timestamp(opened_cell or "", line, m.opened_at)
-    return _Step(
-        line=line,
-        order=order,
-        at=m.timestamp(stamp, line),
-        opened=opened,
-        actor=actor,
-        state=state,
-        statuses=statuses,
-    )
+_STAMPS_KEPT = 100_000
+"""How many parsed timestamp cells a reader keeps: stamps repeat (to the minute, and a ticket's creation on
+every row of it), and parsing is most of a row's cost."""
+
+
+class Reader:
+    """A mapping applied to one header: which field each described column fills, worked out once."""
+
+    def __init__(self, header: tuple[str, ...], mapping: SnapshotMapping) -> None:
+        self.mapping = mapping
+        self.columns = mapping.described(header)
+        self.fields = tuple(mapping.field_of(column) for column in self.columns)
+        self._stamps: dict[tuple[str, str], datetime] = {}
+
+    def timestamp(self, cell: str, line: int, column: str) -> datetime:
+        key = (column, cell)
+        found = self._stamps.get(key)
+        if found is None:
+            if len(self._stamps) >= _STAMPS_KEPT:
+                self._stamps.clear()
+            found = self._stamps[key] = self.mapping.timestamp(cell, line, column)
+        return found
+
+    def step(self, line: int, cells: Cells, before: _Step | None) -> _Step:
+        """Read one row into a step (the cells equal to ``before``'s are not read again).
+
+        Raises :class:`BadInput` naming the line and column when a cell cannot be read.
+        """
+        m = self.mapping
+        if ROW_ERROR in cells:
+            raise BadInput(str(cells[ROW_ERROR]), line=line)
+        stamp = cells.get(m.at)
+        if stamp is None or m.is_missing(stamp):
+            raise BadInput("the row has no timestamp", line=line, column=m.at)
+        order: int | None = None
+        if m.order is not None:
+            counter = (cells.get(m.order) or "").strip()
+            try:
+                order = int(counter)
+            except ValueError:
+                raise BadInput(
+                    f"{counter!r} is not an integer order value", line=line, column=m.order
+                ) from None
+        actor_id = cells.get(m.actor) if m.actor is not None else None
+        actor = (
+            Actor.system("import")
+            if actor_id is None or m.is_missing(actor_id)
+            else Actor(actor_id.strip(), Role.AGENT)
+        )
+        opened_cell = cells.get(m.opened_at) if m.opened_at is not None else None
+        opened = (
+            None
+            if m.opened_at is None or opened_cell is None or m.is_missing(opened_cell)
+            else self.timestamp(opened_cell, line, m.opened_at)
+        )
+        raw = tuple(map(cells.get, self.columns))
+        state, statuses, changed, notes = self._state(raw, before)
+        return _Step(
+            line=line,
+            order=order,
+            at=self.timestamp(stamp, line, m.at),
+            opened=opened,
+            actor=actor,
+            state=state,
+            statuses=statuses,
+            raw=raw,
+            changed=changed,
+            notes=notes,
+        )
+
+    def _state(
+        self, raw: tuple[str | None, ...], before: _Step | None
+    ) -> tuple[State, dict[str, StatusValue], tuple[str, ...], tuple[tuple[AnomalyKind, str, str], ...]]:
+        if before is not None and raw == before.raw:
+            return before.state, before.statuses, (), ()
+        m = self.mapping
+        state: State = {} if before is None else dict(before.state)
+        statuses = {} if before is None else dict(before.statuses)
+        changed: list[str] = []
+        notes: list[tuple[AnomalyKind, str, str]] = []
+        old = before.raw if before is not None else None
+        for index, column in enumerate(self.columns):
+            cell = raw[index]
+            if old is not None and cell == old[index]:
+                continue
+            field = self.fields[index]
+            if cell and cell.lstrip()[:1] in _FORMULA_STARTS and formula_like(cell):
+                notes.append((AnomalyKind.FORMULA, column, f"{cell!r} looks like a formula; kept as text"))
+            missing = cell is None or m.is_missing(cell)
+            if field == "status" and not missing:
+                assert cell is not None
+                known = m.statuses.get(cell.strip())
+                if known is None and m.statuses:
+                    detail = (
+                        f"state {cell.strip()!r} is not in the mapping; kept in category {m.unknown_category}"
+                    )
+                    notes.append((AnomalyKind.UNKNOWN_STATE, column, detail))
+                status = known or StatusValue(status=cell.strip(), category=m.unknown_category)
+                statuses[column] = status
+                value: Value = status.status
+            else:
+                value = None if field == "status" else m.value(column, cell)
+            if value is None and field in _KEPT and state.get(column) is not None:
+                # A history cannot unset these: the value before stands, and the row says it did not know it.
+                why = "missing" if missing else f"{cell!r}, which is not a level the mapping reads"
+                notes.append(
+                    (AnomalyKind.UNKNOWN_STATE, column, f"the {field} is {why}; the one before is kept")
+                )
+                continue
+            if value != state.get(column) or before is None:
+                changed.append(column)
+            state[column] = value
+        return state, statuses, tuple(changed), tuple(notes)
+
+
+_KEPT = frozenset({"status", "priority", "group"})
+"""The fields a snapshot cannot clear: a missing cell keeps the value before (and is reported)."""
+
+_FORMULA_STARTS = frozenset("=+-@")
 
 
 def _opened(b: _Builder, step: _Step) -> None:
@@ -167,55 +247,33 @@ def _opened(b: _Builder, step: _Step) -> None:
 
 def _changes(b: _Builder, before: _Step, step: _Step, at: datetime) -> None:
     m = b.mapping
-    changed = [c for c in step.state if step.state[c] != before.state.get(c)]
-    by_field = {m.field_of(c): c for c in changed}
+    by_field = {m.field_of(c): c for c in step.changed}
 
     def emit(event_type: type[Event], **body: Any) -> None:
         b.add(event_type(**b.head(step, at), **body), step.line)
 
     if "status" in by_field:
         column = by_field["status"]
-        old, new = before.statuses.get(column), step.statuses.get(column)
-        if new is None:
-            b.anomaly(
-                step.line,
-                AnomalyKind.UNKNOWN_STATE,
-                "the state is missing; the status before is kept",
-                column,
-            )
-        else:
-            old_status = old or StatusValue(status="new", category=Category.NEW)
-            emit(
-                StatusChanged,
-                from_status=old_status.status,
-                from_category=old_status.category,
-                to_status=new.status,
-                to_category=new.category,
-            )
+        old = before.statuses.get(column) or StatusValue(status="new", category=Category.NEW)
+        new = step.statuses[column]
+        emit(
+            StatusChanged,
+            from_status=old.status,
+            from_category=old.category,
+            to_status=new.status,
+            to_category=new.category,
+        )
     if "priority" in by_field:
         column = by_field["priority"]
-        value = step.state[column]
-        if isinstance(value, int):
-            previous = before.state.get(column)
-            emit(
-                PriorityChanged,
-                from_priority=previous if isinstance(previous, int) else None,
-                to_priority=value,
-            )
-        else:
-            b.anomaly(
-                step.line,
-                AnomalyKind.UNKNOWN_STATE,
-                "the priority is missing; the one before is kept",
-                column,
-            )
+        previous = before.state.get(column)
+        emit(
+            PriorityChanged,
+            from_priority=previous if isinstance(previous, int) else None,
+            to_priority=step.state[column],
+        )
     agent_col, group_col = by_field.get("assignee"), by_field.get("group")
     agent = step.state[agent_col] if agent_col else None
     group = step.state[group_col] if group_col else None
-    if group_col and group is None:
-        b.anomaly(
-            step.line, AnomalyKind.UNKNOWN_STATE, "the group is missing; the group before is kept", group_col
-        )
     if agent_col and agent is None:
         emit(Unassigned)
     if agent is not None or group is not None:
@@ -227,14 +285,18 @@ def _changes(b: _Builder, before: _Step, step: _Step, at: datetime) -> None:
         assert isinstance(old_tags, frozenset)
         assert isinstance(new_tags, frozenset)
         emit(TagsChanged, added=new_tags - old_tags, removed=old_tags - new_tags)
-    for column in changed:
+    for column in step.changed:
         field = m.field_of(column)
-        if field in ("status", "priority", "assignee", "group", "tags"):
+        if field in _EVENT_FIELDS:
             continue
         value, previous = step.state[column], before.state.get(column)
         assert not isinstance(value, frozenset)
         assert not isinstance(previous, frozenset)
         emit(FieldChanged, field=field, value=value, previous=previous)
+
+
+_EVENT_FIELDS = frozenset({"status", "priority", "assignee", "group", "tags"})
+"""The fields with events of their own; every other change is a ``FieldChanged``."""
 
 
 def _check_order(b: _Builder, before: _Step, step: _Step) -> None:
@@ -252,46 +314,31 @@ def _check_order(b: _Builder, before: _Step, step: _Step) -> None:
         )
 
 
-def _check_cells(b: _Builder, line: int, cells: Cells, header: tuple[str, ...]) -> None:
-    for column in b.mapping.described(header):
-        cell = cells.get(column)
-        if formula_like(cell):
-            b.anomaly(line, AnomalyKind.FORMULA, f"{cell!r} looks like a formula; kept as text", column)
-    for column in b.mapping.described(header):
-        if b.mapping.field_of(column) == "status":
-            cell = (cells.get(column) or "").strip()
-            if (
-                cell
-                and not b.mapping.is_missing(cell)
-                and b.mapping.statuses
-                and cell not in b.mapping.statuses
-            ):
-                b.anomaly(
-                    line,
-                    AnomalyKind.UNKNOWN_STATE,
-                    f"state {cell!r} is not in the mapping; kept in category {b.mapping.unknown_category}",
-                    column,
-                )
+def _note_cells(b: _Builder, step: _Step) -> None:
+    """Report what is odd about the cells a row brings (once, where they first appear in the ticket)."""
+    for kind, column, detail in step.notes:
+        b.anomaly(step.line, kind, detail, column)
 
 
 def diff_ticket(
     ticket_id: str,
     rows: Iterable[Row],
-    header: tuple[str, ...],
-    mapping: SnapshotMapping,
+    reader: Reader,
     workflow: Workflow | None = None,
 ) -> TicketImport:
     """One ticket's rows (in any order) as its history, with the accounting of every row.
 
     A row that cannot be read refuses the whole ticket: a partial history would be wrong, not just short.
     """
+    mapping = reader.mapping
     b = _Builder(ticket_id, mapping)
     ordered = sorted(rows, key=lambda r: (_order_key(r[1], mapping), r[0]))
     steps: list[_Step] = []
     try:
         for line, cells in ordered:
-            steps.append(read_step(ticket_id, line, cells, header, mapping))
-            _check_cells(b, line, cells, header)
+            step = reader.step(line, cells, steps[-1] if steps else None)
+            _note_cells(b, step)
+            steps.append(step)
     except BadInput as error:
         b.anomaly(error.line or 0, AnomalyKind.BAD_ROW, error.problem, error.column)
         return _refused(ticket_id, ordered, b, f"line {error.line}: {error.problem}")
@@ -364,6 +411,7 @@ def diff_rows(
     file by ticket first.
     """
     mapping.check_header(header, sparse=sparse)
+    reader = Reader(header, mapping)
     seen: set[str] = set()
     for ticket_id, group in itertools.groupby(rows, key=lambda r: (r[1].get(mapping.ticket) or "").strip()):
         ticket_rows = list(group)
@@ -382,7 +430,7 @@ def diff_rows(
             yield _refused(ticket_id, ticket_rows, b, "rows of the ticket are split across the file")
             continue
         seen.add(ticket_id)
-        yield diff_ticket(ticket_id, ticket_rows, header, mapping, workflow)
+        yield diff_ticket(ticket_id, ticket_rows, reader, workflow)
 
 
 def snapshot(ticket: Ticket, column: str, mapping: SnapshotMapping) -> Value:
@@ -414,13 +462,14 @@ def round_trip(
     clamped = {a.line for a in item.anomalies if a.kind is AnomalyKind.OUT_OF_ORDER}
     problems: list[str] = []
     events = iter(item.events)
+    reader = Reader(header, mapping)
     ticket: Ticket | None = None
     for outcome in item.rows:
         for _ in range(outcome.events):
             event = next(events)
             ticket = Ticket.from_events([event]) if ticket is None else ticket.apply(event)
         assert ticket is not None
-        step = read_step(item.ticket_id, outcome.line, by_line[outcome.line], header, mapping)
+        step = reader.step(outcome.line, by_line[outcome.line], None)
         # The first row's stamp is the opening when the mapping names a creation column; that column is checked below.
         first = ticket.version == outcome.events and step.opened is not None
         if outcome.line not in clamped and outcome.events and not first and ticket.updated_at != step.at:
