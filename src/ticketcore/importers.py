@@ -33,11 +33,12 @@ from typing import Any
 import attrs
 
 from ticketcore import codec
+from ticketcore._importers import jira as _jira
 from ticketcore._importers import servicenow as _servicenow
 from ticketcore._importers import zendesk as _zendesk
 from ticketcore._importers.diff import diff_rows, round_trip
 from ticketcore._importers.mapping import TICKET_FIELDS, SnapshotMapping, StatusValue
-from ticketcore._importers.reading import ExportRows, Row, read_csv, read_json
+from ticketcore._importers.reading import ExportRows, Row, read_changelog, read_csv, read_json
 from ticketcore._importers.replay import DIMENSIONS, Outcome, Replay, ReplayRow, replay
 from ticketcore._importers.report import Anomaly, AnomalyKind, ImportReport, RowOutcome, TicketImport
 from ticketcore.errors import BadInput, ConcurrencyError, ConfigError, WrongType
@@ -71,22 +72,29 @@ __all__ = [
 ]
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ExportFormat:
-    """A named snapshot export: its preset mapping as data (what a ``--mapping`` file overrides), and how its JSON
-    records read (the document keys holding them, and how one record flattens into cells)."""
+    """A named export: its preset mapping as data (what a ``--mapping`` file overrides), and how its JSON records
+    read (the document keys holding them; ``cells`` flattens a snapshot record into one row, ``expand`` rebuilds
+    the successive states a change-log record holds — a format has one of them)."""
 
     name: str
     preset: Mapping[str, Any]
     json_keys: tuple[str, ...]
-    cells: Callable[[Mapping[str, Any]], dict[str, str]]
+    cells: Callable[[Mapping[str, Any]], dict[str, str]] | None = None
+    expand: Callable[[Mapping[str, Any]], list[dict[str, str]]] | None = None
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "servicenow": ExportFormat("servicenow", _servicenow.PRESET, _servicenow.JSON_KEYS, _servicenow.cells),
-    "zendesk": ExportFormat("zendesk", _zendesk.PRESET, _zendesk.JSON_KEYS, _zendesk.cells),
+    "servicenow": ExportFormat(
+        name="servicenow", preset=_servicenow.PRESET, json_keys=_servicenow.JSON_KEYS, cells=_servicenow.cells
+    ),
+    "zendesk": ExportFormat(
+        name="zendesk", preset=_zendesk.PRESET, json_keys=_zendesk.JSON_KEYS, cells=_zendesk.cells
+    ),
+    "jira": ExportFormat(name="jira", preset=_jira.PRESET, json_keys=_jira.JSON_KEYS, expand=_jira.expand),
 }
-"""The named snapshot formats."""
+"""The named export formats."""
 
 _JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 
@@ -127,13 +135,16 @@ def mapping_for(format: str, overrides: Mapping[str, Any] | None = None) -> Snap
 
 
 def read_export(path: str | Path, format: str) -> ExportRows:
-    """The rows of an export file of a named ``format``: CSV (streamed) or JSON (by the file's suffix).
+    """The rows of an export file of a named ``format``: CSV (streamed) or JSON (by the file's suffix); a change-log
+    format (``jira``) is JSON, and its rows are the states it rebuilds.
 
     Raises :class:`~ticketcore.errors.BadInput` naming the line for a file that is not UTF-8, not CSV or not JSON.
     """
     chosen, found = _format(format), _file(path)
     try:
-        if found.suffix.lower() in _JSON_SUFFIXES:
+        if chosen.expand is not None:
+            return read_changelog(found, chosen.expand, keys=chosen.json_keys)
+        if found.suffix.lower() in _JSON_SUFFIXES and chosen.cells is not None:
             return read_json(found, chosen.cells, keys=chosen.json_keys)
         return read_csv(found)
     except OSError as error:

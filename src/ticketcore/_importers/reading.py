@@ -136,6 +136,28 @@ def read_json(path: Path, cells: Cells, *, keys: tuple[str, ...]) -> ExportRows:
     return ExportRows(header=tuple(header), rows=_each(rows), bom=bom, sparse=True)
 
 
+Expand = Callable[[Mapping[str, Any]], list[dict[str, str]]]
+"""How a change-log format turns one JSON record into the successive states it records, oldest first."""
+
+
+def read_changelog(path: Path, expand: Expand, *, keys: tuple[str, ...]) -> ExportRows:
+    """The states a change-log export records (each record expanded by ``expand``), numbered from 1 in file order:
+    for such exports a row's ``line`` is its position among the states, the first state of the first record being 1.
+    """
+    bom = check_utf8(path)
+    rows: list[Row] = []
+    for number, record in _records(path.read_text(encoding="utf-8-sig"), keys):
+        try:
+            states = expand(record)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise BadInput(f"the record is not in the declared format ({error!r})", line=number) from None
+        rows.extend((len(rows) + 1, state) for state in states)
+    header: dict[str, None] = {}
+    for _, named in rows:
+        header.update(dict.fromkeys(named))
+    return ExportRows(header=tuple(header), rows=_each(rows), bom=bom, sparse=True)
+
+
 def _each(rows: Iterable[Row]) -> Generator[Row, None, None]:
     yield from rows
 
