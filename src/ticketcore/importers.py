@@ -38,7 +38,7 @@ from ticketcore._importers import servicenow as _servicenow
 from ticketcore._importers import zendesk as _zendesk
 from ticketcore._importers.diff import diff_rows, round_trip
 from ticketcore._importers.mapping import TICKET_FIELDS, SnapshotMapping, StatusValue
-from ticketcore._importers.reading import ExportRows, Row, read_changelog, read_csv, read_json
+from ticketcore._importers.reading import ExportRows, Row, read_csv, read_json
 from ticketcore._importers.replay import DIMENSIONS, Outcome, Replay, ReplayRow, replay
 from ticketcore._importers.report import Anomaly, AnomalyKind, ImportReport, RowOutcome, TicketImport
 from ticketcore.errors import BadInput, ConcurrencyError, ConfigError, WrongType
@@ -82,7 +82,7 @@ class ExportFormat:
     preset: Mapping[str, Any]
     json_keys: tuple[str, ...]
     cells: Callable[[Mapping[str, Any]], dict[str, str]] | None = None
-    expand: Callable[[Mapping[str, Any]], list[dict[str, str]]] | None = None
+    read: Callable[[Path], ExportRows] | None = None
 
 
 FORMATS: dict[str, ExportFormat] = {
@@ -92,7 +92,10 @@ FORMATS: dict[str, ExportFormat] = {
     "zendesk": ExportFormat(
         name="zendesk", preset=_zendesk.PRESET, json_keys=_zendesk.JSON_KEYS, cells=_zendesk.cells
     ),
-    "jira": ExportFormat(name="jira", preset=_jira.PRESET, json_keys=_jira.JSON_KEYS, expand=_jira.expand),
+    "servicenow-audit": ExportFormat(
+        name="servicenow-audit", preset=_servicenow.AUDIT_PRESET, json_keys=(), read=_servicenow.read_audit
+    ),
+    "jira": ExportFormat(name="jira", preset=_jira.PRESET, json_keys=_jira.JSON_KEYS, read=_jira.read),
 }
 """The named export formats."""
 
@@ -142,8 +145,8 @@ def read_export(path: str | Path, format: str) -> ExportRows:
     """
     chosen, found = _format(format), _file(path)
     try:
-        if chosen.expand is not None:
-            return read_changelog(found, chosen.expand, keys=chosen.json_keys)
+        if chosen.read is not None:
+            return chosen.read(found)
         if found.suffix.lower() in _JSON_SUFFIXES and chosen.cells is not None:
             return read_json(found, chosen.cells, keys=chosen.json_keys)
         return read_csv(found)
@@ -217,6 +220,7 @@ def import_file(
     chosen = mapping if mapping is not None else mapping_for(format)
     read = read_export(path, format)
     notes = ["the file starts with a byte-order mark; it was dropped"] if read.bom else []
+    notes += [read.note] if read.note is not None else []
     try:
         return import_snapshots(
             store,

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from .reading import text
+from .reading import ExportRows, read_changelog, text
 
 TICKET = "key"
 AT = "changed_at"
@@ -146,3 +147,8 @@ def expand(issue: Mapping[str, Any]) -> list[dict[str, str]]:
         author = _user(history.get("author"))
         states.append({TICKET: key, AT: text(history.get("created")), ACTOR: author, **state})
     return states
+
+
+def read(path: Path) -> ExportRows:
+    """A JSON export of issues with their change logs, as the states of each issue."""
+    return read_changelog(path, expand, keys=JSON_KEYS)

@@ -34,6 +34,8 @@ class ExportRows:
     bom: bool = False
     sparse: bool = False
     """True when a record may leave a column out (JSON): then only the ticket and time columns must be there."""
+    note: str | None = None
+    """What the rows stand for, when they are not the file's own rows (states rebuilt from a change log)."""
 
     def close(self) -> None:
         """Close the file, if the rows were not read to the end."""
@@ -133,7 +135,7 @@ def read_json(path: Path, cells: Cells, *, keys: tuple[str, ...]) -> ExportRows:
     header: dict[str, None] = {}
     for _, named in rows:
         header.update(dict.fromkeys(named))
-    return ExportRows(header=tuple(header), rows=_each(rows), bom=bom, sparse=True)
+    return ExportRows(header=tuple(header), rows=each(rows), bom=bom, sparse=True)
 
 
 Expand = Callable[[Mapping[str, Any]], list[dict[str, str]]]
@@ -146,19 +148,23 @@ def read_changelog(path: Path, expand: Expand, *, keys: tuple[str, ...]) -> Expo
     """
     bom = check_utf8(path)
     rows: list[Row] = []
+    records = 0
     for number, record in _records(path.read_text(encoding="utf-8-sig"), keys):
         try:
             states = expand(record)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise BadInput(f"the record is not in the declared format ({error!r})", line=number) from None
         rows.extend((len(rows) + 1, state) for state in states)
+        records += 1
     header: dict[str, None] = {}
     for _, named in rows:
         header.update(dict.fromkeys(named))
-    return ExportRows(header=tuple(header), rows=_each(rows), bom=bom, sparse=True)
+    note = f"{records} records with their change logs, read as {len(rows)} states (the rows counted here)"
+    return ExportRows(header=tuple(header), rows=each(rows), bom=bom, sparse=True, note=note)
 
 
-def _each(rows: Iterable[Row]) -> Generator[Row, None, None]:
+def each(rows: Iterable[Row]) -> Generator[Row, None, None]:
+    """Rows held in memory as the generator :class:`ExportRows` holds."""
     yield from rows
 
 
