@@ -268,7 +268,7 @@ def test_order_gaps_are_reported(tmp_path: Path) -> None:
     report = import_file(MemoryStore(), path, mapping=mapping)
     details = [a.detail for a in report.examples["order_gap"]]
     assert details == [
-        "order jumps from 0 to 2 (1 snapshot(s) missing from the export)",
+        "order jumps from 0 to 2 (1 update(s) missing from the export)",
         "repeats order value 2",
     ]
     assert report.duplicates == 1
@@ -438,3 +438,46 @@ def test_a_missing_status_or_an_unreadable_priority_keeps_the_value_before(tmp_p
     assert isinstance(status, StatusChanged)
     assert isinstance(priority, PriorityChanged)
     assert (status.from_status, priority.from_priority, priority.to_priority) == ("new", 2, 4)
+
+
+def test_change_logs_that_are_not_the_declared_format_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "issues.json"
+    path.write_text(json.dumps({"issues": [{"key": "HELP-1", "fields": 3}]}), encoding="utf-8")
+    with pytest.raises(BadInput, match="not in the declared format") as caught:
+        import_file(MemoryStore(), path, format="jira")
+    assert caught.value.line == 1
+    with pytest.raises(BadInput, match="no column 'documentkey', 'fieldname'"):
+        import_file(MemoryStore(), ZENDESK, format="servicenow-audit")
+
+
+def test_a_bad_record_refuses_its_ticket_in_a_change_log(tmp_path: Path) -> None:
+    issue = {
+        "key": "HELP-1",
+        "fields": {"created": "2026-03-02T09:00:00.000+0100", "status": {"name": "Resolved"}},
+        "changelog": {
+            "histories": [{"created": "soon", "items": [{"field": "status", "toString": "Resolved"}]}]
+        },
+    }
+    good = {
+        "key": "HELP-2",
+        "fields": {"created": "2026-03-02T09:00:00.000+0100", "status": {"name": "Open"}},
+    }
+    path = tmp_path / "issues.json"
+    path.write_text(json.dumps({"issues": [issue, good]}), encoding="utf-8")
+    store = MemoryStore()
+    report = import_file(store, path, format="jira")
+    assert (report.tickets, report.tickets_refused, report.balanced) == (1, 1, True)
+    [bad] = report.examples["bad_row"]
+    assert (bad.ticket_id, bad.column) == ("HELP-1", "changed_at")
+    audit = tmp_path / "sys_audit.csv"
+    audit.write_text(
+        "documentkey,fieldname,oldvalue,newvalue,user,sys_created_on,record_checkpoint\n"
+        "a1,state,,1,ann,2026-03-02 09:00:00,0\n"
+        "a1,state,1,2,ann,2026-03-02 09:30:00,1,surplus\n"
+        "b2,state,,1,bob,2026-03-02 10:00:00,0\n",
+        encoding="utf-8",
+    )
+    report = import_file(store, audit, format="servicenow-audit")
+    assert (report.tickets, report.tickets_refused) == (1, 1)
+    assert report.examples["bad_row"][0].line == 3
+    assert store.get("b2").status == "new"

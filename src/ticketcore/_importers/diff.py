@@ -309,7 +309,7 @@ def _check_order(b: _Builder, before: _Step, step: _Step) -> None:
         b.anomaly(
             step.line,
             AnomalyKind.ORDER_GAP,
-            f"order jumps from {before.order} to {step.order} ({missing} snapshot(s) missing from the export)",
+            f"order jumps from {before.order} to {step.order} ({missing} update(s) missing from the export)",
             b.mapping.order,
         )
 

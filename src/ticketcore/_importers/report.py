@@ -105,8 +105,8 @@ class ImportReport:
                 duplicates += sum(1 for r in item.rows if r.duplicate)
                 with_events += sum(1 for r in item.rows if not r.duplicate)
             for anomaly in item.anomalies:
-                counts[anomaly.kind] += 1
-                kept = examples.setdefault(anomaly.kind, [])
+                counts[anomaly.kind.value] += 1
+                kept = examples.setdefault(anomaly.kind.value, [])
                 if len(kept) < EXAMPLES:
                     kept.append(anomaly)
         return cls(
