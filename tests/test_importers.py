@@ -481,3 +481,48 @@ def test_a_bad_record_refuses_its_ticket_in_a_change_log(tmp_path: Path) -> None
     assert (report.tickets, report.tickets_refused) == (1, 1)
     assert report.examples["bad_row"][0].line == 3
     assert store.get("b2").status == "new"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem", "line"),
+    [
+        (b"", "the file is empty; expected a header row", 1),
+        (b"id,id,updated_at\n", "the header repeats column(s) 'id'", 1),
+        (b"id,updated_at\n1,2026-03-02T08:00:00Z\xc3", "the file ends inside a character", 2),
+    ],
+)
+def test_csv_that_cannot_be_read_is_refused_naming_the_line(
+    tmp_path: Path, content: bytes, problem: str, line: int
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    with pytest.raises(BadInput, match=problem.replace("(", r"\(").replace(")", r"\)")) as caught:
+        import_file(MemoryStore(), path, format="zendesk")
+    assert caught.value.line == line
+
+
+def test_rows_without_a_ticket_a_stamp_or_an_order_refuse_their_ticket(tmp_path: Path) -> None:
+    path = tmp_path / "audit.csv"
+    path.write_text(
+        "number,sys_mod_count,sys_updated_at,incident_state\n"
+        ",0,2/3/2026 09:00,New\n"
+        "INC2,0,,New\n"
+        "INC3,first,2/3/2026 09:00,New\n"
+        "INC4,0,2/3/2026 09:00,New\n",
+        encoding="utf-8",
+    )
+    mapping = SnapshotMapping(
+        ticket="number",
+        order="sys_mod_count",
+        at="sys_updated_at",
+        columns={"incident_state": "status"},
+        timestamp_format="%d/%m/%Y %H:%M",
+    )
+    report = import_file(MemoryStore(), path, mapping=mapping)
+    details = [(a.line, a.column, a.detail) for a in report.examples["bad_row"]]
+    assert details == [
+        (2, "number", "the row has no ticket id"),
+        (3, "sys_updated_at", "the row has no timestamp"),
+        (4, "sys_mod_count", "'first' is not an integer order value"),
+    ]
+    assert (report.tickets, report.tickets_refused, report.balanced) == (1, 3, True)
