@@ -491,3 +491,64 @@ def test_servicenow_sys_audit_rows_give_back_the_histories(tickets: list[list[St
         path = Path(folder) / "sys_audit.csv"
         write_csv(path, rows)
         check(path, "servicenow-audit", {}, expected)
+
+
+def zendesk_audits(ticket_id: int, states: list[State], ids: list[int]) -> list[dict[str, Any]]:
+    """A ticket's audits: ``Create`` events for what its first state sets, then ``Change`` events."""
+
+    def values(state: State) -> dict[str, Any]:
+        return {
+            "status": state.status,
+            "priority": ZENDESK_PRIORITIES[state.priority],
+            "subject": "Printer",
+            "requester_id": "cy",
+            "assignee_id": state.agent,
+            "group_id": state.group,
+            "tags": sorted(state.tags),
+            "360001": state.custom,
+        }
+
+    audits, before = [], None
+    for state in states:
+        now = values(state)
+        if before is None:
+            events = [
+                {"type": "Create", "field_name": k, "value": v} for k, v in now.items() if v not in (None, [])
+            ]
+        else:
+            events = [
+                {"type": "Change", "field_name": k, "value": v, "previous_value": before[k]}
+                for k, v in now.items()
+                if v != before[k]
+            ]
+        if events or before is None:
+            ids.append(ids[-1] + 1 if ids else 1000)
+            stamp = (START + timedelta(minutes=state.minutes)).isoformat().replace("+00:00", "Z")
+            audits.append(
+                {
+                    "id": ids[-1],
+                    "ticket_id": ticket_id,
+                    "created_at": stamp,
+                    "author_id": state.actor,
+                    "via": {"channel": "email", "source": {}},
+                    "events": [*events, {"type": "Notification", "subject": "x", "body": "y"}],
+                }
+            )
+        before = now
+    return audits
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(histories(ZENDESK_STATES), min_size=1, max_size=4), st.randoms(use_true_random=False))
+def test_zendesk_ticket_audits_give_back_the_histories(tickets: list[list[State]], shuffle: Any) -> None:
+    expected, audits, ids = {}, [], []
+    for number, states in enumerate(tickets, 35000):
+        expected[str(number)] = expected_events(
+            str(number), states, zendesk_status, "custom_field_360001", tags=True
+        )
+        audits += zendesk_audits(number, states, ids)
+    shuffle.shuffle(audits)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "audits.json"
+        path.write_text(json.dumps({"audits": audits, "next_page": None}), encoding="utf-8")
+        check(path, "zendesk-audits", {}, expected)

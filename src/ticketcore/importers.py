@@ -92,6 +92,12 @@ FORMATS: dict[str, ExportFormat] = {
     "zendesk": ExportFormat(
         name="zendesk", preset=_zendesk.PRESET, json_keys=_zendesk.JSON_KEYS, cells=_zendesk.cells
     ),
+    "zendesk-audits": ExportFormat(
+        name="zendesk-audits",
+        preset=_zendesk.AUDIT_PRESET,
+        json_keys=_zendesk.AUDIT_KEYS,
+        read=_zendesk.read_audits,
+    ),
     "servicenow-audit": ExportFormat(
         name="servicenow-audit", preset=_servicenow.AUDIT_PRESET, json_keys=(), read=_servicenow.read_audit
     ),

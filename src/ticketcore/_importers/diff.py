@@ -304,7 +304,7 @@ def _check_order(b: _Builder, before: _Step, step: _Step) -> None:
         return
     if step.order == before.order:
         b.anomaly(step.line, AnomalyKind.ORDER_GAP, f"repeats order value {step.order}", b.mapping.order)
-    elif step.order > before.order + 1:
+    elif b.mapping.counted and step.order > before.order + 1:
         missing = step.order - before.order - 1
         b.anomaly(
             step.line,

@@ -89,6 +89,9 @@ class SnapshotMapping:
     tz: str = attrs.field(default="UTC", converter=_zone)
     tag_separator: str = " "
     ignore: tuple[str, ...] = ()
+    counted: bool = True
+    """Whether ``order`` counts each ticket's updates (ServiceNow's ``sys_mod_count``), so that a jump means missing
+    updates; ``False`` for ids shared by all tickets (Zendesk's audit ids), which only order the rows."""
 
     def __attrs_post_init__(self) -> None:
         for column, target in self.columns.items():

@@ -130,7 +130,7 @@ def read_json(path: Path, cells: Cells, *, keys: tuple[str, ...]) -> ExportRows:
     its final ``s``: ``{"ticket": {...}}``), a bare list of records, or JSON Lines with one record per line.
     """
     bom = check_utf8(path)
-    records = _records(path.read_text(encoding="utf-8-sig"), keys)
+    records = json_records(path.read_text(encoding="utf-8-sig"), keys)
     rows = [(number, cells(record)) for number, record in records]
     header: dict[str, None] = {}
     for _, named in rows:
@@ -149,7 +149,7 @@ def read_changelog(path: Path, expand: Expand, *, keys: tuple[str, ...]) -> Expo
     bom = check_utf8(path)
     rows: list[Row] = []
     records = 0
-    for number, record in _records(path.read_text(encoding="utf-8-sig"), keys):
+    for number, record in json_records(path.read_text(encoding="utf-8-sig"), keys):
         try:
             states = expand(record)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -168,7 +168,8 @@ def each(rows: Iterable[Row]) -> Generator[Row, None, None]:
     yield from rows
 
 
-def _records(text: str, keys: tuple[str, ...]) -> list[tuple[int, Mapping[str, Any]]]:
+def json_records(text: str, keys: tuple[str, ...]) -> list[tuple[int, Mapping[str, Any]]]:
+    """The records of a JSON document or of JSON Lines, each with its position (its line, for JSON Lines)."""
     if not text.strip():
         raise BadInput("the file is empty; expected JSON records", line=1)
     try:

@@ -8,9 +8,13 @@ is the channel (``via.channel`` in the API's JSON, flattened to ``via``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from .reading import text
+import attrs
+
+from .changes import Change, rebuild
+from .reading import ExportRows, check_utf8, each, json_records, text
 
 COLUMNS = (
     "id",
@@ -88,3 +92,74 @@ def cells(record: Mapping[str, Any]) -> dict[str, str]:
 
 JSON_KEYS = ("tickets",)
 """Where a JSON document holds its ticket records (the Tickets API and the incremental export)."""
+
+
+AUDIT_PRESET: dict[str, Any] = {
+    **{key: value for key, value in PRESET.items() if key not in ("at", "opened_at")},
+    "ticket": "ticket_id",
+    "order": "audit_id",
+    "counted": False,
+    "at": "created_at",
+    "actor": "author_id",
+}
+"""The preset of ticket audits (``GET /api/v2/ticket_audits``, or a ticket's ``/audits``): the tickets export's,
+with each audit's ticket, id, time and author."""
+
+AUDIT_KEYS = ("audits",)
+"""Where a JSON document holds its audits."""
+
+_RECORDED = frozenset({"Create", "Change"})
+"""The audit events that record a field's value (comments, notifications and the like are no ticket state)."""
+
+
+def _name(field: object) -> str:
+    name = text(field)
+    return f"custom_field_{name}" if name.isdigit() else name
+
+
+def read_audits(path: Path) -> ExportRows:
+    """Ticket audits (JSON: each audit's ``Create``/``Change`` events) as the states of each ticket.
+
+    The first audit's ``via.channel`` is the ticket's channel; a custom field (a numeric ``field_name``) is the
+    ``custom_field_<id>`` column, as in the tickets export.
+    """
+    bom = check_utf8(path)
+    changes: list[Change] = []
+    audits = json_records(path.read_text(encoding="utf-8-sig"), AUDIT_KEYS)
+    for number, audit in audits:
+        head = Change(
+            line=number,
+            ticket=text(audit.get("ticket_id")),
+            order=text(audit.get("id")),
+            at=text(audit.get("created_at")),
+            actor=text(audit.get("author_id")),
+            field="",
+            old=None,
+            new="",
+        )
+        events = [
+            e for e in audit.get("events") or () if isinstance(e, Mapping) and e.get("type") in _RECORDED
+        ]
+        via = audit.get("via")
+        if any(e.get("type") == "Create" for e in events) and isinstance(via, Mapping):
+            changes.append(attrs.evolve(head, field="via", new=text(via.get("channel"))))
+        for event in events:
+            old = event.get("previous_value")
+            changes.append(
+                attrs.evolve(
+                    head,
+                    field=_name(event.get("field_name")),
+                    old=None if event.get("type") == "Create" or old is None else _value(old),
+                    new=_value(event.get("value")),
+                )
+            )
+    rows = rebuild(changes, ticket="ticket_id", order="audit_id", at="created_at", actor="author_id")
+    header: dict[str, None] = {}
+    for _, named in rows:
+        header.update(dict.fromkeys(named))
+    note = f"{len(audits)} audits, read as {len(rows)} states of their tickets (the rows counted here)"
+    return ExportRows(header=tuple(header), rows=each(rows), bom=bom, sparse=True, note=note)
+
+
+def _value(value: object) -> str:
+    return " ".join(text(tag) for tag in value) if isinstance(value, list) else text(value)
