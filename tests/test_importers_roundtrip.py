@@ -552,3 +552,50 @@ def test_zendesk_ticket_audits_give_back_the_histories(tickets: list[list[State]
         path = Path(folder) / "audits.json"
         path.write_text(json.dumps({"audits": audits, "next_page": None}), encoding="utf-8")
         check(path, "zendesk-audits", {}, expected)
+
+
+FRESHDESK_STATES = ["2", "3", "4", "5"]
+FRESHDESK_PRIORITIES = {1: 4, 2: 3, 3: 2, 4: 1}  # ticketcore's level → the API's code (4 is Urgent)
+
+
+def freshdesk_records(ticket_id: int, states: list[State]) -> list[dict[str, Any]]:
+    def stamp(minutes: int) -> str:
+        return (START + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+    return [
+        {
+            "id": ticket_id,
+            "subject": "Printer",
+            "description": "<div>It is on fire</div>",
+            "status": int(state.status),
+            "priority": FRESHDESK_PRIORITIES[state.priority],
+            "source": 1,
+            "requester_id": "cy",
+            "responder_id": state.agent,
+            "group_id": state.group,
+            "tags": sorted(state.tags),
+            "custom_fields": {"cf_site": state.custom},
+            "created_at": stamp(states[0].minutes),
+            "updated_at": stamp(state.minutes),
+            "updated_by": state.actor,
+        }
+        for state in states
+    ]
+
+
+def freshdesk_status(name: str) -> tuple[str, str]:
+    preset = mapping_for("freshdesk").statuses[name]
+    return preset.status, preset.category.value
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(histories(FRESHDESK_STATES), min_size=1, max_size=4))
+def test_freshdesk_tickets_give_back_the_histories(tickets: list[list[State]]) -> None:
+    expected, records = {}, []
+    for number, states in enumerate(tickets, 9000):
+        expected[str(number)] = expected_events(str(number), states, freshdesk_status, "cf_site", tags=True)
+        records += freshdesk_records(number, states)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tickets.json"
+        path.write_text(json.dumps(records), encoding="utf-8")  # the API's list is a bare array
+        check(path, "freshdesk", {"actor": "updated_by"}, expected)

@@ -33,6 +33,7 @@ from typing import Any
 import attrs
 
 from ticketcore import codec
+from ticketcore._importers import freshdesk as _freshdesk
 from ticketcore._importers import jira as _jira
 from ticketcore._importers import servicenow as _servicenow
 from ticketcore._importers import zendesk as _zendesk
@@ -100,6 +101,9 @@ FORMATS: dict[str, ExportFormat] = {
     ),
     "servicenow-audit": ExportFormat(
         name="servicenow-audit", preset=_servicenow.AUDIT_PRESET, json_keys=(), read=_servicenow.read_audit
+    ),
+    "freshdesk": ExportFormat(
+        name="freshdesk", preset=_freshdesk.PRESET, json_keys=_freshdesk.JSON_KEYS, cells=_freshdesk.cells
     ),
     "jira": ExportFormat(name="jira", preset=_jira.PRESET, json_keys=_jira.JSON_KEYS, read=_jira.read),
 }
