@@ -188,7 +188,7 @@ class Reader:
                 statuses[column] = status
                 value: Value = status.status
             else:
-                value = None if field == "status" else m.value(column, cell)
+                value = None if field == "status" else m.read(field, cell)
             if value is None and field in _KEPT and state.get(column) is not None:
                 # A history cannot unset these: the value before stands, and the row says it did not know it.
                 why = "missing" if missing else f"{cell!r}, which is not a level the mapping reads"

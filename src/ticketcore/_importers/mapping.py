@@ -165,12 +165,10 @@ class SnapshotMapping:
         match = _LEADING_INT.match(text)
         return int(match.group(1)) if match else None
 
-    def value(self, column: str, cell: str | None) -> FieldValue | frozenset[str]:
-        """The normalized value of a cell for its field (``None`` when missing)."""
-        if self.is_missing(cell):
-            return frozenset() if self.field_of(column) == "tags" else None
-        assert cell is not None
-        field = self.field_of(column)
+    def read(self, field: str, cell: str | None) -> FieldValue | frozenset[str]:
+        """The normalized value of a cell for ``field`` (``None``, or no tags, when the cell is missing)."""
+        if cell is None or self.is_missing(cell):
+            return frozenset() if field == "tags" else None
         if field in LEVEL_FIELDS:
             return self.level(cell)
         if field == "channel":
