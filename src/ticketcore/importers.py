@@ -1,10 +1,14 @@
 """Real help-desk exports in, every row accounted for: audit snapshots diffed into events.
 
-An export that holds successive *states* of tickets (ServiceNow's incident audit rows, Zendesk ticket exports) is
-read with a :class:`SnapshotMapping` — data saying which column is the ticket, the order, the time, the actor, which
+An export that holds successive *states* of tickets (ServiceNow's incident audit rows, Zendesk ticket exports,
+Freshdesk tickets) is read with a :class:`SnapshotMapping` — data saying which column is the ticket, the order, the time, the actor, which
 columns are which ticket fields, and how states, channels and levels read. Each ticket's rows become its history:
 the first row an ``opened`` event, each later row the events that turn the state before it into its own. Unmapped
 columns are kept as custom fields.
+
+Exports that record *changes* — Jira issues with their change log, ServiceNow's ``sys_audit`` table, Zendesk
+ticket audits — are first rebuilt into the successive states they record, and then read the same way. The named
+:data:`FORMATS` each bring a preset mapping, which a user's overrides amend (:func:`mapping_for`).
 
 Nothing is dropped silently: every row gives events, is a duplicate of the state before it, or is refused with its
 whole ticket, and odd rows are reported as :class:`Anomaly` values with their line (:class:`ImportReport`).
@@ -13,8 +17,9 @@ whole ticket, and odd rows are reported as :class:`Anomaly` values with their li
 :func:`replay` evaluates histories under a proposed SLA policy set beside the current one: compliance, breaches
 and the tickets whose outcome changes, by group, channel and priority.
 
-Reading streams: rows grouped by ticket are diffed one ticket at a time, so memory is bounded by the largest
-ticket's rows, whatever the file's size.
+CSV snapshot exports stream: rows grouped by ticket are diffed one ticket at a time, so memory holds the largest
+ticket's rows (and the ids of the tickets seen), whatever the file's size. JSON documents, change logs and audit
+tables are read whole.
 
 >>> from pathlib import Path
 >>> from ticketcore.adapters.memory import MemoryStore

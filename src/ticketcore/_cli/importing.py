@@ -325,7 +325,8 @@ def import_export(
     workflow: Workflow | None,
     progress: Callable[[int], None],
 ) -> ImportReport:
-    """``ticketcore import --format servicenow|zendesk``: the export diffed into events, into the SQLite ``db``."""
+    """``ticketcore import --format servicenow|zendesk|…``: a help desk's export diffed into events, into the SQLite
+    ``db``."""
     mapping = mapping_for(format, overrides)
     done = 0
 
