@@ -30,6 +30,7 @@ MODULES = [
     ("ticketcore.i18n", "Localisation"),
     ("ticketcore.dataframes", "pandas and Dask ([pandas] extra)"),
     ("ticketcore.plots", "Plots ([plot] extra)"),
+    ("ticketcore.importers", "Importing help-desk exports"),
     ("ticketcore.testing.contract", "The storage adapter contract kit"),
     ("ticketcore.testing.strategies", "Hypothesis strategies"),
 ]

@@ -204,7 +204,7 @@ def test_the_core_never_reads_the_clock(name: str, path: Path) -> None:
 def test_the_areas_are_known() -> None:
     areas = {area_of(name) for name, _ in MODULES}
     assert set(CORE_ORDER) - {"automation"} <= areas
-    assert {"codec", "desk", "cli", "dataframes", "i18n", "adapters", "testing"} <= areas
+    assert {"codec", "desk", "cli", "dataframes", "i18n", "adapters", "importers", "testing"} <= areas
 
 
 def test_importing_the_package_loads_no_optional_or_heavy_dependency() -> None:

@@ -4,6 +4,9 @@ Commands (``ticketcore COMMAND --help`` for the options)::
 
     ticketcore demo   [--db FILE] [--format table|json|csv] [--locale it] [--by channel|priority|group|region]
     ticketcore import FILE [--db FILE] [--map SRC=DST ...] [--format csv|jsonl] [--config CFG]
+    ticketcore import FILE --format servicenow|servicenow-audit|zendesk|zendesk-audits|jira|freshdesk
+                      [--mapping M] [--report] [--quiet] [--db FILE]
+    ticketcore replay --policies PROPOSED [--current CFG] [--calendar CFG] [--db FILE] [--as-of ISO]
     ticketcore report [--db FILE | --events FILE] [--config CFG] [--calendar CFG] [--policies CFG]
                       [--as-of ISO] [--by ...] [--format ...] [--locale ...]
     ticketcore check  CONFIG
@@ -28,7 +31,14 @@ from babel import Locale, UnknownLocaleError
 
 from ticketcore._cli.config import SECTIONS, Config, bundled_data, check_data, load_config, read_data
 from ticketcore._cli.demo import run_demo
-from ticketcore._cli.importing import IMPORT_FORMATS, ImportResult, import_events, read_rows
+from ticketcore._cli.importing import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    ImportResult,
+    import_events,
+    import_export,
+    read_rows,
+)
 from ticketcore._cli.render import FORMATS, render
 from ticketcore._cli.report import BY_DIMENSIONS, build_report
 from ticketcore._version import __version__
@@ -36,6 +46,7 @@ from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.errors import ConfigError, TicketcoreError
 from ticketcore.i18n import SHIPPED_LOCALES
+from ticketcore.importers import DIMENSIONS, replay
 from ticketcore.lifecycle import Workflow, default_workflow
 from ticketcore.model import Event
 from ticketcore.repositories import TicketStore
@@ -55,10 +66,23 @@ class _UsageError(Exception):
     """A problem with the command line or its files (exit code 2)."""
 
 
+class _Silent:
+    """A stream that is not a terminal and drops what it gets (``--quiet``)."""
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+
 class _Progress:
     """``label: n`` on one rewritten stderr line, only when stderr is a terminal."""
 
-    def __init__(self, label: str, stream: TextIO) -> None:
+    def __init__(self, label: str, stream: TextIO | _Silent) -> None:
         self._label = label
         self._stream = stream
         self._on = stream.isatty()
@@ -173,6 +197,19 @@ def _import(args: argparse.Namespace) -> int:
     source, mapping = Path(args.file), _pairs(args.map)
     if not source.is_file():
         raise _UsageError(f"no such file: {str(source)!r}")
+    if args.format in EXPORT_FORMATS:
+        overrides = _read(args.mapping) if args.mapping else {}
+        workflow = load_config(_read(args.config)).workflow if args.config else None
+        progress = _Progress(f"importing {source.name}", sys.stderr if not args.quiet else _Silent())
+        try:
+            report = import_export(
+                source, args.format, overrides, db=args.db, workflow=workflow, progress=progress
+            )
+        finally:
+            progress.close()
+        if not args.quiet:
+            print(report.render() if args.report else report.summary(args.db))
+        return EXIT_REFUSED if report.tickets_refused else EXIT_OK
     _format_of(source, args.format)
     workflow = load_config(_read(args.config)).workflow if args.config else default_workflow()
     store = SQLiteStore(args.db)
@@ -262,6 +299,27 @@ def _report(args: argparse.Namespace) -> int:
     return status
 
 
+# replay
+
+
+def _replay(args: argparse.Namespace) -> int:
+    current = _policies(argparse.Namespace(config=None, calendar=args.calendar, policies=args.current))
+    proposed = _policies(argparse.Namespace(config=None, calendar=args.calendar, policies=args.policies))
+    if not Path(args.db).is_file():
+        raise _UsageError(
+            f"no such database: {args.db!r}; import history with: ticketcore import FILE --db {args.db}"
+        )
+    store = SQLiteStore(args.db)
+    try:
+        histories = _histories(store)
+    finally:
+        store.close()
+    by = tuple(args.by) if args.by else DIMENSIONS
+    result = replay(histories, current=current, proposed=proposed, as_of=_as_of(args.as_of, histories), by=by)
+    print(result.render())
+    return EXIT_OK
+
+
 # check
 
 
@@ -321,7 +379,14 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file", help="the events file (columns: see docs/how-to/import-and-report.md)")
     load.add_argument("--db", default="ticketcore.db", help="the SQLite store (default: ticketcore.db)")
     load.add_argument("--map", action="append", default=[], metavar="SRC=DST", help="rename a file column")
-    load.add_argument("--format", choices=IMPORT_FORMATS, help="the file's format (default: from its suffix)")
+    load.add_argument(
+        "--format",
+        choices=IMPORT_FORMATS + EXPORT_FORMATS,
+        help="csv or jsonl for event rows (default: from the suffix); a help desk's export, diffed into events",
+    )
+    load.add_argument("--mapping", help="a TOML or JSON file overriding the export format's preset mapping")
+    load.add_argument("--report", action="store_true", help="print the accounting of every row of an export")
+    load.add_argument("--quiet", action="store_true", help="no progress and no summary; the exit code tells")
     load.add_argument(
         "--config", help="a configuration file whose 'workflow' gives the categories of custom statuses"
     )
@@ -342,6 +407,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     _output_options(report)
     report.set_defaults(run=_report)
+
+    again = commands.add_parser("replay", help="compare the stored histories' SLAs under proposed policies")
+    again.add_argument("--policies", required=True, help="a file with the proposed SLA 'policies'")
+    again.add_argument("--current", help="a file with the current 'policies' (default: the bundled sample's)")
+    again.add_argument("--calendar", help="a file whose 'calendars' the policies name")
+    again.add_argument("--db", default="ticketcore.db", help="the SQLite store (default: ticketcore.db)")
+    again.add_argument(
+        "--as-of", help="evaluate as of this ISO 8601 instant (default: just after the last event)"
+    )
+    again.add_argument(
+        "--by",
+        action="append",
+        choices=DIMENSIONS,
+        help="break down by this (repeatable; default: all three)",
+    )
+    again.set_defaults(run=_replay)
 
     check = commands.add_parser(
         "check", help="validate a configuration file and print each error with its path"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 __all__ = [
     "AgentNotFound",
     "AutomationLoop",
+    "BadInput",
     "ConcurrencyError",
     "ConfigError",
     "CorruptRecord",
@@ -275,3 +276,19 @@ class AutomationLoop(TicketcoreError):
         else:
             why = f"the rules on {subject} still fire after {passes} passes ({names})"
         super().__init__(f"{why}; change their conditions so that one's actions stop matching the other")
+
+
+class BadInput(TicketcoreError, ValueError):
+    """An import file cannot be read as declared: ``line`` and ``column`` (when known) say where, the message why."""
+
+    def __init__(self, problem: str, line: int | None = None, column: str | None = None) -> None:
+        self.problem = problem
+        self.line = line
+        self.column = column
+        where = ", ".join(
+            part for part in (f"line {line}" if line else "", f"column {column!r}" if column else "") if part
+        )
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+    def __reduce__(self) -> tuple[type[BadInput], tuple[str, int | None, str | None]]:
+        return (type(self), (self.problem, self.line, self.column))

@@ -22,15 +22,26 @@ from typing import Any
 import attrs
 
 from ticketcore import codec
+from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.dataframes import EVENT_COLUMNS
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, StorageError, TicketNotFound
+from ticketcore.importers import FORMATS, ImportReport, import_file, mapping_for
 from ticketcore.lifecycle import Workflow
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import TicketStore
 
-__all__ = ["IMPORT_FORMATS", "ImportResult", "Refusal", "import_events", "read_rows"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "IMPORT_FORMATS",
+    "ImportResult",
+    "Refusal",
+    "import_events",
+    "import_export",
+    "read_rows",
+]
 
 IMPORT_FORMATS = ("csv", "jsonl")
+EXPORT_FORMATS = tuple(FORMATS)
 
 _INTS = frozenset({"seq", "impact", "urgency", "priority", "from_priority", "to_priority", "score", "scale"})
 _BOOLS = frozenset({"pauses_sla", "manual", "public"})
@@ -303,3 +314,29 @@ def _store_ticket(
             line = next((row.line for row, data in ticket_rows if data.get("seq") == error.seq), line)
         return [Refusal(line, ticket_id, str(error))]
     return []
+
+
+def import_export(
+    path: Path,
+    format: str,
+    overrides: Mapping[str, Any],
+    *,
+    db: str,
+    workflow: Workflow | None,
+    progress: Callable[[int], None],
+) -> ImportReport:
+    """``ticketcore import --format servicenow|zendesk|…``: a help desk's export diffed into events, into the SQLite
+    ``db``."""
+    mapping = mapping_for(format, overrides)
+    done = 0
+
+    def rows_done(rows: int) -> None:
+        nonlocal done
+        done += rows
+        progress(done)
+
+    store = SQLiteStore(db)
+    try:
+        return import_file(store, path, format=format, mapping=mapping, workflow=workflow, progress=rows_done)
+    finally:
+        store.close()
