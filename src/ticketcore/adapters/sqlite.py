@@ -35,7 +35,16 @@ from ticketcore.adapters._sqlite.query import find_sql
 from ticketcore.adapters._sqlite.schema import migrate
 from ticketcore.errors import ConcurrencyError, ConfigError, StorageError, TicketNotFound
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import TICKET_ID_PREFIX, Page, TicketQuery, check_append, encode_cursor
+from ticketcore.repositories import (
+    TICKET_ID_PREFIX,
+    Page,
+    TicketQuery,
+    check_append,
+    check_batch,
+    check_query,
+    check_ticket_key,
+    encode_cursor,
+)
 
 __all__ = ["SQLiteStore"]
 
@@ -194,7 +203,7 @@ class SQLiteStore(SQLStore):
 
     def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
         """See :meth:`TicketStore.append`."""
-        batch = list(events)
+        batch = check_batch(events)
         check_ticket_id(ticket_id)
         with self._write() as conn:
             current = self._stored(conn, ticket_id)
@@ -237,6 +246,7 @@ class SQLiteStore(SQLStore):
 
     def get(self, ticket_id: str) -> Ticket:
         """See :meth:`TicketStore.get`."""
+        check_ticket_key(ticket_id)
         ticket = self._run(lambda conn: self._stored(conn, ticket_id))
         if ticket is None:
             raise TicketNotFound(ticket_id)
@@ -244,7 +254,7 @@ class SQLiteStore(SQLStore):
 
     def find(self, query: TicketQuery) -> Page:
         """See :meth:`TicketStore.find`."""
-        sql, params = find_sql(self._tenant_name, query)
+        sql, params = find_sql(self._tenant_name, check_query(query))
         rows, tickets = self._run(lambda conn: self._page(conn, sql, params, query.limit))
         more = len(rows) > query.limit
         last = rows[query.limit - 1] if more else None
