@@ -20,6 +20,7 @@ skipped showing it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
+from ticketcore import codec
 from ticketcore.adapters.memory import MemoryDatabase
 from ticketcore.errors import (
     ConcurrencyError,
@@ -55,6 +57,15 @@ CAPABILITIES: Mapping[str, str] = {
     "agents": "the store is also an AgentDirectory",
 }
 """What :attr:`TicketStoreContract.unsupported` may name, and what each means."""
+
+
+def _round_trips(event: Event) -> bool:
+    """Whether the codec gives ``event`` back unchanged through JSON text (what every store must be able to do)."""
+    try:
+        text = json.dumps(codec.dump(event), allow_nan=False)
+        return codec.load(Event, json.loads(text)) == event
+    except (TicketcoreError, TypeError, ValueError):
+        return False
 
 
 class TicketStoreContract(ConcurrencyAndAgentChecks):
@@ -219,6 +230,9 @@ class TicketStoreContract(ConcurrencyAndAgentChecks):
                 store = make("acme")
                 try:
                     store.append("T-1", [event], 0)
+                    assert _round_trips(event), (
+                        f"{event!r} was taken but the codec cannot give it back unchanged"
+                    )
                 except TicketcoreError:
                     assert store.events("T-1") == []
                     assert list(store.stream()) == []
