@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
@@ -22,7 +22,7 @@ import attrs
 
 from ticketcore._repositories.records import INT_MAX, INT_MIN, check_record
 from ticketcore._time import require_aware, to_micros
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, WrongType
+from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, InvalidEvent, WrongType
 from ticketcore.model import Category, Event, Ticket
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "encode_cursor",
     "matches",
     "order_key",
+    "read_stream",
 ]
 
 JSONData: TypeAlias = dict[str, Any]
@@ -157,12 +158,38 @@ class Page:
 
     tickets: tuple[Ticket, ...]
     next_cursor: str | None = None
+    corrupt: tuple[CorruptRecord, ...] = ()
+    """The rows of this page a store could not decode (each naming its ticket), left out of ``tickets``: one
+    bad row never hides the others. Rebuild or quarantine them (``ticketcore doctor``)."""
 
     def __iter__(self) -> Iterator[Ticket]:
         return iter(self.tickets)
 
     def __len__(self) -> int:
         return len(self.tickets)
+
+
+def read_stream(
+    store: TicketStore, after: int = 0, *, on_corrupt: Callable[[CorruptRecord], None]
+) -> Iterator[tuple[int, Event]]:
+    """``store.stream(after)``, going on past each stored row that cannot be decoded (written by hand or by an old
+    version): ``on_corrupt`` gets the :class:`~ticketcore.errors.CorruptRecord` naming it, and the rest follows.
+
+    For exports and projections that must not stop at one bad row; a reader that must see every event (a
+    migration) uses ``stream`` itself, which raises at the row.
+    """
+    position = after
+    while True:
+        try:
+            for entry in store.stream(after=position):
+                position = entry[0]
+                yield entry
+            return
+        except CorruptRecord as error:
+            if error.position is None or error.position <= position:
+                raise
+            on_corrupt(error)
+            position = error.position
 
 
 def order_key(ticket: Ticket) -> tuple[int, str]:

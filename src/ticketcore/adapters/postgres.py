@@ -42,7 +42,14 @@ from ticketcore.adapters._postgres.pool import Pool
 from ticketcore.adapters._postgres.schema import APPEND_LOCK, migrate
 from ticketcore.adapters._postgres.sql import APPEND, describe, find_sql, storable
 from ticketcore.adapters._sql import SQLStore
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, StorageError, TicketNotFound
+from ticketcore.errors import (
+    ConcurrencyError,
+    ConfigError,
+    CorruptRecord,
+    InvalidEvent,
+    StorageError,
+    TicketNotFound,
+)
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import (
     TICKET_ID_PREFIX,
@@ -337,9 +344,17 @@ class PostgresStore(SQLStore):
         # bitmap scans over whole tenants where the custom plan walks the (created, id) index for one page.
         rows = self._read(lambda conn: conn.execute(sql, params, prepare=False).fetchall())
         page = rows[: query.limit]
-        tickets = tuple(self._ticket(ticket_id, version, data) for ticket_id, version, data, _ in page)
+        tickets: list[Ticket] = []
+        corrupt: list[CorruptRecord] = []
+        for ticket_id, version, data, _ in page:
+            try:
+                tickets.append(self._ticket(ticket_id, version, data))
+            except CorruptRecord as error:
+                corrupt.append(error)  # reported with the page; the other tickets are still read
         more = len(rows) > query.limit
-        return Page(tickets, encode_cursor((page[-1][3], page[-1][0])) if more else None)
+        return Page(
+            tuple(tickets), encode_cursor((page[-1][3], page[-1][0])) if more else None, tuple(corrupt)
+        )
 
     def next_ticket_id(self) -> str:
         """See :meth:`TicketStore.next_ticket_id`: a per-tenant counter row, unique across processes."""

@@ -33,7 +33,7 @@ from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_
 from ticketcore.adapters._sql import SQLStore
 from ticketcore.adapters._sqlite.query import find_sql
 from ticketcore.adapters._sqlite.schema import migrate
-from ticketcore.errors import ConcurrencyError, ConfigError, StorageError, TicketNotFound
+from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, StorageError, TicketNotFound
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import (
     TICKET_ID_PREFIX,
@@ -255,21 +255,30 @@ class SQLiteStore(SQLStore):
     def find(self, query: TicketQuery) -> Page:
         """See :meth:`TicketStore.find`."""
         sql, params = find_sql(self._tenant_name, check_query(query))
-        rows, tickets = self._run(lambda conn: self._page(conn, sql, params, query.limit))
+        rows, tickets, corrupt = self._run(lambda conn: self._page(conn, sql, params, query.limit))
         more = len(rows) > query.limit
         last = rows[query.limit - 1] if more else None
-        return Page(tickets, encode_cursor((last[1], last[0])) if last is not None else None)
+        return Page(tickets, encode_cursor((last[1], last[0])) if last is not None else None, corrupt)
 
     def _page(
         self, conn: sqlite3.Connection, sql: str, params: list[Any], limit: int
-    ) -> tuple[list[Any], tuple[Ticket, ...]]:
+    ) -> tuple[list[Any], tuple[Ticket, ...], tuple[CorruptRecord, ...]]:
         conn.execute("BEGIN")  # one read snapshot for the keys and the snapshots they name
+        found: list[Ticket] = []
+        corrupt: list[CorruptRecord] = []
         try:
             rows = conn.execute(sql, params).fetchall()
-            found = [self._stored(conn, ticket_id) for ticket_id, _ in rows[:limit]]
+            for ticket_id, _ in rows[:limit]:
+                try:
+                    ticket = self._stored(conn, ticket_id)
+                except CorruptRecord as error:
+                    corrupt.append(error)  # reported with the page; the other tickets are still read
+                    continue
+                if ticket is not None:
+                    found.append(ticket)
         finally:
             conn.execute("COMMIT")
-        return rows, tuple(ticket for ticket in found if ticket is not None)
+        return rows, tuple(found), tuple(corrupt)
 
     def next_ticket_id(self) -> str:
         """See :meth:`TicketStore.next_ticket_id`: a per-tenant counter in the file, so unique across processes."""
