@@ -10,6 +10,10 @@ Concurrency: the file is in WAL mode, every thread gets its own connection, and 
 several processes may share one file. A stream position is the event's row id, allocated under that write lock, so
 positions follow commit order.
 
+Rows that do not decode (written by hand, or by an old version) are found by :func:`bad_rows` and moved aside,
+whole tickets at a time and kept verbatim, by :func:`quarantine`; :func:`restore` puts them back
+(``ticketcore doctor`` runs them).
+
 >>> import tempfile, pathlib
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     store = SQLiteStore(pathlib.Path(folder) / "desk.db", tenant="acme")
@@ -31,6 +35,7 @@ from typing import Any, Literal, TypeVar
 from ticketcore._time import to_micros
 from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, snapshot_columns, to_json
 from ticketcore.adapters._sql import SQLStore
+from ticketcore.adapters._sqlite.doctor import BadRow, bad_rows, quarantine, restore
 from ticketcore.adapters._sqlite.query import find_sql
 from ticketcore.adapters._sqlite.schema import migrate
 from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, StorageError, TicketNotFound
@@ -46,7 +51,7 @@ from ticketcore.repositories import (
     encode_cursor,
 )
 
-__all__ = ["SQLiteStore"]
+__all__ = ["BadRow", "SQLiteStore", "bad_rows", "quarantine", "restore"]
 
 T = TypeVar("T")
 
