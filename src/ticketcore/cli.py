@@ -10,6 +10,7 @@ Commands (``ticketcore COMMAND --help`` for the options)::
     ticketcore report [--db FILE | --events FILE] [--config CFG] [--calendar CFG] [--policies CFG]
                       [--as-of ISO] [--by ...] [--format ...] [--locale ...]
     ticketcore check  CONFIG
+    ticketcore doctor [--db FILE] [--quarantine | --restore]
 
 Exit codes, for scripts: 0 when everything went through; 1 when rows were refused or a configuration has errors (the
 output says which and where); 2 for usage errors (unknown options, unreadable files). ``python -m ticketcore`` is the
@@ -31,6 +32,7 @@ from babel import Locale, UnknownLocaleError
 
 from ticketcore._cli.config import SECTIONS, Config, bundled_data, check_data, load_config, read_data
 from ticketcore._cli.demo import run_demo
+from ticketcore._cli.doctor import run_doctor
 from ticketcore._cli.importing import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -320,6 +322,13 @@ def _replay(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# doctor
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    return run_doctor(args.db, move=args.quarantine, back=args.restore, out=sys.stdout)
+
+
 # check
 
 
@@ -423,6 +432,17 @@ def _parser() -> argparse.ArgumentParser:
         help="break down by this (repeatable; default: all three)",
     )
     again.set_defaults(run=_replay)
+
+    doctor = commands.add_parser(
+        "doctor", help="find the rows of a SQLite store that do not decode, and fix them"
+    )
+    doctor.add_argument("--db", default="ticketcore.db", help="the SQLite store (default: ticketcore.db)")
+    action = doctor.add_mutually_exclusive_group()
+    action.add_argument(
+        "--quarantine", action="store_true", help="move the tickets with bad rows aside, whole"
+    )
+    action.add_argument("--restore", action="store_true", help="put the quarantined rows back")
+    doctor.set_defaults(run=_doctor)
 
     check = commands.add_parser(
         "check", help="validate a configuration file and print each error with its path"

@@ -243,7 +243,25 @@ class StorageError(TicketcoreError):
 
 
 class CorruptRecord(StorageError):
-    """A stored row cannot be decoded; the message names the row. Nothing is changed by the read."""
+    """A stored row cannot be decoded; the message names the row. Nothing is changed by the read.
+
+    ``ticket_id`` names the row's ticket and ``position`` (for an events row) its stream position, so that a
+    reader can go on past it: ``store.stream(after=error.position)``, or
+    :func:`ticketcore.repositories.read_stream`, which does so and reports each bad row.
+    """
+
+    def __init__(self, problem: str, *, ticket_id: str | None = None, position: int | None = None) -> None:
+        self.problem = problem
+        self.ticket_id = ticket_id
+        self.position = position
+        super().__init__(problem)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_corrupt_record, (self.problem, self.ticket_id, self.position))
+
+
+def _rebuild_corrupt_record(problem: str, ticket_id: str | None, position: int | None) -> CorruptRecord:
+    return CorruptRecord(problem, ticket_id=ticket_id, position=position)
 
 
 class MissingExtra(TicketcoreError, ImportError):

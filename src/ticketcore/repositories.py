@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
+from ticketcore._repositories.records import INT_MAX, INT_MIN, check_record
 from ticketcore._time import require_aware, to_micros
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent
+from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, InvalidEvent, WrongType
 from ticketcore.model import Category, Event, Ticket
 
 __all__ = [
@@ -33,10 +34,15 @@ __all__ = [
     "TicketQuery",
     "TicketStore",
     "check_append",
+    "check_batch",
+    "check_position",
+    "check_query",
+    "check_ticket_key",
     "decode_cursor",
     "encode_cursor",
     "matches",
     "order_key",
+    "read_stream",
 ]
 
 JSONData: TypeAlias = dict[str, Any]
@@ -77,7 +83,14 @@ def _to_category_set(values: Iterable[Category | str] | str | None) -> frozenset
 def _to_int_set(values: Iterable[int | None] | int | None) -> frozenset[int | None] | None:
     if values is None:
         return None
-    return frozenset({values}) if isinstance(values, int) else frozenset(values)
+    found = frozenset({values}) if isinstance(values, int) else frozenset(values)
+    for value in found:
+        if value is not None and (type(value) is not int or not INT_MIN <= value <= INT_MAX):
+            raise ConfigError(
+                f"a priority is an integer within ±2**63 (or None for tickets without one), got {value!r}",
+                "priority",
+            )
+    return found
 
 
 def _to_tags(values: Iterable[str] | str) -> frozenset[str]:
@@ -145,12 +158,38 @@ class Page:
 
     tickets: tuple[Ticket, ...]
     next_cursor: str | None = None
+    corrupt: tuple[CorruptRecord, ...] = ()
+    """The rows of this page a store could not decode (each naming its ticket), left out of ``tickets``: one
+    bad row never hides the others. Rebuild or quarantine them (``ticketcore doctor``)."""
 
     def __iter__(self) -> Iterator[Ticket]:
         return iter(self.tickets)
 
     def __len__(self) -> int:
         return len(self.tickets)
+
+
+def read_stream(
+    store: TicketStore, after: int = 0, *, on_corrupt: Callable[[CorruptRecord], None]
+) -> Iterator[tuple[int, Event]]:
+    """``store.stream(after)``, going on past each stored row that cannot be decoded (written by hand or by an old
+    version): ``on_corrupt`` gets the :class:`~ticketcore.errors.CorruptRecord` naming it, and the rest follows.
+
+    For exports and projections that must not stop at one bad row; a reader that must see every event (a
+    migration) uses ``stream`` itself, which raises at the row.
+    """
+    position = after
+    while True:
+        try:
+            for entry in store.stream(after=position):
+                position = entry[0]
+                yield entry
+            return
+        except CorruptRecord as error:
+            if error.position is None or error.position <= position:
+                raise
+            on_corrupt(error)
+            position = error.position
 
 
 def order_key(ticket: Ticket) -> tuple[int, str]:
@@ -170,7 +209,10 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, ticket_id = raw.split("|", 1)
-        return (int(created), ticket_id)
+        instant = int(created)
+        if not INT_MIN <= instant <= INT_MAX:
+            raise ValueError(instant)
+        return (instant, ticket_id)
     except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
         raise ConfigError(
             f"{cursor!r} is not a page cursor; pass the next_cursor of a previous page, or None for the first page",
@@ -191,6 +233,40 @@ def matches(ticket: Ticket, query: TicketQuery) -> bool:
         and (query.created_before is None or ticket.created_at < query.created_before)
         and (query.updated_since is None or ticket.updated_at >= query.updated_since)
     )
+
+
+def check_batch(events: object) -> list[Event]:
+    """The events of an append as a list, or :class:`InvalidEvent` when ``events`` is not a collection of them
+    (``None``, a lone event, a string). Adapters call it first; :func:`check_append` then checks each event."""
+    if isinstance(events, Event):
+        raise InvalidEvent(
+            f"an append takes a sequence of events; wrap the lone event in a list: [{events!r}]"
+        )
+    if isinstance(events, str | bytes | Mapping) or not isinstance(events, Iterable):
+        raise InvalidEvent(f"an append takes a sequence of events, got {type(events).__name__} {events!r}")
+    return list(events)
+
+
+def check_position(after: object, name: str = "after") -> int:
+    """A stream position or seq to read after, as an int a store can compare (values past the largest position
+    any store holds read nothing); :class:`~ticketcore.errors.WrongType` for anything but an int."""
+    if type(after) is not int:
+        raise WrongType(name, after, "an integer position (0 for the start)")
+    return max(0, min(after, INT_MAX))
+
+
+def check_query(query: object) -> TicketQuery:
+    """``query`` when it is a :class:`TicketQuery`; :class:`~ticketcore.errors.WrongType` otherwise."""
+    if not isinstance(query, TicketQuery):
+        raise WrongType("query", query, "a TicketQuery, e.g. TicketQuery(status='open')")
+    return query
+
+
+def check_ticket_key(ticket_id: object) -> str:
+    """A ticket id to read by; :class:`~ticketcore.errors.WrongType` for anything but a string."""
+    if type(ticket_id) is not str:
+        raise WrongType("ticket_id", ticket_id, "a ticket id string, e.g. 'T-1'")
+    return ticket_id
 
 
 def check_append(
@@ -217,13 +293,18 @@ def check_append(
                 ticket_id=ticket_id,
                 seq=event.seq,
             )
-        require_aware(event.at, "event time 'at'")
+        try:
+            check_record(event)
+        except InvalidEvent as error:
+            seq = event.seq if type(event.seq) is int else None
+            raise InvalidEvent(error.problem, ticket_id=ticket_id, seq=seq, path=error.path) from None
     actual = 0 if current is None else current.version
     if actual != expected_version:
         raise ConcurrencyError(ticket_id, expected_version, actual)
     ticket = Ticket.from_events(events[:1]) if current is None else current.apply(events[0])
     for event in events[1:]:
         ticket = ticket.apply(event)
+    # The snapshot is not checked again: folding checked events copies their values, and counts what it counts.
     return ticket
 
 

@@ -94,29 +94,39 @@ def to_json(value: object, *, ensure_ascii: bool) -> str:
     return json.dumps(codec.dump(value), separators=(",", ":"), ensure_ascii=ensure_ascii)
 
 
-def _decoded(kind: type[T], data: str, row: str, hint: str = "") -> T:
+def _decoded(
+    kind: type[T], data: object, row: str, hint: str = "", *, ticket_id: str, position: int | None = None
+) -> T:
     """``data`` (JSON text) loaded as ``kind``, or :class:`CorruptRecord` naming the ``row``."""
     try:
+        if not isinstance(data, str):
+            raise ValueError(f"the data column holds {type(data).__name__}, not JSON text")
         return codec.load(kind, json.loads(data))
     except (ValueError, TicketcoreError) as error:
-        raise CorruptRecord(f"{row} cannot be decoded: {error}{hint}") from None
+        raise CorruptRecord(
+            f"{row} cannot be decoded: {error}{hint}", ticket_id=ticket_id, position=position
+        ) from None
 
 
 def decode_ticket(where: str, ticket_id: str, version: int, data: str) -> Ticket:
     """The snapshot in a ``tickets`` row, or :class:`CorruptRecord` naming the row (``where`` is the store)."""
     row = f"{where}: the snapshot row of ticket {ticket_id!r} (version {version})"
-    ticket = _decoded(Ticket, data, row, ". Rebuild it from the ticket's events")
+    ticket = _decoded(Ticket, data, row, ". Rebuild it from the ticket's events", ticket_id=ticket_id)
     if ticket.id != ticket_id or ticket.version != version:
-        raise CorruptRecord(f"{row} holds ticket {ticket.id!r} version {ticket.version}")
+        raise CorruptRecord(f"{row} holds ticket {ticket.id!r} version {ticket.version}", ticket_id=ticket_id)
     return ticket
 
 
 def decode_event(where: str, position: int, ticket_id: str, seq: int, data: str) -> Event:
     """The event in an ``events`` row, or :class:`CorruptRecord` naming the row."""
     row = f"{where}: events row {position} (ticket {ticket_id!r}, seq {seq})"
-    event = _decoded(Event, data, row)
+    event = _decoded(Event, data, row, ticket_id=ticket_id, position=position)
     if event.ticket_id != ticket_id or event.seq != seq:
-        raise CorruptRecord(f"{row} holds the event of ticket {event.ticket_id!r} seq {event.seq}")
+        raise CorruptRecord(
+            f"{row} holds the event of ticket {event.ticket_id!r} seq {event.seq}",
+            ticket_id=ticket_id,
+            position=position,
+        )
     return event
 
 

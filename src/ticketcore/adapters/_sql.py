@@ -14,7 +14,7 @@ from typing import Any
 from ticketcore.adapters._common import TicketCache, agent_json, agent_loads, decode_agent, decode_event
 from ticketcore.errors import AgentNotFound, ConfigError
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import JSONData
+from ticketcore.repositories import JSONData, check_position, check_ticket_key
 
 __all__ = ["SQLStore"]
 
@@ -66,6 +66,8 @@ class SQLStore:
 
     def events(self, ticket_id: str, after: int = 0) -> list[Event]:
         """See :meth:`TicketStore.events`."""
+        check_ticket_key(ticket_id)
+        after = check_position(after)
         if not self._keepable(ticket_id):
             return []
         rows = self._fetch_all(
@@ -78,7 +80,7 @@ class SQLStore:
 
     def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
         """See :meth:`TicketStore.stream`. Reads in batches, so nothing stays open between them."""
-        position = after
+        position = check_position(after)
         while True:
             rows = self._fetch_all(
                 self._sql(

@@ -28,6 +28,10 @@ from ticketcore.repositories import (
     Page,
     TicketQuery,
     check_append,
+    check_batch,
+    check_position,
+    check_query,
+    check_ticket_key,
     decode_cursor,
     encode_cursor,
     matches,
@@ -91,7 +95,7 @@ class MemoryStore:
 
     def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
         """See :meth:`TicketStore.append`."""
-        batch = list(events)
+        batch = check_batch(events)
         with self._db.lock:
             data = self._data()
             ticket = check_append(ticket_id, data.snapshots.get(ticket_id), batch, expected_version)
@@ -104,12 +108,15 @@ class MemoryStore:
 
     def events(self, ticket_id: str, after: int = 0) -> list[Event]:
         """See :meth:`TicketStore.events`."""
+        check_ticket_key(ticket_id)
+        after = check_position(after)
         with self._db.lock:
             history = self._data().histories.get(ticket_id, [])
             return history[after:] if after > 0 else list(history)
 
     def get(self, ticket_id: str) -> Ticket:
         """See :meth:`TicketStore.get`."""
+        check_ticket_key(ticket_id)
         with self._db.lock:
             ticket = self._data().snapshots.get(ticket_id)
         if ticket is None:
@@ -118,6 +125,7 @@ class MemoryStore:
 
     def find(self, query: TicketQuery) -> Page:
         """See :meth:`TicketStore.find`."""
+        check_query(query)
         with self._db.lock:
             candidates = [t for t in self._data().snapshots.values() if matches(t, query)]
         candidates.sort(key=order_key, reverse=query.newest_first)
@@ -133,6 +141,7 @@ class MemoryStore:
 
     def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
         """See :meth:`TicketStore.stream`."""
+        after = check_position(after)
         with self._db.lock:
             entries = [entry for entry in self._data().stream if entry[0] > after]
         return iter(entries)

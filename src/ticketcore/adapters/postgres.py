@@ -42,9 +42,25 @@ from ticketcore.adapters._postgres.pool import Pool
 from ticketcore.adapters._postgres.schema import APPEND_LOCK, migrate
 from ticketcore.adapters._postgres.sql import APPEND, describe, find_sql, storable
 from ticketcore.adapters._sql import SQLStore
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, StorageError, TicketNotFound
+from ticketcore.errors import (
+    ConcurrencyError,
+    ConfigError,
+    CorruptRecord,
+    InvalidEvent,
+    StorageError,
+    TicketNotFound,
+)
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import TICKET_ID_PREFIX, Page, TicketQuery, check_append, encode_cursor
+from ticketcore.repositories import (
+    TICKET_ID_PREFIX,
+    Page,
+    TicketQuery,
+    check_append,
+    check_batch,
+    check_query,
+    check_ticket_key,
+    encode_cursor,
+)
 
 __all__ = ["PostgresStore"]
 
@@ -200,7 +216,7 @@ class PostgresStore(SQLStore):
         seq ``expected_version + 1``, so the unique key refuses the whole call, and the conflict is reported with
         the version actually stored.
         """
-        batch = list(events)
+        batch = check_batch(events)
         check_ticket_id(ticket_id)
         if not storable(ticket_id):
             raise InvalidEvent(f"PostgreSQL cannot store the ticket id {ticket_id!r} (NUL or invalid text)")
@@ -303,6 +319,7 @@ class PostgresStore(SQLStore):
 
     def get(self, ticket_id: str) -> Ticket:
         """See :meth:`TicketStore.get`. The snapshot's JSON is sent only when this store's cached copy is stale."""
+        check_ticket_key(ticket_id)
         cached = self._cache.get(ticket_id)
         known = -1 if cached is None else cached.version
         row = None
@@ -322,14 +339,22 @@ class PostgresStore(SQLStore):
 
     def find(self, query: TicketQuery) -> Page:
         """See :meth:`TicketStore.find`."""
-        sql, params = find_sql(self._tenant_name, query)
+        sql, params = find_sql(self._tenant_name, check_query(query))
         # Never a prepared statement: its generic plan cannot see how selective this page's values are, and picks
         # bitmap scans over whole tenants where the custom plan walks the (created, id) index for one page.
         rows = self._read(lambda conn: conn.execute(sql, params, prepare=False).fetchall())
         page = rows[: query.limit]
-        tickets = tuple(self._ticket(ticket_id, version, data) for ticket_id, version, data, _ in page)
+        tickets: list[Ticket] = []
+        corrupt: list[CorruptRecord] = []
+        for ticket_id, version, data, _ in page:
+            try:
+                tickets.append(self._ticket(ticket_id, version, data))
+            except CorruptRecord as error:
+                corrupt.append(error)  # reported with the page; the other tickets are still read
         more = len(rows) > query.limit
-        return Page(tickets, encode_cursor((page[-1][3], page[-1][0])) if more else None)
+        return Page(
+            tuple(tickets), encode_cursor((page[-1][3], page[-1][0])) if more else None, tuple(corrupt)
+        )
 
     def next_ticket_id(self) -> str:
         """See :meth:`TicketStore.next_ticket_id`: a per-tenant counter row, unique across processes."""

@@ -10,6 +10,10 @@ Concurrency: the file is in WAL mode, every thread gets its own connection, and 
 several processes may share one file. A stream position is the event's row id, allocated under that write lock, so
 positions follow commit order.
 
+Rows that do not decode (written by hand, or by an old version) are found by :func:`bad_rows` and moved aside,
+whole tickets at a time and kept verbatim, by :func:`quarantine`; :func:`restore` puts them back
+(``ticketcore doctor`` runs them).
+
 >>> import tempfile, pathlib
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     store = SQLiteStore(pathlib.Path(folder) / "desk.db", tenant="acme")
@@ -31,13 +35,23 @@ from typing import Any, Literal, TypeVar
 from ticketcore._time import to_micros
 from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, snapshot_columns, to_json
 from ticketcore.adapters._sql import SQLStore
+from ticketcore.adapters._sqlite.doctor import BadRow, bad_rows, quarantine, restore
 from ticketcore.adapters._sqlite.query import find_sql
 from ticketcore.adapters._sqlite.schema import migrate
-from ticketcore.errors import ConcurrencyError, ConfigError, StorageError, TicketNotFound
+from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, StorageError, TicketNotFound
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import TICKET_ID_PREFIX, Page, TicketQuery, check_append, encode_cursor
+from ticketcore.repositories import (
+    TICKET_ID_PREFIX,
+    Page,
+    TicketQuery,
+    check_append,
+    check_batch,
+    check_query,
+    check_ticket_key,
+    encode_cursor,
+)
 
-__all__ = ["SQLiteStore"]
+__all__ = ["BadRow", "SQLiteStore", "bad_rows", "quarantine", "restore"]
 
 T = TypeVar("T")
 
@@ -194,7 +208,7 @@ class SQLiteStore(SQLStore):
 
     def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
         """See :meth:`TicketStore.append`."""
-        batch = list(events)
+        batch = check_batch(events)
         check_ticket_id(ticket_id)
         with self._write() as conn:
             current = self._stored(conn, ticket_id)
@@ -237,6 +251,7 @@ class SQLiteStore(SQLStore):
 
     def get(self, ticket_id: str) -> Ticket:
         """See :meth:`TicketStore.get`."""
+        check_ticket_key(ticket_id)
         ticket = self._run(lambda conn: self._stored(conn, ticket_id))
         if ticket is None:
             raise TicketNotFound(ticket_id)
@@ -244,22 +259,31 @@ class SQLiteStore(SQLStore):
 
     def find(self, query: TicketQuery) -> Page:
         """See :meth:`TicketStore.find`."""
-        sql, params = find_sql(self._tenant_name, query)
-        rows, tickets = self._run(lambda conn: self._page(conn, sql, params, query.limit))
+        sql, params = find_sql(self._tenant_name, check_query(query))
+        rows, tickets, corrupt = self._run(lambda conn: self._page(conn, sql, params, query.limit))
         more = len(rows) > query.limit
         last = rows[query.limit - 1] if more else None
-        return Page(tickets, encode_cursor((last[1], last[0])) if last is not None else None)
+        return Page(tickets, encode_cursor((last[1], last[0])) if last is not None else None, corrupt)
 
     def _page(
         self, conn: sqlite3.Connection, sql: str, params: list[Any], limit: int
-    ) -> tuple[list[Any], tuple[Ticket, ...]]:
+    ) -> tuple[list[Any], tuple[Ticket, ...], tuple[CorruptRecord, ...]]:
         conn.execute("BEGIN")  # one read snapshot for the keys and the snapshots they name
+        found: list[Ticket] = []
+        corrupt: list[CorruptRecord] = []
         try:
             rows = conn.execute(sql, params).fetchall()
-            found = [self._stored(conn, ticket_id) for ticket_id, _ in rows[:limit]]
+            for ticket_id, _ in rows[:limit]:
+                try:
+                    ticket = self._stored(conn, ticket_id)
+                except CorruptRecord as error:
+                    corrupt.append(error)  # reported with the page; the other tickets are still read
+                    continue
+                if ticket is not None:
+                    found.append(ticket)
         finally:
             conn.execute("COMMIT")
-        return rows, tuple(ticket for ticket in found if ticket is not None)
+        return rows, tuple(found), tuple(corrupt)
 
     def next_ticket_id(self) -> str:
         """See :meth:`TicketStore.next_ticket_id`: a per-tenant counter in the file, so unique across processes."""

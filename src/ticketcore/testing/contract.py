@@ -20,6 +20,7 @@ skipped showing it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,14 +32,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
+from ticketcore import codec
 from ticketcore.adapters.memory import MemoryDatabase
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, NaiveDatetimeError, TicketNotFound
+from ticketcore.errors import (
+    ConcurrencyError,
+    ConfigError,
+    InvalidEvent,
+    NaiveDatetimeError,
+    TicketcoreError,
+    TicketNotFound,
+)
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import TicketQuery, TicketStore, matches, order_key
 from ticketcore.testing._contract.checks import ConcurrencyAndAgentChecks
 from ticketcore.testing._contract.machine import store_machine
 from ticketcore.testing._contract.support import T0, history, note, opened, query_filters
-from ticketcore.testing.strategies import histories, many_histories
+from ticketcore.testing.strategies import histories, many_histories, mistyped_events
 
 __all__ = ["CAPABILITIES", "TicketStoreContract"]
 
@@ -48,6 +57,15 @@ CAPABILITIES: Mapping[str, str] = {
     "agents": "the store is also an AgentDirectory",
 }
 """What :attr:`TicketStoreContract.unsupported` may name, and what each means."""
+
+
+def _round_trips(event: Event) -> bool:
+    """Whether the codec gives ``event`` back unchanged through JSON text (what every store must be able to do)."""
+    try:
+        text = json.dumps(codec.dump(event), allow_nan=False)
+        return codec.load(Event, json.loads(text)) == event
+    except (TicketcoreError, TypeError, ValueError):
+        return False
 
 
 class TicketStoreContract(ConcurrencyAndAgentChecks):
@@ -203,6 +221,49 @@ class TicketStoreContract(ConcurrencyAndAgentChecks):
                 store.append("T-1", [opened("T-1"), opened("T-1")], 0)
             assert store.events("T-1") == []
             assert list(store.stream()) == []
+
+    def test_mistyped_events_are_refused_or_read_back(self) -> None:
+        @given(mistyped_events())
+        @self._settings()
+        def check(event: Event) -> None:
+            with self._storage() as make:
+                store = make("acme")
+                try:
+                    store.append("T-1", [event], 0)
+                    assert _round_trips(event), (
+                        f"{event!r} was taken but the codec cannot give it back unchanged"
+                    )
+                except TicketcoreError:
+                    assert store.events("T-1") == []
+                    assert list(store.stream()) == []
+                    with pytest.raises(TicketNotFound):
+                        store.get("T-1")
+                else:
+                    # What a store takes, every reader of the tenant can read back as it was given.
+                    assert store.events("T-1") == [event]
+                    assert store.get("T-1") == Ticket.from_events([event])
+                store.append("T-2", [opened("T-2")], 0)
+                assert [e.ticket_id for _, e in store.stream()][-1] == "T-2"
+                assert "T-2" in {ticket.id for ticket in store.find(TicketQuery()).tickets}
+
+        check()
+
+    def test_a_closed_store_refuses_work(self) -> None:
+        with self._storage() as make:
+            store = make("acme")
+            store.append("T-1", [opened("T-1")], 0)
+            store.close()
+            calls: list[Callable[[], object]] = [
+                lambda: store.get("T-1"),
+                lambda: store.events("T-1"),
+                lambda: list(store.stream()),
+                lambda: store.find(TicketQuery()),
+                lambda: store.append("T-2", [opened("T-2")], 0),
+                store.next_ticket_id,
+            ]
+            for call in calls:
+                with pytest.raises(TicketcoreError):
+                    call()
 
     def test_naive_datetimes_are_refused(self) -> None:
         naive = datetime(2025, 3, 3, 9)  # noqa: DTZ001 (the point of the check)

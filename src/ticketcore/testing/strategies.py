@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+import attrs
 from hypothesis import strategies as st
 
 from ticketcore.model import (
@@ -50,6 +51,7 @@ __all__ = [
     "histories",
     "json_like",
     "many_histories",
+    "mistyped_events",
     "tickets",
     "zones",
 ]
@@ -267,3 +269,59 @@ def many_histories(max_tickets: int = 10, **kwargs: Any) -> st.SearchStrategy[li
 def tickets(**kwargs: Any) -> st.SearchStrategy[Ticket]:
     """Ticket snapshots folded from :func:`histories`."""
     return histories(**kwargs).map(Ticket.from_events)
+
+
+_HOSTILE: st.SearchStrategy[Any] = st.sampled_from(
+    [
+        None,
+        0,
+        -1,
+        1.0,
+        True,
+        2**63,
+        2**64,
+        float("nan"),
+        float("inf"),
+        "",
+        "1",
+        "\x00",
+        "\ud800",
+        [],
+        [1, 2],
+        {},
+    ]
+) | st.builds(object)
+
+
+def mistyped_events(ticket_id: str = "T-1") -> st.SearchStrategy[Event]:
+    """A ticket's first event with one field holding a value of the wrong type (what careless callers send:
+    ``requester=123``, ``priority="1"``, ``fields={"a": [1, 2]}``, ``seq=1.0``, an actor that is a plain string).
+
+    Events whose value the class itself refuses on construction are left out: these are the ones a store must
+    refuse. Some values are of the right type after all (``None`` for an optional field), so a store may also take
+    an example; what it takes it must read back.
+    """
+    names = [field.name for field in attrs.fields(Opened) if field.name != "ticket_id"]
+    base = Opened(
+        ticket_id=ticket_id,
+        seq=1,
+        at=_START,
+        actor=Actor("cy", Role.REQUESTER),
+        requester="cy",
+        subject="Help",
+    )
+
+    def build(name: str, value: Any) -> Event | None:
+        try:
+            return attrs.evolve(base, **{name: value})
+        except Exception:
+            return None
+
+    pairs = st.tuples(st.sampled_from(names), _HOSTILE)
+    nested = st.tuples(st.just("fields"), st.dictionaries(st.just("a"), _HOSTILE, min_size=1))
+    members = st.tuples(st.sampled_from(["tags"]), st.lists(_HOSTILE, min_size=1, max_size=2))
+    actor = st.tuples(
+        st.just("actor"), st.sampled_from(["cy", 5]) | st.builds(Actor, _HOSTILE, st.just(Role.AGENT))
+    )
+    built = (pairs | nested | members | actor).map(lambda pair: build(*pair))
+    return built.filter(lambda event: event is not None).map(lambda event: cast(Event, event))

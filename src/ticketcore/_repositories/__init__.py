@@ -1,0 +1,1 @@
+"""Private parts of ``ticketcore.repositories``: what every store checks before it writes."""
