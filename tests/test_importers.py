@@ -123,7 +123,10 @@ def test_a_mapping_naming_a_missing_column_or_a_non_field_is_refused() -> None:
     with pytest.raises(ConfigError, match="'hue' is not a ticket field") as caught:
         mapping_for("zendesk", {"columns": {"type": "hue"}})
     assert caught.value.path == "columns.type"
-    with pytest.raises(ConfigError, match="available formats: freshdesk, jira, servicenow, servicenow-audit, zendesk, zendesk-audits"):
+    with pytest.raises(
+        ConfigError,
+        match="available formats: freshdesk, jira, servicenow, servicenow-audit, zendesk, zendesk-audits",
+    ):
         mapping_for("remedy")
     with pytest.raises(ConfigError, match="unknown time zone"):
         SnapshotMapping(ticket="id", at="at", tz="Mars/Olympus")
