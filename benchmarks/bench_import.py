@@ -25,46 +25,9 @@ from pathlib import Path
 
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
-from ticketcore.importers import import_file
+from ticketcore.importers import FORMATS, import_file
 
-COLUMNS = [
-    "number",
-    "incident_state",
-    "active",
-    "reassignment_count",
-    "reopen_count",
-    "sys_mod_count",
-    "made_sla",
-    "caller_id",
-    "opened_by",
-    "opened_at",
-    "sys_created_by",
-    "sys_created_at",
-    "sys_updated_by",
-    "sys_updated_at",
-    "contact_type",
-    "location",
-    "category",
-    "subcategory",
-    "u_symptom",
-    "cmdb_ci",
-    "impact",
-    "urgency",
-    "priority",
-    "assignment_group",
-    "assigned_to",
-    "knowledge",
-    "u_priority_confirmation",
-    "notify",
-    "problem_id",
-    "rfc",
-    "vendor",
-    "caused_by",
-    "closed_code",
-    "resolved_by",
-    "resolved_at",
-    "closed_at",
-]
+COLUMNS = FORMATS["servicenow"].columns
 PATHS = [
     ["New", "Active", "Resolved", "Closed"],
     ["New", "Active", "Active", "Resolved", "Closed"],
@@ -174,7 +137,7 @@ def peak_memory_of_stream(rows: int) -> str:
     beforehand, by this process)."""
     code = (
         "import resource, sys; from pathlib import Path; "
-        "from ticketcore.adapters.sqlite import SQLiteStore; from ticketcore.importers import import_file; "
+        "from ticketcore.adapters.sqlite import SQLiteStore; from ticketcore.importers import FORMATS, import_file; "
         "p = Path(sys.argv[1]); "
         "r = import_file(SQLiteStore(p.with_suffix('.db')), p, format='servicenow'); "
         "print(r.rows_in, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"

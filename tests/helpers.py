@@ -24,3 +24,18 @@ SYSTEM = Actor.system()
 def opened(ticket_id: str = "T-1", *, at: datetime = T0, **fields: Any) -> Opened:
     """The first event of a ticket: opened by ``REQUESTER`` (requester ``"cy"``) at ``at`` with ``fields``."""
     return Opened(ticket_id=ticket_id, seq=1, at=at, actor=REQUESTER, requester=REQUESTER.id, **fields)
+
+
+def postgres_dsn() -> str:
+    """The libpq DSN of the test server (``TICKETCORE_TEST_POSTGRES``); the test is skipped without one, and fails
+    in CI, which must test PostgreSQL."""
+    import os
+
+    import pytest
+
+    dsn = os.environ.get("TICKETCORE_TEST_POSTGRES")
+    if not dsn:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test PostgreSQL: set TICKETCORE_TEST_POSTGRES (see .ci/postgres)")
+        pytest.skip("TICKETCORE_TEST_POSTGRES is not set")
+    return dsn

@@ -8,7 +8,6 @@ raise our errors (or answer correctly), never a driver's or a builtin's.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from helpers import postgres_dsn
 from ticketcore import Actor, ConfigError, InvalidEvent, Role, TicketcoreError
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
@@ -37,11 +37,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TicketStor
     elif request.param == "sqlite":
         made = SQLiteStore(tmp_path / "b.db", tenant="acme")
     else:
-        dsn = os.environ.get("TICKETCORE_TEST_POSTGRES")
-        if not dsn:
-            if os.environ.get("CI"):
-                pytest.fail("CI must test PostgreSQL: set TICKETCORE_TEST_POSTGRES (see .ci/postgres)")
-            pytest.skip("TICKETCORE_TEST_POSTGRES is not set")
+        dsn = postgres_dsn()
         from ticketcore.adapters.postgres import PostgresStore
 
         made = PostgresStore(dsn, tenant=f"b-{uuid.uuid4().hex}")

@@ -9,7 +9,6 @@ has no such rows to survive.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import postgres_dsn
 from ticketcore import Actor, CorruptRecord, Role
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.model import NoteAdded, Opened
@@ -66,11 +66,7 @@ def desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Ticke
             return opened[-1]
 
     else:
-        dsn = os.environ.get("TICKETCORE_TEST_POSTGRES")
-        if not dsn:
-            if os.environ.get("CI"):
-                pytest.fail("CI must test PostgreSQL: set TICKETCORE_TEST_POSTGRES (see .ci/postgres)")
-            pytest.skip("TICKETCORE_TEST_POSTGRES is not set")
+        dsn = postgres_dsn()
         import psycopg
 
         from ticketcore.adapters.postgres import PostgresStore

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ticketcore.adapters.memory import MemoryStore
-from ticketcore.importers import diff_snapshots, import_file, mapping_for, read_export, round_trip
+from ticketcore.importers import FORMATS, diff_snapshots, import_file, mapping_for, read_export, round_trip
 from ticketcore.model import (
     Actor,
     Assigned,
@@ -180,44 +180,7 @@ def servicenow_rows(ticket_id: str, states: list[State]) -> list[dict[str, str]]
     return rows
 
 
-SERVICENOW_COLUMNS = [
-    "number",
-    "incident_state",
-    "active",
-    "reassignment_count",
-    "reopen_count",
-    "sys_mod_count",
-    "made_sla",
-    "caller_id",
-    "opened_by",
-    "opened_at",
-    "sys_created_by",
-    "sys_created_at",
-    "sys_updated_by",
-    "sys_updated_at",
-    "contact_type",
-    "location",
-    "category",
-    "subcategory",
-    "u_symptom",
-    "cmdb_ci",
-    "impact",
-    "urgency",
-    "priority",
-    "assignment_group",
-    "assigned_to",
-    "knowledge",
-    "u_priority_confirmation",
-    "notify",
-    "problem_id",
-    "rfc",
-    "vendor",
-    "caused_by",
-    "closed_code",
-    "resolved_by",
-    "resolved_at",
-    "closed_at",
-]
+SERVICENOW_COLUMNS = FORMATS["servicenow"].columns
 
 
 def zendesk_records(ticket_id: str, states: list[State]) -> list[dict[str, Any]]:

@@ -89,14 +89,24 @@ class ExportFormat:
     json_keys: tuple[str, ...]
     cells: Callable[[Mapping[str, Any]], dict[str, str]] | None = None
     read: Callable[[Path], ExportRows] | None = None
+    columns: tuple[str, ...] = ()
+    """The columns an export of this format carries, in their usual order (for writing samples and tests)."""
 
 
 FORMATS: dict[str, ExportFormat] = {
     "servicenow": ExportFormat(
-        name="servicenow", preset=_servicenow.PRESET, json_keys=_servicenow.JSON_KEYS, cells=_servicenow.cells
+        name="servicenow",
+        preset=_servicenow.PRESET,
+        json_keys=_servicenow.JSON_KEYS,
+        cells=_servicenow.cells,
+        columns=_servicenow.COLUMNS,
     ),
     "zendesk": ExportFormat(
-        name="zendesk", preset=_zendesk.PRESET, json_keys=_zendesk.JSON_KEYS, cells=_zendesk.cells
+        name="zendesk",
+        preset=_zendesk.PRESET,
+        json_keys=_zendesk.JSON_KEYS,
+        cells=_zendesk.cells,
+        columns=_zendesk.COLUMNS,
     ),
     "zendesk-audits": ExportFormat(
         name="zendesk-audits",
@@ -105,7 +115,11 @@ FORMATS: dict[str, ExportFormat] = {
         read=_zendesk.read_audits,
     ),
     "servicenow-audit": ExportFormat(
-        name="servicenow-audit", preset=_servicenow.AUDIT_PRESET, json_keys=(), read=_servicenow.read_audit
+        name="servicenow-audit",
+        preset=_servicenow.AUDIT_PRESET,
+        json_keys=(),
+        read=_servicenow.read_audit,
+        columns=_servicenow.AUDIT_COLUMNS,
     ),
     "freshdesk": ExportFormat(
         name="freshdesk", preset=_freshdesk.PRESET, json_keys=_freshdesk.JSON_KEYS, cells=_freshdesk.cells

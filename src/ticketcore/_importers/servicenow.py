@@ -16,7 +16,7 @@ from ticketcore.errors import BadInput
 from .changes import Change, rebuild
 from .reading import ROW_ERROR, ExportRows, each, read_csv, text
 
-COLUMNS = [
+COLUMNS = (
     "number",
     "incident_state",
     "active",
@@ -53,7 +53,7 @@ COLUMNS = [
     "resolved_by",
     "resolved_at",
     "closed_at",
-]
+)
 """The columns of an incident event log export, in their usual order."""
 
 PRESET: dict[str, Any] = {
@@ -117,19 +117,8 @@ AUDIT_PRESET: dict[str, Any] = {
     "order": "record_checkpoint",
     "at": "sys_created_on",
     "actor": "user",
-    "columns": {
-        "state": "status",
-        "incident_state": "status",
-        "priority": "priority",
-        "impact": "impact",
-        "urgency": "urgency",
-        "assignment_group": "group",
-        "assigned_to": "assignee",
-        "contact_type": "channel",
-        "caller_id": "requester",
-        "category": "topic",
-        "short_description": "subject",
-    },
+    # The incident's own column names, as the audit rows name the fields, plus two that audits often carry.
+    "columns": {**PRESET["columns"], "state": "status", "short_description": "subject"},
     "statuses": {
         "1": {"status": "new", "category": "new"},
         "2": {"status": "in_progress", "category": "open"},

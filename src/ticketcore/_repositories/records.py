@@ -156,14 +156,17 @@ def _collection(origin: type, args: tuple[Any, ...]) -> Check:
         if type(value) is not origin:
             return _a(origin.__name__)
         for member in value:  # type: ignore[attr-defined]
-            expected = item(member, path)
-            if expected is not None:
-                raise InvalidEvent(
-                    f"expected {expected}, got {type(member).__name__} {member!r}", path=f"{path}[{member!r}]"
-                )
+            _member(item, member, f"{path}[{member!r}]")
         return None
 
     return check
+
+
+def _member(check: Check, member: object, path: str) -> None:
+    """Refuse one member of a collection, naming its place in ``path``."""
+    expected = check(member, path)
+    if expected is not None:
+        raise InvalidEvent(f"expected {expected}, got {type(member).__name__} {member!r}", path=path)
 
 
 def _fixed(items: tuple[Check, ...]) -> Check:
@@ -171,11 +174,7 @@ def _fixed(items: tuple[Check, ...]) -> Check:
         if type(value) is not tuple or len(value) != len(items):
             return f"a tuple of {len(items)}"
         for index, (member, item) in enumerate(zip(value, items, strict=True)):
-            expected = item(member, path)
-            if expected is not None:
-                raise InvalidEvent(
-                    f"expected {expected}, got {type(member).__name__} {member!r}", path=f"{path}[{index}]"
-                )
+            _member(item, member, f"{path}[{index}]")
         return None
 
     return check
@@ -188,11 +187,7 @@ def _mapping(key: Check, item: Check) -> Check:
         for name, member in value.items():
             if key(name, path) is not None:
                 raise InvalidEvent(f"expected a string key, got {type(name).__name__} {name!r}", path=path)
-            expected = item(member, path)
-            if expected is not None:
-                raise InvalidEvent(
-                    f"expected {expected}, got {type(member).__name__} {member!r}", path=f"{path}[{name!r}]"
-                )
+            _member(item, member, f"{path}[{name!r}]")
         return None
 
     return check

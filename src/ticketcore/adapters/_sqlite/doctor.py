@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import attrs
@@ -65,6 +66,22 @@ def _open(path: str | os.PathLike[str]) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def _transaction(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    """One write transaction on the store, the quarantine table made if needed; all of it or nothing."""
+    conn = _open(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(QUARANTINE)
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
 def bad_rows(path: str | os.PathLike[str]) -> list[BadRow]:
     """Every row of the store at ``path`` that readers could not decode, events first, in stored order."""
     conn = _open(path)
@@ -103,11 +120,8 @@ def quarantine(path: str | os.PathLike[str], rows: Iterable[BadRow], *, at: date
     tickets: dict[tuple[str, str], str] = {}
     for row in rows:
         tickets.setdefault((row.tenant, row.ticket_id), f"{row.table} {row.key}: {row.problem}")
-    conn = _open(path)
     moved = 0
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(QUARANTINE)
+    with _transaction(path) as conn:
         for (tenant, ticket_id), reason in tickets.items():
             for table in SOURCES:
                 for values in list(_rows(conn, table, tenant, ticket_id)):
@@ -118,23 +132,14 @@ def quarantine(path: str | os.PathLike[str], rows: Iterable[BadRow], *, at: date
                     )
                     moved += 1
                 conn.execute(f"DELETE FROM {table} WHERE tenant = ? AND ticket_id = ?", (tenant, ticket_id))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.close()
     return moved
 
 
 def restore(path: str | os.PathLike[str]) -> int:
     """Put every quarantined row back where it came from (after fixing it in the ``row`` column), in one
     transaction; the number of rows restored. A ticket written again meanwhile refuses the whole restore."""
-    conn = _open(path)
     restored = 0
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(QUARANTINE)
+    with _transaction(path) as conn:
         for ident, source, text in conn.execute(
             "SELECT id, source, row FROM quarantine ORDER BY id"
         ).fetchall():
@@ -162,10 +167,4 @@ def restore(path: str | os.PathLike[str]) -> int:
                 ) from None
             conn.execute("DELETE FROM quarantine WHERE id = ?", (ident,))
             restored += 1
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.close()
     return restored
