@@ -68,26 +68,13 @@ class _UsageError(Exception):
     """A problem with the command line or its files (exit code 2)."""
 
 
-class _Silent:
-    """A stream that is not a terminal and drops what it gets (``--quiet``)."""
-
-    def isatty(self) -> bool:
-        return False
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        return None
-
-
 class _Progress:
-    """``label: n`` on one rewritten stderr line, only when stderr is a terminal."""
+    """``label: n`` on one rewritten stderr line, only when stderr is a terminal (and not ``quiet``)."""
 
-    def __init__(self, label: str, stream: TextIO | _Silent) -> None:
+    def __init__(self, label: str, stream: TextIO, *, quiet: bool = False) -> None:
         self._label = label
         self._stream = stream
-        self._on = stream.isatty()
+        self._on = not quiet and stream.isatty()
 
     def __call__(self, done: int, total: int | None = None) -> None:
         if self._on:
@@ -202,7 +189,7 @@ def _import(args: argparse.Namespace) -> int:
     if args.format in EXPORT_FORMATS:
         overrides = _read(args.mapping) if args.mapping else {}
         workflow = load_config(_read(args.config)).workflow if args.config else None
-        progress = _Progress(f"importing {source.name}", sys.stderr if not args.quiet else _Silent())
+        progress = _Progress(f"importing {source.name}", sys.stderr, quiet=args.quiet)
         try:
             report = import_export(
                 source, args.format, overrides, db=args.db, workflow=workflow, progress=progress

@@ -67,9 +67,12 @@ class _Step:
 
 
 class _Builder:
-    def __init__(self, ticket_id: str, mapping: SnapshotMapping) -> None:
+    def __init__(
+        self, ticket_id: str, mapping: SnapshotMapping, fields: Mapping[str, str] | None = None
+    ) -> None:
         self.ticket_id = ticket_id
         self.mapping = mapping
+        self.fields = fields or {}  # each state column's field, as the reader worked it out for the header
         self.events: list[Event] = []
         self.lines: list[int] = []  # the line of each event, for anomalies found on the folded history
         self.anomalies: list[Anomaly] = []
@@ -99,6 +102,7 @@ class Reader:
         self.mapping = mapping
         self.columns = mapping.described(header)
         self.fields = tuple(mapping.field_of(column) for column in self.columns)
+        self.field_of = dict(zip(self.columns, self.fields, strict=True))
         self._stamps: dict[tuple[str, str], datetime] = {}
 
     def timestamp(self, cell: str, line: int, column: str) -> datetime:
@@ -213,7 +217,7 @@ def _opened(b: _Builder, step: _Step) -> None:
     attributes: dict[str, object] = {}
     fields: dict[str, FieldValue] = {}
     for column, value in step.state.items():
-        field = m.field_of(column)
+        field = b.fields[column]
         if field == "status":
             status = step.statuses.get(column)
             if status is not None:
@@ -240,14 +244,13 @@ def _opened(b: _Builder, step: _Step) -> None:
         )
         at = step.at
     b.add(Opened(**b.head(step, at), **attributes, fields=fields), step.line)  # type: ignore[arg-type]
-    agent = next((v for c, v in step.state.items() if m.field_of(c) == "assignee" and v is not None), None)
+    agent = next((v for c, v in step.state.items() if b.fields[c] == "assignee" and v is not None), None)
     if agent is not None:
         b.add(Assigned(**b.head(step, at), agent=str(agent)), step.line)
 
 
 def _changes(b: _Builder, before: _Step, step: _Step, at: datetime) -> None:
-    m = b.mapping
-    by_field = {m.field_of(c): c for c in step.changed}
+    by_field = {b.fields[c]: c for c in step.changed}
 
     def emit(event_type: type[Event], **body: Any) -> None:
         b.add(event_type(**b.head(step, at), **body), step.line)
@@ -286,7 +289,7 @@ def _changes(b: _Builder, before: _Step, step: _Step, at: datetime) -> None:
         assert isinstance(new_tags, frozenset)
         emit(TagsChanged, added=new_tags - old_tags, removed=old_tags - new_tags)
     for column in step.changed:
-        field = m.field_of(column)
+        field = b.fields[column]
         if field in _EVENT_FIELDS:
             continue
         value, previous = step.state[column], before.state.get(column)
@@ -331,7 +334,7 @@ def diff_ticket(
     A row that cannot be read refuses the whole ticket: a partial history would be wrong, not just short.
     """
     mapping = reader.mapping
-    b = _Builder(ticket_id, mapping)
+    b = _Builder(ticket_id, mapping, reader.field_of)
     ordered = sorted(rows, key=lambda r: (_order_key(r[1], mapping), r[0]))
     steps: list[_Step] = []
     try:
