@@ -91,33 +91,6 @@ def _public(module: ModuleType) -> list[tuple[str, Callable[..., Any]]]:
     return found
 
 
-# Names the fuzz still breaks with a builtin error (TypeError, AttributeError …) on hostile arguments: the
-# arguments are not checked at these entry points yet. Each is an expected failure (strict: fixing one makes
-# its entry fail until it is taken off this list).
-KNOWN_CRASHES = {
-    "ticketcore.PriorityMatrix",
-    "ticketcore.SLAPolicy",
-    "ticketcore.SLAPolicySet",
-    "ticketcore.Transition",
-    "ticketcore.WeightedPriorityMatrix",
-    "ticketcore.Workflow",
-    "ticketcore.backlog.growth_trend",
-    "ticketcore.backlog.sla_achievement",
-    "ticketcore.lifecycle.Transition",
-    "ticketcore.lifecycle.Workflow",
-    "ticketcore.lifecycle.has_assignee",
-    "ticketcore.lifecycle.requester_confirmed",
-    "ticketcore.priority.PriorityMatrix",
-    "ticketcore.priority.WeightedPriorityMatrix",
-    "ticketcore.routing.Relaxation",
-    "ticketcore.sla.ClockConditions",
-    "ticketcore.sla.SLAPolicy",
-    "ticketcore.sla.SLAPolicySet",
-    "ticketcore.sla.compliance",
-    "ticketcore.sla.upcoming",
-}
-
-
 TARGETS = sorted({qual: fn for module in MODULES for qual, fn in _public(module)}.items())
 
 
@@ -149,14 +122,7 @@ def _call(fn: Callable[..., Any], values: list[object]) -> None:
         pass
 
 
-def _marked(qualname: str, fn: Callable[..., Any]) -> Any:
-    if qualname in KNOWN_CRASHES:
-        mark = pytest.mark.xfail(strict=True, reason="arguments not yet checked at this entry point")
-        return pytest.param(qualname, fn, marks=mark, id=qualname)
-    return pytest.param(qualname, fn, id=qualname)
-
-
-@pytest.mark.parametrize(("qualname", "fn"), [_marked(q, f) for q, f in TARGETS])
+@pytest.mark.parametrize(("qualname", "fn"), TARGETS, ids=[q for q, _ in TARGETS])
 @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(values=st.lists(HOSTILE, min_size=12, max_size=12))
 def test_public_names_raise_only_our_errors(

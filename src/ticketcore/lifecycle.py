@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from ticketcore._calendar import TimerCalendar
+from ticketcore._check import instance, listed, mapped
 from ticketcore._lifecycle.audit import audit_history
 from ticketcore._lifecycle.build import follow_up_events, status_changed, timer_dues
 from ticketcore._lifecycle.defs import (
@@ -81,19 +82,38 @@ _Refusal = tuple[str, str | None]
 
 
 def _statuses(values: Iterable[Status]) -> tuple[Status, ...]:
-    return tuple(values)
+    return tuple(
+        instance(status, Status, "a Status, e.g. Status('open', Category.OPEN)", f"statuses[{index}]")
+        for index, status in enumerate(listed(values, "statuses", "statuses"))
+    )
 
 
 def _transitions(values: Iterable[Transition]) -> tuple[Transition, ...]:
-    return tuple(values)
+    return tuple(
+        instance(
+            step,
+            Transition,
+            "a Transition, e.g. Transition('solve', ['open'], 'solved')",
+            f"transitions[{index}]",
+        )
+        for index, step in enumerate(listed(values, "transitions", "transitions"))
+    )
 
 
 def _timers(values: Iterable[Timer]) -> tuple[Timer, ...]:
-    return tuple(values)
+    return tuple(
+        instance(
+            timer,
+            Timer,
+            "a Timer, e.g. Timer('remind', timedelta(days=2), status='pending')",
+            f"timers[{index}]",
+        )
+        for index, timer in enumerate(listed(values, "timers", "timers"))
+    )
 
 
 def _guards(values: Mapping[str, GuardCheck]) -> dict[str, GuardCheck]:
-    for name, check in values.items():
+    for name, check in mapped(values, "guard names to guard checks", "guards").items():
         if not callable(check):
             raise ConfigError(
                 f"guard {name!r} must be a callable check(ticket, actor) -> str | None, got {check!r}"

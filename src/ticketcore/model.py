@@ -18,6 +18,7 @@ from typing import ClassVar, TypeAlias, TypeVar
 
 import attrs
 
+from ticketcore._check import listed
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError, InvalidEvent
 
@@ -108,10 +109,8 @@ def member_set(cls: type[E], values: Iterable[object], noun: str) -> frozenset[E
 
     Not part of the public API: the core modules share it so that every list of roles or categories is refused alike.
     """
-    if isinstance(values, str):
-        raise ConfigError(f"expected a list of {noun}, got the string {values!r}; write [{values!r}]")
     convert = _member(cls)
-    return frozenset(convert(value) for value in values)
+    return frozenset(convert(value) for value in listed(values, noun))
 
 
 def _to_role(value: object) -> Role:

@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from ticketcore._calendar import BusinessCalendar
+from ticketcore._check import instance, listed, mapped
 from ticketcore._routing.batch import Pool, RequirementsMemo
 from ticketcore._routing.explain import Explainer, PassedOver, Reason, ReasonKind, Scene
 from ticketcore._routing.language import normalize_language
@@ -154,9 +155,10 @@ class QueueItem:
 
 
 def _rules(value: Iterable[RoutingRule]) -> tuple[RoutingRule, ...]:
-    rules = tuple(value)
+    rules = listed(value, "routing rules", "rules")
     seen: set[str] = set()
     for index, rule in enumerate(rules):
+        instance(rule, RoutingRule, "a RoutingRule", f"rules[{index}]")
         if rule.name in seen:
             raise ConfigError(
                 f"rule name {rule.name!r} is used twice; give every rule its own name", f"rules[{index}].name"
@@ -173,7 +175,7 @@ def _to_strategy(value: object) -> Strategy:
 
 
 def _weights(value: Mapping[str, int]) -> dict[str, int]:
-    out = dict(value)
+    out = mapped(value, "channels to weights", "channel_weights")
     for channel, weight in out.items():
         if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
             raise ConfigError(

@@ -23,6 +23,7 @@ from typing import Any, cast
 import attrs
 
 from ticketcore._calendar import BusinessCalendar, Holidays, RecurringClosure
+from ticketcore._check import each, instance, listed, mapped
 from ticketcore._sla.clock import CompiledMetric, PauseRule, compile_metric, run_clocks
 from ticketcore._sla.config import (
     CATALOGUE,
@@ -54,7 +55,7 @@ from ticketcore._sla.report import (
 )
 from ticketcore._sla.timeline import Timeline
 from ticketcore._time import utc
-from ticketcore.errors import ConfigError, InvalidEvent, NoBusinessTime
+from ticketcore.errors import ConfigError, InvalidEvent, NoBusinessTime, WrongType
 from ticketcore.model import (
     Assigned,
     Category,
@@ -97,7 +98,8 @@ __all__ = [
 
 def _to_metrics(values: Mapping[str, MetricTargets]) -> dict[str, MetricTargets]:
     result = {}
-    for name, targets in values.items():
+    for name, targets in mapped(values, "metric names to MetricTargets", "metrics").items():
+        instance(targets, MetricTargets, "MetricTargets, e.g. MetricTargets({1: '1h'})", f"metrics.{name}")
         if targets.clock is None and name not in CATALOGUE:
             options = ", ".join(sorted(CATALOGUE))
             raise ConfigError(
@@ -109,13 +111,13 @@ def _to_metrics(values: Mapping[str, MetricTargets]) -> dict[str, MetricTargets]
 
 
 def _to_percents(values: Iterable[int]) -> tuple[int, ...]:
-    result = tuple(sorted(set(values)))
-    for value in result:
+    given = listed(values, "warning percentages", "warnings")
+    for value in given:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ConfigError(
                 f"warning threshold {value!r} must be a positive whole percentage, e.g. 75", "warnings"
             )
-    return result
+    return tuple(sorted(set(given)))
 
 
 def _to_categories(values: Iterable[Category | str]) -> frozenset[Category]:
@@ -201,9 +203,10 @@ class SLAPolicy:
 
 
 def _to_policies(values: Iterable[SLAPolicy]) -> tuple[SLAPolicy, ...]:
-    policies = tuple(values)
+    policies = listed(values, "SLAPolicy values", "policies")
     seen: set[str] = set()
     for index, policy in enumerate(policies):
+        instance(policy, SLAPolicy, "an SLAPolicy", f"policies[{index}]")
         if policy.name in seen:
             raise ConfigError(
                 f"policy name {policy.name!r} is used twice; give every policy its own name",
@@ -328,14 +331,23 @@ def upcoming(
     result to escalation jobs; since everything is recomputed from events, the schedule survives restarts.
     """
     instant = utc(now, "now")
-    horizon = instant + within
+    if not isinstance(within, timedelta):
+        raise WrongType("within", within, "a timedelta, e.g. timedelta(hours=4)")
+    try:
+        horizon = instant + within
+    except OverflowError:
+        horizon = (
+            datetime.max.replace(tzinfo=UTC) if within > timedelta(0) else datetime.min.replace(tzinfo=UTC)
+        )
     found: list[Upcoming] = []
-    for item in items:
+    for item in each(items, "items", "an iterable of SLA reports or ticket histories"):
         if isinstance(item, SLAReport):
             report = item
         elif policy is None:
-            raise TypeError(
-                "upcoming() got a ticket history but no policy; pass policy=<SLAPolicy or SLAPolicySet>"
+            raise WrongType(
+                "policy",
+                policy,
+                "given as policy=<SLAPolicy or SLAPolicySet> when upcoming() reads ticket histories",
             )
         else:
             report = policy.evaluate(item, now=instant)
@@ -381,7 +393,7 @@ def compliance(reports: Iterable[SLAReport]) -> list[ComplianceRow]:
     """Achieved and breached cycles per policy, metric and priority (each cycle counts once, at its own priority)."""
     counts: dict[tuple[str, str, int], list[int]] = {}
     keys: dict[tuple[str, str, int], tuple[str | None, str, int | None]] = {}
-    for report in reports:
+    for report in each(reports, "reports", "an iterable of SLA reports"):
         for fields in cycle_fields(report):  # packed: see upcoming()
             metric, priority, state = fields[METRIC], fields[PRIORITY], fields[STATE]
             sort_key = (report.policy or "", metric, priority if priority is not None else -1)

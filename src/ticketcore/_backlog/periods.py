@@ -36,7 +36,13 @@ def before(instant: datetime, span: timedelta) -> datetime:
     in Europe/Rome spans 4 weeks and an hour across the October change: going through UTC keeps the span exact and the
     answer independent of the zone ``instant`` happens to carry.
     """
-    return (instant.astimezone(UTC) - span).astimezone(instant.tzinfo)
+    try:
+        return (instant.astimezone(UTC) - span).astimezone(instant.tzinfo)
+    except OverflowError:
+        raise ConfigError(
+            f"{span} before {instant.isoformat()} lies before year 1, which no datetime reaches; give a later as_of",
+            "as_of",
+        ) from None
 
 
 def _next(day: date, freq: str) -> date:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import attrs
 
 from ticketcore._backlog.values import Period, _rate
+from ticketcore._check import each
 from ticketcore._sla.report import (
     BREACH_AT,
     EVER_BREACHED,
@@ -55,7 +56,7 @@ def sla_achievement(
     Rows are ordered by metric, then priority (``None`` last).
     """
     counts: dict[tuple[str, int | None], list[int]] = {}
-    for report in reports:
+    for report in each(reports, "reports", "an iterable of SLA reports"):
         # A breached cycle is decided at its breach_at (the evaluation instant if it has none), an achieved one when
         # its clock stopped; running, paused and cancelled cycles within target have no outcome yet.
         for fields in cycle_fields(report):  # packed: no report values built

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from ticketcore._check import texts
 from ticketcore.errors import ConfigError
 from ticketcore.model import STAFF_ROLES, Category, Role, Ticket, member_set
 
@@ -31,9 +32,7 @@ REPLY_ACTION = "requester_reply"
 
 
 def _names(values: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(values, str):
-        raise ConfigError(f"expected a list of names, got the string {values!r}; write [{values!r}]")
-    return tuple(values)
+    return texts(values, "names")
 
 
 def _roles(values: Iterable[Role | str]) -> frozenset[Role]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ticketcore.errors import ConfigError
+from ticketcore.errors import ConfigError, WrongType
 from ticketcore.model import Actor, Role, Ticket
 
 __all__ = [
@@ -30,8 +30,17 @@ CONFIRMATION_FIELD = "requester_confirmed"
 """The custom field an agent sets to ``True`` to record that the requester confirmed the solution elsewhere."""
 
 
+def _check(ticket: object, actor: object) -> None:
+    # The built-in guards are public names a caller may invoke directly; the workflow always passes the right types.
+    if not isinstance(ticket, Ticket):
+        raise WrongType("ticket", ticket, "a Ticket")
+    if not isinstance(actor, Actor):
+        raise WrongType("actor", actor, "an Actor, e.g. Actor('ada', Role.AGENT)")
+
+
 def has_assignee(ticket: Ticket, actor: Actor) -> str | None:
     """Allow only tickets with an assignee (a help desk solves nothing nobody owns)."""
+    _check(ticket, actor)
     if ticket.assignee is None:
         return "the ticket has no assignee; assign it to an agent first"
     return None
@@ -39,6 +48,7 @@ def has_assignee(ticket: Ticket, actor: Actor) -> str | None:
 
 def requester_confirmed(ticket: Ticket, actor: Actor) -> str | None:
     """Allow the requester themselves, or anyone once the custom field ``requester_confirmed`` is ``True``."""
+    _check(ticket, actor)
     if actor.role is Role.REQUESTER and actor.id == ticket.requester:
         return None
     if ticket.fields.get(CONFIRMATION_FIELD) is True:

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import attrs
 
+from ticketcore._check import listed, texts
 from ticketcore._priority.levels import (
     DEFAULT_PRIORITY_NAMES,
     Impact,
@@ -29,17 +30,16 @@ L = TypeVar("L", bound=_Level)
 
 
 def _rows(value: Iterable[Iterable[int]]) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(row) for row in value)
+    rows = listed(value, "rows (one list of priority levels per impact level)", "table")
+    return tuple(listed(row, "priority levels", f"table[{index}]") for index, row in enumerate(rows))
 
 
 def _ints(value: Iterable[int]) -> tuple[int, ...]:
-    return tuple(value)
+    return listed(value, "integers")
 
 
 def _strs(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise ConfigError(f"expected a list of names, got the string {value!r}; write [{value!r}]")
-    return tuple(value)
+    return texts(value, "names")
 
 
 def _check_count(value: object, path: str, what: str) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from ticketcore._calendar import BusinessCalendar
+from ticketcore._check import instance, listed, mapped, texts
 from ticketcore._routing.language import normalize_language, primary_language, region_of
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError
@@ -64,9 +65,7 @@ class Strategy(enum.StrEnum):
 
 
 def _strings(value: Iterable[str], what: str) -> frozenset[str]:
-    if isinstance(value, str):
-        raise ConfigError(f"expected a list of {what}, got the string {value!r}; write [{value!r}]")
-    return frozenset(value)
+    return frozenset(texts(value, what))
 
 
 def _group_names(value: Iterable[str]) -> frozenset[str]:
@@ -86,17 +85,20 @@ def _topic_names(value: Iterable[str]) -> frozenset[str]:
 
 
 def _ints(value: Iterable[int]) -> frozenset[int]:
-    return frozenset(value)
+    return frozenset(listed(value, "integers"))
 
 
 def _relax_steps(value: Iterable[Relaxation]) -> tuple[Relaxation, ...]:
-    return tuple(value)
+    return tuple(
+        instance(
+            step, Relaxation, "a Relaxation, e.g. Relaxation(after=timedelta(minutes=5))", f"relax[{index}]"
+        )
+        for index, step in enumerate(listed(value, "relaxation steps", "relax"))
+    )
 
 
 def _languages(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        raise ConfigError(f"expected a list of language tags, got the string {value!r}; write [{value!r}]")
-    return frozenset(normalize_language(tag) for tag in value)
+    return frozenset(normalize_language(tag) for tag in texts(value, "language tags"))
 
 
 def _optional_language(value: str | None) -> str | None:
@@ -104,7 +106,7 @@ def _optional_language(value: str | None) -> str | None:
 
 
 def _levels(value: Mapping[str, int], what: str) -> dict[str, int]:
-    out = dict(value)
+    out = mapped(value, "skill names to levels", what)
     for name, level in out.items():
         if isinstance(level, bool) or not isinstance(level, int) or level < 1:
             raise ConfigError(
@@ -122,7 +124,7 @@ def _additional_levels(value: Mapping[str, int]) -> dict[str, int]:
 
 
 def _capacity(value: Mapping[str, int]) -> dict[str, int]:
-    out = dict(value)
+    out = mapped(value, "channels to open-ticket limits", "capacity")
     for channel, limit in out.items():
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise ConfigError(
@@ -133,7 +135,7 @@ def _capacity(value: Mapping[str, int]) -> dict[str, int]:
 
 
 def _counts(value: Mapping[str, int]) -> dict[str, int]:
-    out = dict(value)
+    out = mapped(value, "channels to open-ticket counts", "per_channel")
     for channel, count in out.items():
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ConfigError(f"open ticket count {count!r} must be an integer ≥ 0", f"per_channel.{channel}")
@@ -209,7 +211,12 @@ class AgentLoad:
         return sum(self.per_channel.values())
 
 
-def _check_after(instance: object, attribute: attrs.Attribute[Any], value: timedelta) -> None:
+def _check_after(owner: object, attribute: attrs.Attribute[Any], value: timedelta) -> None:
+    if not isinstance(value, timedelta):
+        raise ConfigError(
+            f"expected a wait as a timedelta, got {type(value).__name__} {value!r}; write e.g. timedelta(minutes=2)",
+            attribute.name,
+        )
     if value < timedelta(0):
         raise ConfigError(f"wait {value!r} must not be negative; write e.g. '2m' or 'PT30S'", attribute.name)
 
@@ -308,7 +315,7 @@ class Requirements:
 
 
 def _field_values(value: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
-    return dict(value)
+    return mapped(value, "field names to values", "fields")
 
 
 def _same(a: FieldValue, b: FieldValue) -> bool:

@@ -12,6 +12,7 @@ from datetime import timedelta
 import attrs
 
 from ticketcore._calendar import BusinessCalendar
+from ticketcore._check import listed, mapped, texts
 from ticketcore.errors import ConfigError
 from ticketcore.model import Category, FieldValue, member_set
 
@@ -48,9 +49,7 @@ def _to_categories(values: Iterable[Category | str]) -> frozenset[Category]:
 
 
 def _to_names(values: Iterable[str]) -> frozenset[str]:
-    if isinstance(values, str):
-        raise ConfigError(f"expected a list of names, got the string {values!r}; write [{values!r}]")
-    return frozenset(values)
+    return frozenset(texts(values, "names"))
 
 
 def _check_kind(instance: Trigger, attribute: attrs.Attribute[str], value: str) -> None:
@@ -95,9 +94,9 @@ class Trigger:
 
 
 def _to_triggers(values: Iterable[Trigger | str]) -> tuple[Trigger, ...]:
-    if isinstance(values, str):
-        raise ConfigError(f"expected a list of triggers, got the string {values!r}; write [{values!r}]")
-    return tuple(value if isinstance(value, Trigger) else Trigger(value) for value in values)
+    return tuple(
+        value if isinstance(value, Trigger) else Trigger(value) for value in listed(values, "triggers")
+    )
 
 
 @attrs.frozen
@@ -281,17 +280,13 @@ class MetricTargets:
 
 def _to_field_conditions(values: Mapping[str, Iterable[FieldValue]]) -> dict[str, frozenset[FieldValue]]:
     result: dict[str, frozenset[FieldValue]] = {}
-    for key, options in values.items():
-        if isinstance(options, str) or not isinstance(options, Iterable):
-            raise ConfigError(
-                f"expected a list of accepted values, got {options!r}; write [{options!r}]", key
-            )
-        result[key] = frozenset(options)
+    for key, options in mapped(values, "field names to lists of accepted values", "fields").items():
+        result[key] = frozenset(listed(options, "accepted values", key))
     return result
 
 
 def _to_ints(values: Iterable[int]) -> frozenset[int]:
-    return frozenset(values)
+    return frozenset(listed(values, "priority levels"))
 
 
 @attrs.frozen

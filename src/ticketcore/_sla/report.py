@@ -16,6 +16,8 @@ from typing import Any, Final, cast
 
 import attrs
 
+from ticketcore.errors import WrongType
+
 __all__ = [
     "ClockState",
     "CycleFields",
@@ -213,6 +215,8 @@ _STATES = {state.value: state for state in ClockState}
 def cycle_fields(report: SLAReport) -> tuple[CycleFields, ...]:
     """The fields of every cycle of the report, without building the values while they are still packed: for
     readers that go over many reports (``compliance``, ``upcoming``, ``sla_achievement``, cycle frames)."""
+    if not isinstance(report, SLAReport):
+        raise WrongType("each report", report, "an SLAReport, as policy.evaluate(events, now=...) returns")
     value: object = report._metrics
     if type(value) is Packed:
         return value.cycles()
