@@ -9,7 +9,7 @@ converter makes anyway.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from ticketcore.errors import ConfigError, WrongType
 
@@ -23,12 +23,17 @@ def _shown(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _iterable(values: object) -> TypeGuard[Iterable[Any]]:
+    # A string or bytes iterates letter by letter and a mapping by its keys: never what a list argument means.
+    return isinstance(values, Iterable) and not isinstance(values, str | bytes | bytearray | Mapping)
+
+
 def each(values: object, name: str, expected: str) -> Iterable[Any]:
     """``values`` when a function may iterate it (not a bare string, bytes or a mapping); else :class:`WrongType`.
 
     For the arguments of functions (``reports``, ``items``) rather than configuration, which :func:`listed` checks.
     """
-    if isinstance(values, str | bytes | bytearray | Mapping) or not isinstance(values, Iterable):
+    if not _iterable(values):
         raise WrongType(name, values, expected)
     return values
 
@@ -42,7 +47,7 @@ def listed(values: object, noun: str, path: str = "") -> tuple[Any, ...]:
         raise ConfigError(
             f"expected a list of {noun}, got the string {_shown(values)}; write [{values!r}]", path
         )
-    if isinstance(values, bytes | bytearray | Mapping) or not isinstance(values, Iterable):
+    if not _iterable(values):
         raise ConfigError(f"expected a list of {noun}, got {type(values).__name__} {_shown(values)}", path)
     return tuple(values)
 

@@ -212,11 +212,7 @@ class AgentLoad:
 
 
 def _check_after(owner: object, attribute: attrs.Attribute[Any], value: timedelta) -> None:
-    if not isinstance(value, timedelta):
-        raise ConfigError(
-            f"expected a wait as a timedelta, got {type(value).__name__} {value!r}; write e.g. timedelta(minutes=2)",
-            attribute.name,
-        )
+    instance(value, timedelta, "a wait as a timedelta, e.g. timedelta(minutes=2)", attribute.name)
     if value < timedelta(0):
         raise ConfigError(f"wait {value!r} must not be negative; write e.g. '2m' or 'PT30S'", attribute.name)
 
