@@ -21,6 +21,7 @@ MODULES = [
     ("ticketcore.sla", "Business calendars and SLA policies"),
     ("ticketcore.routing", "Routing"),
     ("ticketcore.automation", "Triggers, time-based automations and macros"),
+    ("ticketcore.scheduling", "When a ticket is next due"),
     ("ticketcore.backlog", "Backlog and KPI metrics"),
     ("ticketcore.repositories", "Storage protocols"),
     ("ticketcore.adapters.memory", "In-memory store"),

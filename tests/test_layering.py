@@ -32,6 +32,7 @@ CORE_ORDER = [
     "sla",
     "routing",
     "automation",
+    "scheduling",
     "backlog",
 ]
 """The core areas in import order: an area may import only itself and the areas before it."""

@@ -35,6 +35,7 @@ import attrs
 
 from ticketcore._automation.actions import Notification, Refusal, Tools, automation_actor
 from ticketcore._automation.conditions import DEFAULT_TIER, Facts, tier_of
+from ticketcore._automation.due import first_firing
 from ticketcore._automation.engine import AutomationOutcome, Triggers, apply_actions, run_rules
 from ticketcore._automation.model import (
     TEMPLATE_NAMES,
@@ -318,6 +319,26 @@ class AutomationSet:
             if (TIMER_PREFIX + rule.id, due_at) not in ticket.timers_fired:
                 found.append(ScheduledDue(rule, since, due_at))
         return sorted(found, key=lambda d: d.due_at)
+
+    def next_due(
+        self, ticket: Ticket, *, now: datetime, sla: SLAReport | None = None
+    ) -> tuple[datetime, str] | None:
+        """The first instant ``>= now`` at which a time-based rule fires on ``ticket`` as it stands, and the rule's
+        id; ``None`` when none ever will before the ticket changes.
+
+        Exact for schedules and elapsed-time conditions. A rule with ``sla.*`` conditions gives the next instant
+        worth a check (``sla`` is the report at ``now``): the scheduler checks then and asks again. That instant is
+        never later than the rule's first firing.
+        """
+        now = utc(now, "now")
+        found: tuple[datetime, str] | None = None
+        for due in self.due(ticket):
+            if found is not None and due.due_at >= found[0]:
+                break  # the rules are sorted by due instant: none later can fire earlier
+            at = first_firing(due.rule, due.due_at, ticket, now=now, sla=sla, calendars=self.calendars)
+            if at is not None and (found is None or at < found[0]):
+                found = (at, due.rule.id)
+        return found
 
     def fire(
         self,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import attrs
@@ -27,14 +27,19 @@ from ticketcore.model import Category, Event, Ticket
 
 __all__ = [
     "MAX_PAGE_SIZE",
+    "NOT_DUE",
     "TICKET_ID_PREFIX",
     "AgentDirectory",
+    "DuePage",
     "JSONData",
     "Page",
+    "Scheduled",
     "TicketQuery",
     "TicketStore",
     "check_append",
     "check_batch",
+    "check_due",
+    "check_due_query",
     "check_position",
     "check_query",
     "check_ticket_key",
@@ -52,7 +57,10 @@ TICKET_ID_PREFIX = "T-"
 """Ids made by :meth:`TicketStore.next_ticket_id` are this prefix followed by a decimal counter: ``T-1``, ``T-2`` …"""
 
 MAX_PAGE_SIZE = 1_000
-"""The largest ``limit`` a :class:`TicketQuery` accepts."""
+"""The largest ``limit`` a :class:`TicketQuery` (or :meth:`TicketStore.due`) accepts."""
+
+NOT_DUE = datetime.max.replace(tzinfo=UTC)
+"""The ``due`` of a ticket nothing will ever be due on until it changes again: it is kept out of the due index."""
 
 
 def _to_str_set(values: Iterable[str] | str | None) -> frozenset[str] | None:
@@ -109,7 +117,7 @@ def _to_updated_since(value: datetime | None) -> datetime | None:
     return None if value is None else require_aware(value, "updated_since")
 
 
-def _check_limit(_: object, __: object, value: int) -> None:
+def _check_limit(_: object, __: object, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_SIZE:
         raise ConfigError(f"{value!r} is not a page size; give an integer from 1 to {MAX_PAGE_SIZE}", "limit")
 
@@ -167,6 +175,58 @@ class Page:
 
     def __len__(self) -> int:
         return len(self.tickets)
+
+
+@attrs.frozen
+class Scheduled:
+    """A ticket of the due index: the instant the scheduler must next look at it, and its snapshot."""
+
+    due_at: datetime
+    ticket: Ticket
+
+
+@attrs.frozen
+class DuePage:
+    """One page of :meth:`TicketStore.due` results, in ``(due_at, id)`` order; ``next_cursor`` is ``None`` on the
+    last page. ``corrupt`` names the rows of the page that could not be decoded (left out of ``items``)."""
+
+    items: tuple[Scheduled, ...]
+    next_cursor: str | None = None
+    corrupt: tuple[CorruptRecord, ...] = ()
+
+    def __iter__(self) -> Iterator[Scheduled]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def check_due(due: object, updated_at: datetime | None = None) -> int | None:
+    """The due instant to store, in UTC microseconds; ``None`` for :data:`NOT_DUE` (kept out of the index).
+
+    An append passes its ticket's ``updated_at``: ``due=None`` (the writer is not a scheduler) stores it, so the
+    next scheduler run looks at the ticket once and sets its real instant. :meth:`TicketStore.set_due` passes none,
+    as it needs an instant. Anything but an aware datetime raises :class:`~ticketcore.errors.WrongType`.
+    """
+    if due is None and updated_at is not None:
+        return to_micros(updated_at)
+    if not isinstance(due, datetime):
+        raise WrongType("due", due, "an aware datetime, or NOT_DUE")
+    if due == NOT_DUE:
+        return None
+    return to_micros(due, "due")
+
+
+def check_due_query(at_or_before: object, limit: object, cursor: object) -> tuple[int, tuple[int, str] | None]:
+    """The bound (UTC microseconds) and the decoded cursor of a :meth:`TicketStore.due` call, or the refusal."""
+    if not isinstance(at_or_before, datetime):
+        raise WrongType("at_or_before", at_or_before, "an aware datetime")
+    require_aware(at_or_before, "at_or_before")
+    bound = INT_MAX if at_or_before == NOT_DUE else to_micros(at_or_before, "at_or_before")
+    _check_limit(None, None, limit)
+    if cursor is not None and not isinstance(cursor, str):
+        raise WrongType("cursor", cursor, "the next_cursor of a previous page, or None")
+    return bound, None if cursor is None else decode_cursor(cursor)
 
 
 def read_stream(
@@ -323,7 +383,9 @@ class TicketStore(Protocol):
         """The tenant this store is bound to."""
         ...
 
-    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
+    def append(
+        self, ticket_id: str, events: Sequence[Event], expected_version: int, *, due: datetime | None = None
+    ) -> int:
         """Append ``events`` to the ticket's history, atomically, and return the new version.
 
         ``expected_version`` is the version the caller decided on: 0 for a new ticket, otherwise the ``version``
@@ -333,7 +395,26 @@ class TicketStore(Protocol):
         the same ticket, aware times that never go backwards); otherwise raises :class:`InvalidEvent` and writes
         nothing. On success the events, the new snapshot and their stream positions become visible together: a
         reader sees all of the batch or none of it.
+
+        ``due`` is when a scheduler must next look at the ticket (``HelpDesk`` computes it: timers, time-based
+        rules, SLA warnings and breaches), written in the same transaction as the events, so the due index never
+        points at a state that was not committed and never misses one that was. ``None`` (a writer that is not a
+        scheduler) means "look at it at the next run" (see :func:`check_due`); :data:`NOT_DUE` means never.
         """
+        ...
+
+    def due(self, at_or_before: datetime, *, limit: int = 100, cursor: str | None = None) -> DuePage:
+        """One page of the tickets whose due instant is ``<= at_or_before``, in ``(due_at, id)`` order.
+
+        Reads only the due index (its cost follows the tickets due, not the tickets stored). Pass a page's
+        ``next_cursor`` as ``cursor`` for the next one; a ticket whose due instant moves past the cursor while
+        paging (because a scheduler handled it) is not seen again.
+        """
+        ...
+
+    def set_due(self, ticket_id: str, version: int, due: datetime) -> bool:
+        """Move the ticket's due instant to ``due`` (:data:`NOT_DUE`: out of the index) if it is still at
+        ``version``; ``False`` (and nothing written) when another write came first — that write set its own."""
         ...
 
     def events(self, ticket_id: str, after: int = 0) -> list[Event]:

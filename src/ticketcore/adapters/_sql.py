@@ -9,12 +9,23 @@ with ``?`` placeholders that :meth:`SQLStore._sql` turns into the driver's.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from ticketcore._time import from_micros
 from ticketcore.adapters._common import TicketCache, agent_json, agent_loads, decode_agent, decode_event
-from ticketcore.errors import AgentNotFound, ConfigError
+from ticketcore.errors import AgentNotFound, ConfigError, CorruptRecord
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import JSONData, check_position, check_ticket_key
+from ticketcore.repositories import (
+    DuePage,
+    JSONData,
+    Scheduled,
+    check_due,
+    check_due_query,
+    check_position,
+    check_ticket_key,
+    encode_cursor,
+)
 
 __all__ = ["SQLStore"]
 
@@ -94,6 +105,49 @@ class SQLStore:
             if len(rows) < STREAM_BATCH:
                 return
             position = rows[-1][0]
+
+    def due(self, at_or_before: datetime, *, limit: int = 100, cursor: str | None = None) -> DuePage:
+        """See :meth:`TicketStore.due`: one range read of the ``tickets_by_due`` index, and the page's rows."""
+        bound, mark = check_due_query(at_or_before, limit, cursor)
+        where = "tenant = ? AND due_us IS NOT NULL AND due_us <= ?"
+        params: list[Any] = [self._tenant_name, bound]
+        if mark is not None:
+            if not self._keepable(mark[1]):
+                raise ConfigError(f"the cursor names ticket id {mark[1]!r}, which {self._database} cannot hold")
+            where += " AND (due_us, ticket_id) > (CAST(? AS BIGINT), CAST(? AS TEXT))"
+            params.extend(mark)
+        rows = self._fetch_all(
+            self._sql(
+                f"SELECT ticket_id, version, data, due_us FROM tickets WHERE {where} "
+                "ORDER BY due_us, ticket_id LIMIT ?"
+            ),
+            (*params, limit + 1),
+        )
+        items: list[Scheduled] = []
+        corrupt: list[CorruptRecord] = []
+        for ticket_id, version, data, due_us in rows[:limit]:
+            try:
+                items.append(Scheduled(from_micros(due_us), self._ticket(ticket_id, version, data)))
+            except CorruptRecord as error:
+                corrupt.append(error)  # reported with the page; the other tickets are still read
+        more = len(rows) > limit
+        last = rows[limit - 1] if more else None
+        return DuePage(
+            tuple(items), None if last is None else encode_cursor((last[3], last[0])), tuple(corrupt)
+        )
+
+    def set_due(self, ticket_id: str, version: int, due: datetime) -> bool:
+        """See :meth:`TicketStore.set_due`: one conditional ``UPDATE`` of the ticket's row."""
+        check_ticket_key(ticket_id)
+        check_position(version, "version")
+        if not self._keepable(ticket_id):
+            return False
+        instant = check_due(due)
+        changed = self._change(
+            self._sql("UPDATE tickets SET due_us = ? WHERE tenant = ? AND ticket_id = ? AND version = ?"),
+            (instant, self._tenant_name, ticket_id, version),
+        )
+        return changed > 0
 
     # AgentDirectory
 

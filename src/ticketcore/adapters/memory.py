@@ -15,20 +15,26 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
 
+from ticketcore._time import from_micros
 from ticketcore.adapters._common import agent_json, check_tenant
 from ticketcore.errors import AgentNotFound, StorageError, TicketNotFound
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import (
     TICKET_ID_PREFIX,
+    DuePage,
     JSONData,
     Page,
+    Scheduled,
     TicketQuery,
     check_append,
     check_batch,
+    check_due,
+    check_due_query,
     check_position,
     check_query,
     check_ticket_key,
@@ -46,6 +52,7 @@ class _Tenant:
     histories: dict[str, list[Event]] = attrs.Factory(dict)
     snapshots: dict[str, Ticket] = attrs.Factory(dict)
     stream: list[tuple[int, Event]] = attrs.Factory(list)
+    dues: dict[str, int] = attrs.Factory(dict)
     counter: int = 0
     agents: dict[str, str] = attrs.Factory(dict)
 
@@ -93,14 +100,18 @@ class MemoryStore:
             raise StorageError(f"{self!r} is closed; make a new store to keep working")
         return self._db._tenant(self._tenant_name)
 
-    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
+    def append(
+        self, ticket_id: str, events: Sequence[Event], expected_version: int, *, due: datetime | None = None
+    ) -> int:
         """See :meth:`TicketStore.append`."""
         batch = check_batch(events)
         with self._db.lock:
             data = self._data()
             ticket = check_append(ticket_id, data.snapshots.get(ticket_id), batch, expected_version)
+            instant = check_due(due, ticket.updated_at)
             data.histories.setdefault(ticket_id, []).extend(batch)
             data.snapshots[ticket_id] = ticket
+            self._keep_due(data, ticket_id, instant)
             for event in batch:
                 self._db.position += 1
                 data.stream.append((self._db.position, event))
@@ -138,6 +149,40 @@ class MemoryStore:
         page = candidates[: query.limit]
         more = len(candidates) > query.limit
         return Page(tuple(page), encode_cursor(order_key(page[-1])) if more else None)
+
+    @staticmethod
+    def _keep_due(data: _Tenant, ticket_id: str, instant: int | None) -> None:
+        if instant is None:
+            data.dues.pop(ticket_id, None)
+        else:
+            data.dues[ticket_id] = instant
+
+    def due(self, at_or_before: datetime, *, limit: int = 100, cursor: str | None = None) -> DuePage:
+        """See :meth:`TicketStore.due`. The reference: it looks at every ticket's due instant (no index)."""
+        bound, mark = check_due_query(at_or_before, limit, cursor)
+        with self._db.lock:
+            data = self._data()
+            keys = sorted(
+                (instant, ticket_id)
+                for ticket_id, instant in data.dues.items()
+                if instant <= bound and (mark is None or (instant, ticket_id) > mark)
+            )
+            page = [(instant, data.snapshots[ticket_id]) for instant, ticket_id in keys[:limit]]
+        more = len(keys) > limit
+        items = tuple(Scheduled(from_micros(instant), ticket) for instant, ticket in page)
+        return DuePage(items, encode_cursor((page[-1][0], page[-1][1].id)) if more else None)
+
+    def set_due(self, ticket_id: str, version: int, due: datetime) -> bool:
+        """See :meth:`TicketStore.set_due`."""
+        check_ticket_key(ticket_id)
+        check_position(version, "version")
+        with self._db.lock:
+            data = self._data()
+            ticket = data.snapshots.get(ticket_id)
+            if ticket is None or ticket.version != version:
+                return False
+            self._keep_due(data, ticket_id, check_due(due))
+            return True
 
     def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
         """See :meth:`TicketStore.stream`."""

@@ -32,6 +32,7 @@ except ImportError as _missing:  # pragma: no cover (a test hides psycopg to che
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from psycopg import errors as pg_errors
@@ -57,6 +58,7 @@ from ticketcore.repositories import (
     TicketQuery,
     check_append,
     check_batch,
+    check_due,
     check_query,
     check_ticket_key,
     encode_cursor,
@@ -207,7 +209,9 @@ class PostgresStore(SQLStore):
 
     # TicketStore
 
-    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
+    def append(
+        self, ticket_id: str, events: Sequence[Event], expected_version: int, *, due: datetime | None = None
+    ) -> int:
         """See :meth:`TicketStore.append`.
 
         One round trip in the common case: the current snapshot comes from this store's cache when it is at
@@ -222,6 +226,7 @@ class PostgresStore(SQLStore):
             raise InvalidEvent(f"PostgreSQL cannot store the ticket id {ticket_id!r} (NUL or invalid text)")
         current = self._current(ticket_id, expected_version)
         ticket = check_append(ticket_id, current, batch, expected_version)
+        due_us = check_due(due, ticket.updated_at)
         texts = [to_json(e, ensure_ascii=False) for e in batch]
         snapshot = to_json(ticket, ensure_ascii=False)
         columns = [ticket.status, ticket.assignee, ticket.group, ticket.channel, *ticket.tags]
@@ -241,6 +246,7 @@ class PostgresStore(SQLStore):
             json.dumps(sorted(ticket.tags), ensure_ascii=False),
             to_micros(ticket.created_at),
             to_micros(ticket.updated_at),
+            due_us,
             snapshot,
         )
 

@@ -29,6 +29,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -46,6 +47,7 @@ from ticketcore.repositories import (
     TicketQuery,
     check_append,
     check_batch,
+    check_due,
     check_query,
     check_ticket_key,
     encode_cursor,
@@ -206,13 +208,16 @@ class SQLiteStore(SQLStore):
 
     # TicketStore
 
-    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
+    def append(
+        self, ticket_id: str, events: Sequence[Event], expected_version: int, *, due: datetime | None = None
+    ) -> int:
         """See :meth:`TicketStore.append`."""
         batch = check_batch(events)
         check_ticket_id(ticket_id)
         with self._write() as conn:
             current = self._stored(conn, ticket_id)
             ticket = check_append(ticket_id, current, batch, expected_version)
+            due_us = check_due(due, ticket.updated_at)
             rows = [(self._tenant_name, ticket_id, e.seq, to_json(e, ensure_ascii=True)) for e in batch]
             snapshot = to_json(ticket, ensure_ascii=True)
             try:
@@ -222,18 +227,18 @@ class SQLiteStore(SQLStore):
             except sqlite3.IntegrityError:
                 # Only a writer that bypassed the version check can get here; report it as the conflict it is.
                 raise ConcurrencyError(ticket_id, expected_version, expected_version + 1) from None
-            columns = (*snapshot_columns(ticket), to_micros(ticket.updated_at), snapshot)
+            columns = (*snapshot_columns(ticket), to_micros(ticket.updated_at), due_us, snapshot)
             if current is None:
                 conn.execute(
                     "INSERT INTO tickets (version, status, category, priority, assignee, grp, channel, updated_us, "
-                    "data, tenant, ticket_id, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "due_us, data, tenant, ticket_id, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*columns, self._tenant_name, ticket_id, to_micros(ticket.created_at)),
                 )
             else:
                 # An UPDATE (not a REPLACE) leaves alone the indexes whose columns did not change.
                 conn.execute(
                     "UPDATE tickets SET version = ?, status = ?, category = ?, priority = ?, assignee = ?, grp = ?, "
-                    "channel = ?, updated_us = ?, data = ? WHERE tenant = ? AND ticket_id = ?",
+                    "channel = ?, updated_us = ?, due_us = ?, data = ? WHERE tenant = ? AND ticket_id = ?",
                     (*columns, self._tenant_name, ticket_id),
                 )
             old_tags = frozenset() if current is None else current.tags

@@ -109,6 +109,43 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 2: the due index, and the append that writes the due instant with the snapshot. Tickets stored before it are
+    # due at their last update: the next scheduler run looks at each once and sets its real instant.
+    (
+        "ALTER TABLE tickets ADD COLUMN due_us BIGINT",
+        "UPDATE tickets SET due_us = updated_us",
+        "CREATE INDEX tickets_by_due ON tickets (tenant, due_us, ticket_id) WHERE due_us IS NOT NULL",
+        "DROP FUNCTION append_events(INTEGER, TEXT, TEXT, TEXT, INTEGER, JSON, BOOLEAN, INTEGER, TEXT, TEXT, "
+        "INTEGER, TEXT, TEXT, TEXT, JSON, BIGINT, BIGINT, TEXT)",
+        """
+        CREATE FUNCTION append_events(
+            lock_space INTEGER, lock_name TEXT, p_tenant TEXT, p_ticket_id TEXT, first_seq INTEGER, texts JSON,
+            is_new BOOLEAN, p_version INTEGER, p_status TEXT, p_category TEXT, p_priority INTEGER,
+            p_assignee TEXT, p_grp TEXT, p_channel TEXT, p_tags JSON, p_created_us BIGINT, p_updated_us BIGINT,
+            p_due_us BIGINT, p_data TEXT
+        ) RETURNS VOID LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
+        BEGIN
+            PERFORM pg_advisory_xact_lock(lock_space, hashtext(lock_name));
+            INSERT INTO events (tenant, ticket_id, seq, data)
+                SELECT p_tenant, p_ticket_id, first_seq + b.n - 1, b.d
+                FROM json_array_elements_text(texts) WITH ORDINALITY AS b (d, n) ORDER BY b.n;
+            IF is_new THEN
+                INSERT INTO tickets (tenant, ticket_id, version, status, category, priority, assignee, grp,
+                    channel, tags, created_us, updated_us, due_us, data)
+                VALUES (p_tenant, p_ticket_id, p_version, p_status, p_category, p_priority, p_assignee, p_grp,
+                    p_channel, ARRAY(SELECT json_array_elements_text(p_tags)), p_created_us, p_updated_us,
+                    p_due_us, p_data);
+            ELSE
+                UPDATE tickets SET version = p_version, status = p_status, category = p_category,
+                    priority = p_priority, assignee = p_assignee, grp = p_grp, channel = p_channel,
+                    tags = ARRAY(SELECT json_array_elements_text(p_tags)),
+                    updated_us = p_updated_us, due_us = p_due_us, data = p_data
+                WHERE tenant = p_tenant AND ticket_id = p_ticket_id;
+            END IF;
+        END
+        $fn$
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

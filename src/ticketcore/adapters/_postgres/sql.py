@@ -20,8 +20,8 @@ __all__ = [
     "storable",
 ]
 
-APPEND = "SELECT append_events(" + ", ".join(["%s"] * 18) + ")"
-"""One append (see the ``append_events`` function in ``_postgres.schema``): its 18 arguments in order."""
+APPEND = "SELECT append_events(" + ", ".join(["%s"] * 19) + ")"
+"""One append (see the ``append_events`` function in ``_postgres.schema``): its 19 arguments in order."""
 
 
 def storable(text: str) -> bool:

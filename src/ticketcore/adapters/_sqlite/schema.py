@@ -84,6 +84,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX tickets_by_created ON tickets "
         "(tenant, created_us, ticket_id, status, category, priority, assignee, grp)",
     ),
+    # 5: the due index. Tickets stored before it are due at their last update: the next scheduler run looks at
+    # each once and sets its real instant (or HelpDesk.reschedule() does it ahead of time).
+    (
+        "ALTER TABLE tickets ADD COLUMN due_us INTEGER",
+        "UPDATE tickets SET due_us = updated_us",
+        "CREATE INDEX tickets_by_due ON tickets (tenant, due_us, ticket_id) WHERE due_us IS NOT NULL",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
