@@ -177,7 +177,9 @@ class RacingStore(MemoryStore):
         super().__init__("acme")
         self.races: list[str] = []
 
-    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
+    def append(
+        self, ticket_id: str, events: Sequence[Event], expected_version: int, *, due: datetime | None = None
+    ) -> int:
         if self.races:
             action = self.races.pop(0)
             ticket = self.get(ticket_id)
@@ -192,7 +194,7 @@ class RacingStore(MemoryStore):
                 super().append(
                     ticket_id, desk.workflow.apply(ticket, action, actor=ADA, at=at), ticket.version
                 )
-        return super().append(ticket_id, events, expected_version)
+        return super().append(ticket_id, events, expected_version, due=due)
 
 
 def test_a_conflict_is_decided_again_on_the_fresh_ticket() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.desk import HelpDesk
 from ticketcore.model import Assigned
-from ticketcore.repositories import Page, TicketQuery, TicketStore
+from ticketcore.repositories import DuePage, Page, TicketQuery, TicketStore
 from ticketcore.routing import Agent, Match, Presence, Requirements, Router, RoutingRule
 
 ROUTER = Router([RoutingRule("billing", when=Match(topics={"billing"}), then=Requirements(group="billing"))])
@@ -86,8 +86,16 @@ class PlainStore:
         self.inner = MemoryStore("acme")
         self.tenant = "acme"
 
-    def append(self, ticket_id: str, events: Sequence[Event], expected_version: int) -> int:
-        return self.inner.append(ticket_id, events, expected_version)
+    def append(
+        self, ticket_id: str, events: Sequence[Event], expected_version: int, *, due: datetime | None = None
+    ) -> int:
+        return self.inner.append(ticket_id, events, expected_version, due=due)
+
+    def due(self, at_or_before: datetime, *, limit: int = 100, cursor: str | None = None) -> DuePage:
+        return self.inner.due(at_or_before, limit=limit, cursor=cursor)
+
+    def set_due(self, ticket_id: str, version: int, due: datetime) -> bool:
+        return self.inner.set_due(ticket_id, version, due)
 
     def events(self, ticket_id: str, after: int = 0) -> list[Event]:
         return self.inner.events(ticket_id, after)

@@ -24,7 +24,7 @@ import attrs
 
 from ticketcore import codec
 from ticketcore._desk import check
-from ticketcore._desk.automation import DeskAutomation, automation_candidates
+from ticketcore._desk.automation import DeskAutomation
 from ticketcore._desk.decide import (
     Decide,
     assigning,
@@ -34,18 +34,20 @@ from ticketcore._desk.decide import (
     unassigning,
 )
 from ticketcore._desk.routing import agent_list, loads, routing
-from ticketcore._desk.timers import fire_due, timer_candidates
+from ticketcore._desk.schedule import DeskSchedule, due_tickets
+from ticketcore._desk.timers import fire_due
 from ticketcore._time import require_aware
 from ticketcore.automation import AutomationSet, Notification
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent
+from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, WrongType
 from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
 from ticketcore.model import Actor, Assigned, Event, FieldValue, Opened, Role, Ticket
 from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
-from ticketcore.repositories import AgentDirectory, Page, TicketQuery, TicketStore
+from ticketcore.repositories import NOT_DUE, AgentDirectory, Page, TicketQuery, TicketStore
 from ticketcore.routing import Agent, Router, RoutingDecision
-from ticketcore.sla import SLAReport
+from ticketcore.sla import SLAReport, Upcoming
+from ticketcore.sla import upcoming as upcoming_alerts
 
-__all__ = ["HelpDesk", "Listener", "Opening", "SLAEvaluator"]
+__all__ = ["HelpDesk", "Listener", "Opening", "Rescheduled", "SLAEvaluator"]
 
 Listener = Callable[[Ticket, Sequence[Event]], None]
 """Called with the ticket after the append and the events just stored."""
@@ -73,6 +75,16 @@ class Opening:
     assessment: PriorityAssessment | None = None
     sla: SLAReport | None = None
     routing: RoutingDecision | None = None
+
+
+@attrs.frozen
+class Rescheduled:
+    """How far :meth:`HelpDesk.reschedule` got: tickets looked at, those skipped because they changed meanwhile
+    (their writer stored their instant), and the ``cursor`` to resume from (``None`` once every ticket is done)."""
+
+    seen: int
+    skipped: int
+    cursor: str | None
 
 
 class HelpDesk:
@@ -125,6 +137,14 @@ class HelpDesk:
         self._listeners: list[Listener] = []
         self.automations = automations
         self._automation = None if automations is None else self._automation_for(automations, notifications)
+        policies = sla
+        self._schedule = DeskSchedule(
+            store,
+            self.workflow,
+            calendar,
+            automations,
+            None if policies is None else (lambda events, now: policies.evaluate(events, now=now)),
+        )
 
     def __repr__(self) -> str:
         return f"HelpDesk({self.store!r})"
@@ -294,7 +314,8 @@ class HelpDesk:
             ticket = Ticket.from_events(events)
         # Everything the command needs is computed before the append: a failure leaves the store as it was.
         report = None if self.sla_policies is None else self.sla_policies.evaluate(events, now=now)
-        self.store.append(new_id, events, 0)
+        due = self._schedule.due(ticket, now, events)
+        self.store.append(new_id, events, 0, due=due)
         self._notify(ticket, events)
         self._send(notes)
         return Opening(ticket, tuple(events), assessment, report, decision)
@@ -405,27 +426,32 @@ class HelpDesk:
         return decisions[-1]
 
     def run_timers(self, now: datetime | None = None) -> list[Event]:
-        """Fire every workflow timer due at ``now`` (the clock's instant by default); return the events stored.
+        """Fire every workflow timer and time-based rule due at ``now`` (the clock's instant by default); return
+        the events stored.
 
-        Idempotent: a fired timer is recorded as an event, so running again — after a restart, twice, or from two
-        schedulers at once — fires nothing twice. A ticket another writer is changing at that moment is retried once
-        and otherwise left for the next run. A failing listener does not stop the run: its first exception is raised
-        after every due timer has fired.
+        Reads only the store's due index (:meth:`TicketStore.due`): the cost follows the tickets due, not the
+        tickets stored. Every command stores its ticket's next due instant; a ticket looked at with nothing to fire
+        (an SLA alert passed, a rule whose conditions do not hold) has its instant moved on.
+
+        Idempotent: a fired timer is recorded as an event, so running again — after a restart, twice, or from
+        several schedulers at once, in threads, processes or machines — fires nothing twice. A ticket another
+        writer is changing at that moment is retried once and otherwise left for the next run. A failing listener
+        does not stop the run: its first exception is raised after every due timer has fired.
         """
         instant = self.now() if now is None else check.moment(now, "now")
         fired: list[Event] = []
         failures: list[Exception] = []
         notify = functools.partial(self._notify, defer=failures)
-        also = automation_candidates(self.store, self._automation)
-        for ticket in timer_candidates(self.store, self.workflow, also):
+        for scheduled in due_tickets(self.store, instant):
             fired.extend(
                 fire_due(
                     self.store,
                     self.workflow,
-                    ticket,
+                    scheduled,
                     calendar=self.calendar,
                     now=instant,
                     notify=notify,
+                    schedule=self._schedule,
                     automation=self._automation,
                 )
             )
@@ -433,6 +459,63 @@ class HelpDesk:
             # Every due timer has fired and is stored; only then is a listener's failure reported.
             raise failures[0]
         return fired
+
+    def upcoming(self, *, within: timedelta, now: datetime | None = None) -> list[Upcoming]:
+        """The SLA warnings and breaches of every ticket due in ``[now, now + within]``, ordered by instant.
+
+        For dashboards and alerting. Reads only the tickets the due index holds up to ``now + within`` (a ticket's
+        due instant is never later than its next SLA warning or breach) and evaluates their SLA.
+        """
+        policies = self.sla_policies
+        if policies is None:
+            raise ConfigError(
+                "this HelpDesk has no SLA policies; pass sla=SLAPolicy(...) or SLAPolicySet(...)", "sla"
+            )
+        instant = self.now() if now is None else check.moment(now, "now")
+        if not isinstance(within, timedelta) or within < timedelta(0):
+            raise WrongType("within", within, "a timedelta of zero or more, e.g. timedelta(hours=1)")
+        try:
+            horizon = instant + within
+        except OverflowError:
+            horizon = NOT_DUE
+        reports = (
+            policies.evaluate(self.store.events(scheduled.ticket.id), now=instant)
+            for scheduled in due_tickets(self.store, horizon)
+        )
+        return upcoming_alerts(reports, now=instant, within=within)
+
+    def reschedule(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int | None = None,
+        batch: int = 500,
+        progress: Callable[[Rescheduled], None] | None = None,
+    ) -> Rescheduled:
+        """Store every ticket's due instant again, after a configuration change that moves them (new timers,
+        rules, calendars or SLA policies), or once after upgrading a database made before the due index.
+
+        Until then, a ticket keeps the instant its last write stored: a change that makes things due earlier is
+        missed until the ticket is written again. Works through the tickets in pages of ``batch``; ``progress`` is
+        called after each page. Stops after about ``limit`` tickets (all by default): pass the returned
+        ``cursor`` to carry on, in this process or another, after an interruption or in slices.
+        """
+        check.integer(batch, "batch")
+        check.integer(limit, "limit", optional=True)
+        instant = self.now()
+        seen = skipped = 0
+        while True:
+            page = self.store.find(TicketQuery(limit=batch, cursor=cursor))
+            for ticket in page:
+                if not self.store.set_due(ticket.id, ticket.version, self._schedule.due(ticket, instant)):
+                    skipped += 1
+            seen += len(page)
+            cursor = page.next_cursor
+            done = Rescheduled(seen, skipped, cursor)
+            if progress is not None:
+                progress(done)
+            if cursor is None or (limit is not None and seen >= limit):
+                return done
 
     def apply_macro(self, ticket_id: str, macro_id: str, actor: Actor) -> Ticket:
         """Apply the macro ``macro_id`` of the desk's automations to the ticket as ``actor`` (triggers follow)."""
@@ -475,8 +558,9 @@ class HelpDesk:
             if self._automation is not None:
                 # Triggers are decided with the command, so both go into the same append.
                 events, notes = self._automation.triggered(ticket, events, self._at(ticket))
+            due = self._schedule.after(ticket, events, self._at(ticket))
             try:
-                self.store.append(ticket_id, events, ticket.version)
+                self.store.append(ticket_id, events, ticket.version, due=due)
             except ConcurrencyError:
                 if attempt:
                     raise

@@ -217,7 +217,9 @@ def check_due(due: object, updated_at: datetime | None = None) -> int | None:
     return to_micros(due, "due")
 
 
-def check_due_query(at_or_before: object, limit: object, cursor: object) -> tuple[int, tuple[int, str] | None]:
+def check_due_query(
+    at_or_before: object, limit: object, cursor: object
+) -> tuple[int, tuple[int, str] | None]:
     """The bound (UTC microseconds) and the decoded cursor of a :meth:`TicketStore.due` call, or the refusal."""
     if not isinstance(at_or_before, datetime):
         raise WrongType("at_or_before", at_or_before, "an aware datetime")

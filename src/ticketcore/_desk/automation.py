@@ -5,20 +5,20 @@ The rules' events are computed before the append, so a command and what its trig
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 import attrs
 
-from ticketcore._desk.routing import agent_list, all_tickets, loads
+from ticketcore._desk.routing import agent_list, loads
 from ticketcore.automation import AutomationOutcome, AutomationSet, Notification
 from ticketcore.lifecycle import Workflow
-from ticketcore.model import Actor, Category, Event, Ticket
-from ticketcore.repositories import TicketQuery, TicketStore
+from ticketcore.model import Actor, Event, Ticket
+from ticketcore.repositories import TicketStore
 from ticketcore.routing import Agent, Router
 from ticketcore.sla import SLAReport
 
-__all__ = ["DeskAutomation", "automation_candidates"]
+__all__ = ["DeskAutomation"]
 
 
 def _format(at: datetime, locale: str) -> str:
@@ -109,11 +109,3 @@ class DeskAutomation:
         if self.deliver is not None:
             for notification in notifications:
                 self.deliver(notification)
-
-
-def automation_candidates(store: TicketStore, automation: DeskAutomation | None) -> Iterator[Ticket]:
-    """Every ticket a time-based rule may apply to: all tickets not closed (none without time-based rules)."""
-    if automation is None or not automation.rules.time_based:
-        return iter(())
-    open_categories = {category for category in Category if category is not Category.CLOSED}
-    return all_tickets(store, TicketQuery(category=open_categories, limit=500))

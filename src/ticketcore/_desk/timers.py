@@ -1,43 +1,22 @@
-"""Finding and firing due workflow timers for ``HelpDesk.run_timers`` (private to ``desk``)."""
+"""Firing a ticket's due workflow timers and time-based rules for ``HelpDesk.run_timers`` (private to ``desk``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ticketcore._desk.automation import DeskAutomation
-from ticketcore._desk.routing import all_tickets
+from ticketcore._desk.schedule import DeskSchedule
 from ticketcore.automation import Notification
 from ticketcore.errors import ConcurrencyError
 from ticketcore.lifecycle import TimerCalendar, Workflow
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import TicketQuery, TicketStore
+from ticketcore.repositories import Scheduled, TicketStore
 
-__all__ = ["fire_due", "timer_candidates"]
+__all__ = ["fire_due"]
 
 _TIMER_ROUNDS = 8
 """At most this many timers fire on one ticket per ``run_timers`` call (each fired timer can make another due)."""
-
-
-def timer_candidates(store: TicketStore, workflow: Workflow, also: Iterable[Ticket] = ()) -> Iterator[Ticket]:
-    """Each ticket, once, whose status or category some timer rule watches, then those of ``also`` not yet seen."""
-    statuses = {t.status for t in workflow.timer_rules if t.status is not None}
-    categories = {t.category for t in workflow.timer_rules if t.category is not None}
-    queries = []
-    if statuses:
-        queries.append(TicketQuery(status=statuses, limit=500))
-    if categories:
-        queries.append(TicketQuery(category=categories, limit=500))
-    seen: set[str] = set()
-    for query in queries:
-        for ticket in all_tickets(store, query):
-            if ticket.id not in seen:
-                seen.add(ticket.id)
-                yield ticket
-    for ticket in also:
-        if ticket.id not in seen:
-            seen.add(ticket.id)
-            yield ticket
 
 
 def _next_firing(
@@ -62,28 +41,42 @@ def _next_firing(
 def fire_due(
     store: TicketStore,
     workflow: Workflow,
-    ticket: Ticket,
+    scheduled: Scheduled,
     *,
     calendar: TimerCalendar | None,
     now: datetime,
     notify: Callable[[Ticket, Sequence[Event]], None],
+    schedule: DeskSchedule,
     automation: DeskAutomation | None = None,
 ) -> list[Event]:
-    """Fire the ticket's due timers one after another, retrying once after a concurrent write; the events stored."""
+    """Fire the ticket's due timers one after another, retrying once after a concurrent write; the events stored.
+
+    Each firing is appended with the due instant of the state it leaves. When nothing (more) fires, the ticket's
+    instant is moved on to the next thing due after ``now``; a ticket that another writer kept changing is left
+    as it is, for the next run.
+    """
+    ticket = scheduled.ticket
+    stored_due: datetime | None = scheduled.due_at
     fired: list[Event] = []
     conflicts = 0
     for _ in range(_TIMER_ROUNDS):
         events, notes = _next_firing(workflow, ticket, calendar, now, automation)
         if not events:
+            due = schedule.due(ticket, now)
+            if due != stored_due:
+                store.set_due(ticket.id, ticket.version, due)
             break
+        due = schedule.after(ticket, events, now)
         try:
-            store.append(ticket.id, events, ticket.version)
+            store.append(ticket.id, events, ticket.version, due=due)
         except ConcurrencyError:
             conflicts += 1
             if conflicts > 1:
                 break
             ticket = store.get(ticket.id)
+            stored_due = None  # not known: the other writer set it
             continue
+        stored_due = due
         for event in events:
             ticket = ticket.apply(event)
         fired.extend(events)

@@ -113,7 +113,9 @@ class SQLStore:
         params: list[Any] = [self._tenant_name, bound]
         if mark is not None:
             if not self._keepable(mark[1]):
-                raise ConfigError(f"the cursor names ticket id {mark[1]!r}, which {self._database} cannot hold")
+                raise ConfigError(
+                    f"the cursor names ticket id {mark[1]!r}, which {self._database} cannot hold"
+                )
             where += " AND (due_us, ticket_id) > (CAST(? AS BIGINT), CAST(? AS TEXT))"
             params.extend(mark)
         rows = self._fetch_all(

@@ -1,0 +1,79 @@
+"""The due instant ``HelpDesk`` writes with every append, and the scheduler's walk over the due index.
+
+Every command, fired timer and rescheduled ticket stores ``scheduling.next_due`` of the state it leaves, so the
+store's due index always says when each ticket next needs the scheduler; ``run_timers`` and ``upcoming`` read only
+that index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+
+import attrs
+
+from ticketcore.automation import AutomationSet
+from ticketcore.lifecycle import TimerCalendar, Workflow
+from ticketcore.model import Event, Ticket
+from ticketcore.repositories import NOT_DUE, Scheduled, TicketStore
+from ticketcore.scheduling import next_due
+from ticketcore.sla import SLAReport
+
+__all__ = ["DeskSchedule", "due_tickets"]
+
+_PAGE = 500
+"""How many due tickets one read of the index returns."""
+
+
+@attrs.frozen
+class DeskSchedule:
+    """What decides a ticket's due instant: the desk's workflow, timer calendar, rules and SLA policies."""
+
+    store: TicketStore
+    workflow: Workflow
+    calendar: TimerCalendar | None
+    automations: AutomationSet | None
+    sla: Callable[[Sequence[Event], datetime], SLAReport] | None
+
+    def due(self, ticket: Ticket, now: datetime, history: Sequence[Event] | None = None) -> datetime:
+        """When ``ticket`` (as it stands at ``now``) next needs the scheduler; :data:`NOT_DUE` for never.
+
+        ``history`` is the ticket's whole history when the caller holds it; it is read only for SLA policies.
+        """
+        report = None
+        if self.sla is not None:
+            events = history if history is not None else self.store.events(ticket.id)
+            report = self.sla(events, now)
+        found = next_due(
+            ticket,
+            now=now,
+            workflow=self.workflow,
+            calendar=self.calendar,
+            automations=self.automations,
+            sla=report,
+        )
+        return NOT_DUE if found is None else found.at
+
+    def after(self, before: Ticket, events: Sequence[Event], now: datetime) -> datetime:
+        """The due instant to append with ``events``, which continue ``before``'s history."""
+        ticket = before
+        for event in events:
+            ticket = ticket.apply(event)
+        history = None
+        if self.sla is not None:
+            history = [*self.store.events(before.id), *events]
+        return self.due(ticket, now, history)
+
+
+def due_tickets(store: TicketStore, at_or_before: datetime) -> Iterator[Scheduled]:
+    """Every ticket of the due index due at ``at_or_before``, page by page in ``(due_at, id)`` order.
+
+    The cursor moves past each page, so a ticket handled (its instant moved on) or left as it was is read once.
+    """
+    cursor: str | None = None
+    while True:
+        page = store.due(at_or_before, limit=_PAGE, cursor=cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
