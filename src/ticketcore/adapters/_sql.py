@@ -142,9 +142,9 @@ class SQLStore:
         """See :meth:`TicketStore.set_due`: one conditional ``UPDATE`` of the ticket's row."""
         check_ticket_key(ticket_id)
         check_position(version, "version")
+        instant = check_due(due)
         if not self._keepable(ticket_id):
             return False
-        instant = check_due(due)
         changed = self._change(
             self._sql("UPDATE tickets SET due_us = ? WHERE tenant = ? AND ticket_id = ? AND version = ?"),
             (instant, self._tenant_name, ticket_id, version),

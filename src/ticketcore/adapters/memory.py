@@ -176,12 +176,13 @@ class MemoryStore:
         """See :meth:`TicketStore.set_due`."""
         check_ticket_key(ticket_id)
         check_position(version, "version")
+        instant = check_due(due)
         with self._db.lock:
             data = self._data()
             ticket = data.snapshots.get(ticket_id)
             if ticket is None or ticket.version != version:
                 return False
-            self._keep_due(data, ticket_id, check_due(due))
+            self._keep_due(data, ticket_id, instant)
             return True
 
     def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:

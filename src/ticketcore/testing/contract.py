@@ -10,8 +10,8 @@ Subclass :class:`TicketStoreContract` in a test module, name the subclass ``Test
             return MyStore(self.scratch / "tickets.db", tenant=tenant)
 
 pytest then runs every check of the contract against it: round trips, ordering, atomic batches, conflicts, concurrent
-writers in threads, tenant isolation, paging, stream positions, id generation, bad input, and a stateful comparison
-with an in-memory model. Each test, and each Hypothesis example, gets fresh storage: :meth:`fresh_storage` runs first
+writers in threads, tenant isolation, paging, stream positions, id generation, bad input, the due index (written with
+each append, ordered and paged, moved by ``set_due``), and a stateful comparison with an in-memory model. Each test, and each Hypothesis example, gets fresh storage: :meth:`fresh_storage` runs first
 (``self.scratch`` is a new empty directory), and the stores made until the next call share that storage, which is what
 tenant isolation is checked against; afterwards :meth:`dispose_store` (by default ``store.close()``) releases each of
 them. An adapter that cannot do something lists it in :attr:`unsupported` with the reason, and those checks are
@@ -46,6 +46,7 @@ from ticketcore.model import Event, Ticket
 from ticketcore.repositories import TicketQuery, TicketStore, matches, order_key
 from ticketcore.testing._contract.checks import ConcurrencyAndAgentChecks
 from ticketcore.testing._contract.machine import store_machine
+from ticketcore.testing._contract.schedule import ScheduleChecks
 from ticketcore.testing._contract.support import T0, history, note, opened, query_filters
 from ticketcore.testing.strategies import histories, many_histories, mistyped_events
 
@@ -68,7 +69,7 @@ def _round_trips(event: Event) -> bool:
         return False
 
 
-class TicketStoreContract(ConcurrencyAndAgentChecks):
+class TicketStoreContract(ConcurrencyAndAgentChecks, ScheduleChecks):
     """Every behaviour a :class:`~ticketcore.repositories.TicketStore` promises, as pytest tests.
 
     Subclasses provide :meth:`make_store`, and may override :meth:`fresh_storage`, :meth:`dispose_store`,
