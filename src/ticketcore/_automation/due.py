@@ -71,9 +71,11 @@ def _sla_switches(rule: Rule, report: SLAReport | None, now: datetime) -> Iterat
                 limit = timedelta(hours=condition.value)
                 yield cycle.breach_at - limit - MICROSECOND
         if part == "percent" and isinstance(condition.value, int | float):
+            # The percentage is passed strictly after ``needed`` more business time, which takes at least as
+            # long in wall time; at least 1 µs on, which also covers rounding the percentage of the target.
             needed = cycle.target * (condition.value / 100) - cycle.elapsed
-            if needed > timedelta(0):
-                yield now + needed - MICROSECOND  # rounding the percentage never makes the bound late
+            if needed >= timedelta(0):
+                yield now + max(needed, MICROSECOND)
 
 
 def first_firing(
