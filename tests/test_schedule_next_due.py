@@ -222,7 +222,8 @@ def test_wake_ups_for_sla_conditions_never_pass_the_first_firing() -> None:
         due = next_due(
             ticket, now=now, workflow=workflow, automations=rules, sla=policy.evaluate(events, now=now)
         )
-        assert due is not None and due.at > now
+        assert due is not None
+        assert due.at > now
         at = now
         while at < due.at:
             assert not fires(at), f"fires at {at}, before the wake-up at {due.at}"
