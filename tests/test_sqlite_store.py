@@ -73,11 +73,13 @@ def test_an_older_file_is_migrated_step_by_step_and_keeps_its_data(path: Path) -
     store = SQLiteStore(path, tenant="acme")
     assert store.get("T-1") == ticket
     assert store.agent_loads() == {"ada": {"chat": 1}}
+    # A ticket stored before the due index is due at its last update: the next scheduler run looks at it.
+    assert [(s.due_at, s.ticket.id) for s in store.due(T0)] == [(T0, "T-1")]
     store.close()
     conn = raw(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"tickets_by_status", "tickets_by_assignee"} <= indexes
+    assert {"tickets_by_status", "tickets_by_assignee", "tickets_by_due"} <= indexes
     conn.close()
 
 

@@ -555,3 +555,31 @@ def test_agents_with_unstorable_ids(make: Callable[..., PostgresStore]) -> None:
         store.get_agent("a\x00b")
     with pytest.raises(AgentNotFound):
         store.remove_agent("a\x00b")
+
+
+def test_two_schedulers_on_two_connections_fire_every_due_timer_once(
+    make: Callable[..., PostgresStore],
+) -> None:
+    from test_schedule import AUTO_CLOSE, NOW, store_waiting
+    from ticketcore.desk import HelpDesk
+    from ticketcore.model import TimerFired
+
+    first, second = make(), make()
+    store_waiting(first, 600, due=300)
+    start = threading.Barrier(2)
+    counts: list[int] = []
+
+    def schedule(store: PostgresStore) -> None:
+        desk = HelpDesk(store, clock=lambda: NOW, workflow=AUTO_CLOSE)
+        start.wait()
+        counts.append(len(desk.run_timers()))
+
+    threads = [threading.Thread(target=schedule, args=(store,)) for store in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == 600, f"each of the 300 due tickets fired once in all ({counts})"
+    marks = [e for _, e in first.stream() if isinstance(e, TimerFired)]
+    assert len(marks) == len({e.ticket_id for e in marks}) == 300
+    assert len(second.due(NOW)) == 0
