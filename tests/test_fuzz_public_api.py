@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ticketcore
-from ticketcore import TicketcoreError, backlog, codec, lifecycle, model, priority, routing, sla
+from ticketcore import TicketcoreError, backlog, codec, lifecycle, model, priority, routing, scheduling, sla
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.desk import HelpDesk
 
@@ -49,7 +49,7 @@ OTHERS: list[object] = [
 
 HOSTILE = st.sampled_from([*FAR, *NUMBERS, *TEXTS, *OTHERS]) | st.text(max_size=8) | st.integers()
 
-MODULES: list[ModuleType] = [ticketcore, model, lifecycle, priority, sla, routing, backlog, codec]
+MODULES: list[ModuleType] = [ticketcore, model, lifecycle, priority, sla, routing, scheduling, backlog, codec]
 
 # Names that take no arguments, or are not callables to fuzz: enumerating them would test nothing.
 SKIP = {

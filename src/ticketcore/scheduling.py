@@ -29,6 +29,7 @@ import attrs
 
 from ticketcore._time import utc
 from ticketcore.automation import AutomationSet
+from ticketcore.errors import WrongType
 from ticketcore.lifecycle import TimerCalendar, Workflow
 from ticketcore.model import Ticket
 from ticketcore.sla import SLAReport, upcoming
@@ -63,6 +64,16 @@ def next_due(
     due before ``now`` and has not fired is due at ``now``.
     """
     now = utc(now, "now")
+    if not isinstance(ticket, Ticket):
+        raise WrongType("ticket", ticket, "a Ticket, e.g. Ticket.from_events(history)")
+    if not isinstance(workflow, Workflow):
+        raise WrongType("workflow", workflow, "a Workflow, e.g. default_workflow()")
+    if calendar is not None and not callable(getattr(calendar, "add", None)):
+        raise WrongType("calendar", calendar, "a business calendar (with add()), or None")
+    if automations is not None and not isinstance(automations, AutomationSet):
+        raise WrongType("automations", automations, "an AutomationSet, or None")
+    if sla is not None and not isinstance(sla, SLAReport):
+        raise WrongType("sla", sla, "the ticket's SLAReport at now, or None")
     found: list[tuple[datetime, str]] = [
         (max(due.due_at, now), f"timer:{due.timer.name}")
         for due in workflow.timers(ticket, now=now, calendar=calendar)
