@@ -232,3 +232,48 @@ def test_reschedule_after_a_change_of_configuration() -> None:
     assert [p.seen for p in seen] == [10, 10, 15]
     assert len(store.due(later)) == 25
     assert len([e for e in after.run_timers() if isinstance(e, TimerFired)]) == 25
+
+
+def test_a_killed_writer_leaves_the_index_and_the_snapshots_agreeing(tmp_path: Path) -> None:
+    """SIGKILL in the middle of appends: every ticket's indexed instant is the one written with its snapshot."""
+    path = tmp_path / "desk.db"
+    SQLiteStore(path, tenant="acme").close()
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from datetime import datetime, timedelta
+        from ticketcore.adapters.sqlite import SQLiteStore
+        from ticketcore.model import Actor, NoteAdded, Opened, Role
+        t0 = datetime.fromisoformat({T0.isoformat()!r})
+        agent = Actor("ada", Role.AGENT)
+        store = SQLiteStore(sys.argv[1], tenant="acme")
+        print("ready", flush=True)
+        for n in range(10**9):
+            ticket_id = f"T-{{n % 50}}"
+            version = len(store.events(ticket_id))
+            at = t0 + timedelta(seconds=n)
+            if version == 0:
+                event = Opened(ticket_id=ticket_id, seq=1, at=at, actor=agent, requester="cy")
+            else:
+                event = NoteAdded(ticket_id=ticket_id, seq=version + 1, at=at, actor=agent, body="x" * 500)
+            store.append(ticket_id, [event], version, due=t0 + timedelta(hours=version + 1))
+        """
+    )
+    writer = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE)
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == b"ready"
+    store = SQLiteStore(path, tenant="acme")
+    # Until every ticket has been written a few times, so the kill lands among appends that change the index.
+    while len(store.due(NOT_DUE, limit=100)) < 50 or len(store.due(T0 + timedelta(hours=3), limit=100)) > 0:
+        pass
+    writer.kill()
+    writer.wait(timeout=30)
+    writer.stdout.close()
+    indexed = {s.ticket.id: s for page in [store.due(NOT_DUE, limit=100)] for s in page}
+    assert len(indexed) == 50
+    for ticket_id, scheduled in indexed.items():
+        ticket = store.get(ticket_id)
+        assert scheduled.ticket == ticket
+        assert scheduled.due_at == T0 + timedelta(hours=ticket.version)
+        assert ticket.version == len(store.events(ticket_id))
+    store.close()
