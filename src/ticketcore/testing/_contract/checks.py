@@ -10,7 +10,7 @@ import pytest
 
 from ticketcore.errors import AgentNotFound, ConcurrencyError, ConfigError
 from ticketcore.model import Assigned, Category, Event, NoteAdded, StatusChanged, Ticket
-from ticketcore.repositories import TicketStore
+from ticketcore.repositories import NOT_DUE, TicketStore
 from ticketcore.testing._contract.support import AGENT, T0, KitMachinery, note, opened
 
 __all__ = ["ConcurrencyAndAgentChecks"]
@@ -23,6 +23,8 @@ class ConcurrencyAndAgentChecks(KitMachinery):
     appends_per_writer: ClassVar[int] = 15
 
     def test_concurrent_writers_lose_no_update(self) -> None:
+        """Threads appending to one ticket: every event kept once, in order, and the due index holds the last
+        write's instant."""
         self._require("threads")
         with self._storage() as make:
             store = make("acme")
@@ -37,8 +39,12 @@ class ConcurrencyAndAgentChecks(KitMachinery):
                         while True:
                             version = store.get("T-1").version
                             at = T0 + timedelta(seconds=version)
+                            # Each write's due instant names the version it leaves: the index keeps the last.
+                            due = T0 + timedelta(hours=version + 1)
                             try:
-                                store.append("T-1", [note("T-1", version + 1, at, f"{index}/{n}")], version)
+                                store.append(
+                                    "T-1", [note("T-1", version + 1, at, f"{index}/{n}")], version, due=due
+                                )
                                 break
                             except ConcurrencyError:
                                 continue
@@ -59,6 +65,8 @@ class ConcurrencyAndAgentChecks(KitMachinery):
             assert bodies == expected
             assert store.get("T-1") == Ticket.from_events(events)
             assert len(list(store.stream())) == total
+            (indexed,) = store.due(NOT_DUE)
+            assert (indexed.ticket.version, indexed.due_at) == (total, T0 + timedelta(hours=total))
 
     def test_concurrent_ids_are_unique(self) -> None:
         self._require("threads")

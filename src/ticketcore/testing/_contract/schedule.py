@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -109,38 +108,3 @@ class ScheduleChecks(KitMachinery):
             ):
                 with pytest.raises(TicketcoreError):
                     call()
-
-    def test_concurrent_writers_leave_the_winners_due(self) -> None:
-        self._require("threads")
-        with self._storage() as make:
-            store = make("acme")
-            store.append("T-1", [opened("T-1")], 0, due=T0)
-            start = threading.Barrier(self.writers)
-            errors: list[BaseException] = []
-
-            def writer(index: int) -> None:
-                try:
-                    start.wait()
-                    for _ in range(self.appends_per_writer):
-                        while True:
-                            version = store.get("T-1").version
-                            at = T0 + timedelta(seconds=version)
-                            # Each write's due names the version it leaves: the index must hold the last one's.
-                            due = T0 + timedelta(hours=version + 1)
-                            try:
-                                store.append("T-1", [note("T-1", version + 1, at)], version, due=due)
-                                break
-                            except ConcurrencyError:
-                                continue
-                except BaseException as error:  # reported by the main thread
-                    errors.append(error)
-
-            threads = [threading.Thread(target=writer, args=(i,)) for i in range(self.writers)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            assert errors == []
-            (only,) = store.due(NOT_DUE)
-            assert only.ticket.version == 1 + self.writers * self.appends_per_writer
-            assert only.due_at == T0 + timedelta(hours=only.ticket.version)
