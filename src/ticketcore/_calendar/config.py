@@ -19,6 +19,9 @@ from ticketcore.errors import ConfigError
 __all__ = [
     "DAY",
     "MAX_WINDOWS_PER_DAY",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "check_year",
     "SECOND",
     "WEEKDAYS",
     "Interval",
@@ -92,6 +95,23 @@ def parse_window(text: object, path: str, *, overnight: bool) -> Interval:
 
 def _window_text(window: Interval) -> str:
     return f"{_format_time(window[0])}-{_format_time(window[1])}"
+
+
+MIN_YEAR, MAX_YEAR = 3, 9997
+"""The years business calendars compute in: far enough from ``date.min`` and ``date.max`` that a search over local
+days and time zones never leaves the datetimes Python can represent."""
+
+
+def check_year(value: date, path: str) -> date:
+    """``value`` (a date or a datetime) when it lies in the years calendars support; a ConfigError naming ``path``,
+    the value and the range otherwise. Configured dates outside it could never be reached by a computation."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ConfigError(
+            f"{value.isoformat()} lies outside the years {MIN_YEAR} to {MAX_YEAR} that business calendars support; "
+            "give a date in that range",
+            path,
+        )
+    return value
 
 
 MAX_WINDOWS_PER_DAY = 96
@@ -217,6 +237,7 @@ def to_special_days(
                 f"{day!r} is not a date; special days are keyed by datetime.date", "special_days"
             )
         path = f"special_days.{day.isoformat()}"
+        check_year(day, path)
         parsed = _day_windows(windows, path, overnight=False)
         _check_overlaps([(s, e, repr(_window_text((s, e))), p) for (s, e), p in parsed], path)
         result[day] = _canonical(parsed)
@@ -241,6 +262,7 @@ def to_closures(value: Iterable[tuple[datetime, datetime]] | None) -> tuple[tupl
                     f"{instant!r} is not a timezone-aware datetime; give one with a zone or an offset",
                     f"{path}.{name}",
                 )
+            check_year(instant, f"{path}.{name}")
         if to_micros(end) <= to_micros(start):
             raise ConfigError(
                 f"the closure ends at {end.isoformat()}, not after its start {start.isoformat()}; "

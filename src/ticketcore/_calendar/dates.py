@@ -14,10 +14,10 @@ from typing import Any
 import attrs
 from dateutil import rrule
 
-from ticketcore._calendar.config import to_window_texts
+from ticketcore._calendar.config import check_year, to_window_texts
 from ticketcore.errors import ConfigError
 
-__all__ = ["Holidays", "RecurringClosure", "to_holidays", "to_recurring"]
+__all__ = ["MAX_RECURRING_CLOSURES", "Holidays", "RecurringClosure", "to_holidays", "to_recurring"]
 
 # Times go in the windows and the first date in `start`: a rule may repeat only by whole dates.
 _SUBDAILY = re.compile(r"(?i)(FREQ=(HOURLY|MINUTELY|SECONDLY)|BYHOUR|BYMINUTE|BYSECOND|DTSTART|\n)")
@@ -51,7 +51,7 @@ def _to_dates(value: Iterable[date]) -> frozenset[date]:
     for index, day in enumerate(value):
         if isinstance(day, datetime) or not isinstance(day, date):
             raise ConfigError(f"{day!r} is not a date; holidays are datetime.date values", f"dates[{index}]")
-        result.add(day)
+        result.add(check_year(day, f"dates[{index}]"))
     return frozenset(result)
 
 
@@ -192,6 +192,7 @@ class RecurringClosure:
             raise ConfigError(
                 f"{value!r} is not a date; give the rule's first date as datetime.date", "start"
             )
+        check_year(value, "start")
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_parsed", _parse_rule(self.rule, self.start))
@@ -203,13 +204,26 @@ class RecurringClosure:
         return [moment.date() for moment in self._parsed.between(low, high, inc=True)]
 
 
+MAX_RECURRING_CLOSURES = 1_000
+"""The most recurring closures a calendar takes: each costs about a millisecond per year the calendar computes (the
+first time it computes that year), so 1,000 rules cost about a second per year."""
+
+
 def to_recurring(value: Iterable[RecurringClosure] | None) -> tuple[RecurringClosure, ...]:
-    """Recurring closures as a tuple, refusing anything that is not a :class:`RecurringClosure`."""
+    """Recurring closures as a tuple, refusing anything that is not a :class:`RecurringClosure` and more than
+    :data:`MAX_RECURRING_CLOSURES` of them."""
     if value is None:
         return ()
     result = []
     for index, item in enumerate(value):
         if not isinstance(item, RecurringClosure):
             raise ConfigError(f"{item!r} is not a RecurringClosure", f"recurring_closures[{index}]")
+        if index >= MAX_RECURRING_CLOSURES:
+            raise ConfigError(
+                f"more than {MAX_RECURRING_CLOSURES:,} recurring closures is more than the limit of "
+                f"{MAX_RECURRING_CLOSURES:,} (each costs about 1 ms per year computed); merge rules with the same "
+                "hours into one (BYDAY=MO,FR, BYMONTHDAY=1,15), or list the dates as closures",
+                "recurring_closures",
+            )
         result.append(item)
     return tuple(result)

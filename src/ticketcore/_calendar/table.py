@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from ticketcore._calendar.config import DAY, SECOND, Interval, parse_window
+from ticketcore._calendar.config import DAY, MAX_YEAR, MIN_YEAR, SECOND, Interval, parse_window
 from ticketcore._calendar.dates import Holidays, RecurringClosure
 from ticketcore._time import delta_micros, from_micros
 from ticketcore.errors import NoBusinessTime
@@ -46,7 +46,6 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _PROBE = 6 * 3600 * SECOND
 # A search gives up after this many consecutive years without what it looks for, beyond the calendar's dated data.
 _GIVE_UP_YEARS = 5
-MIN_YEAR, MAX_YEAR = 3, 9997
 
 Chunk = Callable[[int], list[Interval]]
 """Computes a calendar's open intervals within one UTC year."""
