@@ -13,7 +13,7 @@ import math
 import types
 import typing
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -39,8 +39,10 @@ def check_record(record: object, path: str = "") -> None:
     for name, plain, check in _checks(type(record)):
         value = getattr(record, name)
         kind = type(value)
-        # Most fields are strings, small integers or None: one set lookup, and no call, settles them.
-        if kind in plain and (kind is not int or INT_MIN <= value <= INT_MAX):
+        # Most fields are strings, small integers, UTC instants or None: one set lookup, and no call, settles them.
+        if kind in plain and (
+            (kind is not int or INT_MIN <= value <= INT_MAX) and (kind is not datetime or value.tzinfo is UTC)
+        ):
             continue
         where = f"{path}.{name}" if path else name
         expected = check(value, where)
@@ -52,7 +54,8 @@ _CHECKS: dict[type, tuple[tuple[str, frozenset[type], Check], ...]] = {}
 """The checks of each class, derived on its first record (a race derives the same checks twice, harmlessly)."""
 
 _PLAIN = frozenset({str, int, bool, type(None)})
-"""The annotations whose values a type lookup alone settles (ints also need their range)."""
+"""The annotations whose values a type lookup alone settles (ints also need their range); so do an enum's own
+members, and UTC datetimes (checked beside the lookup)."""
 
 
 def _checks(cls: type) -> tuple[tuple[str, frozenset[type], Check], ...]:
@@ -68,8 +71,13 @@ def _checks(cls: type) -> tuple[tuple[str, frozenset[type], Check], ...]:
 def _plain(hint: Any) -> frozenset[type]:
     """The types that settle a value of ``hint`` by themselves (none, when its check must look inside)."""
     members = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
-    if all(member in _PLAIN or member is float for member in members):
-        return frozenset(member for member in members if member in _PLAIN)
+    settled = [
+        m
+        for m in members
+        if m in _PLAIN or m is datetime or (isinstance(m, type) and issubclass(m, enum.Enum))
+    ]
+    if all(member in settled or member is float for member in members):
+        return frozenset(settled)
     return frozenset()
 
 
