@@ -300,6 +300,8 @@ def matches(ticket: Ticket, query: TicketQuery) -> bool:
 def check_batch(events: object) -> list[Event]:
     """The events of an append as a list, or :class:`InvalidEvent` when ``events`` is not a collection of them
     (``None``, a lone event, a string). Adapters call it first; :func:`check_append` then checks each event."""
+    if type(events) is list or type(events) is tuple:
+        return list(events)  # the common case, settled without the abstract-class checks below
     if isinstance(events, Event):
         raise InvalidEvent(
             f"an append takes a sequence of events; wrap the lone event in a list: [{events!r}]"
