@@ -20,6 +20,7 @@ from helpers import AGENT, REQUESTER, T0
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.desk import HelpDesk, Rescheduled
+from ticketcore.errors import ConfigError
 from ticketcore.lifecycle import Timer, Workflow, default_workflow
 from ticketcore.model import Category, Event, Opened, StatusChanged, Ticket, TimerFired
 from ticketcore.repositories import NOT_DUE, DuePage, Page, TicketQuery, TicketStore
@@ -277,3 +278,12 @@ def test_a_killed_writer_leaves_the_index_and_the_snapshots_agreeing(tmp_path: P
         assert scheduled.due_at == T0 + timedelta(hours=ticket.version)
         assert ticket.version == len(store.events(ticket_id))
     store.close()
+
+
+def test_a_desk_with_business_time_timers_needs_their_calendar() -> None:
+    workflow = attrs.evolve(
+        default_workflow(), timers=[Timer("nudge", timedelta(hours=4), status="new", business=True)]
+    )
+    with pytest.raises(ConfigError, match="'nudge' count business time") as refused:
+        HelpDesk(MemoryStore("acme"), clock=lambda: T0, workflow=workflow)
+    assert refused.value.path == "calendar"

@@ -128,6 +128,14 @@ class HelpDesk:
             )
         self.store = store
         self.workflow = workflow if workflow is not None else default_workflow()
+        business = [timer.name for timer in self.workflow.timer_rules if timer.business]
+        if business and calendar is None:
+            # Every append stores the ticket's next due instant, so the desk needs the calendar up front.
+            raise ConfigError(
+                f"the workflow's timers {', '.join(map(repr, business))} count business time; "
+                "pass calendar=<BusinessCalendar> to HelpDesk",
+                "calendar",
+            )
         self.priorities = priorities
         self.sla_policies = sla
         self.calendar = calendar
