@@ -31,6 +31,7 @@ tables are read whole.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ from ticketcore._importers.replay import DIMENSIONS, Outcome, Replay, ReplayRow,
 from ticketcore._importers.report import Anomaly, AnomalyKind, ImportReport, RowOutcome, TicketImport
 from ticketcore.errors import BadInput, ConcurrencyError, ConfigError, WrongType
 from ticketcore.lifecycle import Workflow
-from ticketcore.repositories import TicketStore
+from ticketcore.repositories import TicketStore, append_each
 
 __all__ = [
     "DIMENSIONS",
@@ -76,6 +77,9 @@ __all__ = [
     "replay",
     "round_trip",
 ]
+
+_CHUNK = 500
+"""How many tickets an import hands the store at once (one transaction on a ``BatchAppender``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -216,17 +220,23 @@ def import_snapshots(
     """
 
     def stored() -> Iterator[TicketImport]:
-        for item in imports:
-            # The report keeps counts and a few examples only, so memory does not grow with the file.
-            outcome = item
-            if item.refused is None:
-                try:
-                    store.append(item.ticket_id, list(item.events), expected_version=0)
-                except ConcurrencyError:
-                    outcome = attrs.evolve(item, refused="the ticket is already in the store")
-            if progress is not None:
-                progress(len(item.rows))
-            yield outcome
+        pending = iter(imports)
+        # Tickets go to the store a chunk at a time: one transaction for many on a BatchAppender (SQLite), and the
+        # report keeps counts and a few examples only, so memory does not grow with the file.
+        while chunk := list(itertools.islice(pending, _CHUNK)):
+            ready = [item for item in chunk if item.refused is None]
+            results = iter(append_each(store, [(item.ticket_id, list(item.events), 0) for item in ready]))
+            for item in chunk:
+                outcome = item
+                if item.refused is None:
+                    refusal = next(results)
+                    if isinstance(refusal, ConcurrencyError):
+                        outcome = attrs.evolve(item, refused="the ticket is already in the store")
+                    elif refusal is not None:
+                        raise refusal
+                if progress is not None:
+                    progress(len(item.rows))
+                yield outcome
 
     return ImportReport.of(stored(), notes)
 

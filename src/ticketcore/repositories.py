@@ -22,7 +22,15 @@ import attrs
 
 from ticketcore._repositories.records import INT_MAX, INT_MIN, check_record
 from ticketcore._time import require_aware, to_micros
-from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, InvalidEvent, WrongType
+from ticketcore.errors import (
+    ConcurrencyError,
+    ConfigError,
+    CorruptRecord,
+    InvalidEvent,
+    StorageError,
+    TicketcoreError,
+    WrongType,
+)
 from ticketcore.model import Category, Event, Ticket
 
 __all__ = [
@@ -30,12 +38,15 @@ __all__ = [
     "NOT_DUE",
     "TICKET_ID_PREFIX",
     "AgentDirectory",
+    "BatchAppender",
     "DuePage",
     "JSONData",
     "Page",
+    "Refusal",
     "Scheduled",
     "TicketQuery",
     "TicketStore",
+    "append_each",
     "check_append",
     "check_batch",
     "check_due",
@@ -461,6 +472,47 @@ class TicketStore(Protocol):
     def close(self) -> None:
         """Release connections and files. The store must not be used afterwards; closing twice is harmless."""
         ...
+
+
+Refusal: TypeAlias = TicketcoreError
+"""Why :meth:`BatchAppender.append_many` did not append one ticket's batch: the error ``append`` would raise for it
+(``ConcurrencyError``, ``InvalidEvent``, a ``ConfigError`` for text the store cannot keep …)."""
+
+
+@runtime_checkable
+class BatchAppender(Protocol):
+    """A store that appends the batches of many tickets in one write (imports, replays, migrations).
+
+    Optional: :func:`append_each` does the same on any :class:`TicketStore`, one append per batch.
+    """
+
+    def append_many(self, batches: Iterable[tuple[str, Sequence[Event], int]]) -> list[Refusal | None]:
+        """Append each ``(ticket_id, events, expected_version)`` as :meth:`TicketStore.append` would (due at its
+        ticket's update), in order; for each, ``None`` or the error that refused it (that batch writes nothing, the
+        others go on). Each batch is atomic; the store may commit several in one transaction, so after a crash a
+        batch is wholly there or wholly absent. A failure of the storage itself (:class:`StorageError`) is raised:
+        the batches of its transaction are not written, those of earlier ones are."""
+        ...
+
+
+def append_each(
+    store: TicketStore, batches: Iterable[tuple[str, Sequence[Event], int]]
+) -> list[Refusal | None]:
+    """``store.append_many(batches)`` when the store is a :class:`BatchAppender`, else one append per batch, with
+    the same results."""
+    if isinstance(store, BatchAppender):
+        return store.append_many(batches)
+    results: list[Refusal | None] = []
+    for ticket_id, events, expected_version in batches:
+        try:
+            store.append(ticket_id, events, expected_version)
+        except StorageError:
+            raise
+        except TicketcoreError as error:
+            results.append(error)
+        else:
+            results.append(None)
+    return results
 
 
 @runtime_checkable

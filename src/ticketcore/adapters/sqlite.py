@@ -24,10 +24,11 @@ whole tickets at a time and kept verbatim, by :func:`quarantine`; :func:`restore
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -39,11 +40,19 @@ from ticketcore.adapters._sql import SQLStore
 from ticketcore.adapters._sqlite.doctor import BadRow, bad_rows, quarantine, restore
 from ticketcore.adapters._sqlite.query import find_sql
 from ticketcore.adapters._sqlite.schema import migrate
-from ticketcore.errors import ConcurrencyError, ConfigError, CorruptRecord, StorageError, TicketNotFound
+from ticketcore.errors import (
+    ConcurrencyError,
+    ConfigError,
+    CorruptRecord,
+    StorageError,
+    TicketcoreError,
+    TicketNotFound,
+)
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import (
     TICKET_ID_PREFIX,
     Page,
+    Refusal,
     TicketQuery,
     check_append,
     check_batch,
@@ -58,6 +67,8 @@ __all__ = ["BadRow", "SQLiteStore", "bad_rows", "quarantine", "restore"]
 T = TypeVar("T")
 
 _CACHE_SIZE = 4_096
+_BATCHES_PER_WRITE = 500
+"""How many tickets' batches ``append_many`` commits in one transaction."""
 _BUSY_ATTEMPTS = 3
 
 
@@ -215,44 +226,81 @@ class SQLiteStore(SQLStore):
         batch = check_batch(events)
         check_ticket_id(ticket_id)
         with self._write() as conn:
-            current = self._stored(conn, ticket_id)
-            ticket = check_append(ticket_id, current, batch, expected_version)
-            due_us = check_due(due, ticket.updated_at)
-            rows = [(self._tenant_name, ticket_id, e.seq, to_json(e, ensure_ascii=True)) for e in batch]
-            snapshot = to_json(ticket, ensure_ascii=True)
-            try:
-                conn.executemany(
-                    "INSERT INTO events (tenant, ticket_id, seq, data) VALUES (?, ?, ?, ?)", rows
-                )
-            except sqlite3.IntegrityError:
-                # Only a writer that bypassed the version check can get here; report it as the conflict it is.
-                raise ConcurrencyError(ticket_id, expected_version, expected_version + 1) from None
-            columns = (*snapshot_columns(ticket), to_micros(ticket.updated_at), due_us, snapshot)
-            if current is None:
-                conn.execute(
-                    "INSERT INTO tickets (version, status, category, priority, assignee, grp, channel, updated_us, "
-                    "due_us, data, tenant, ticket_id, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*columns, self._tenant_name, ticket_id, to_micros(ticket.created_at)),
-                )
-            else:
-                # An UPDATE (not a REPLACE) leaves alone the indexes whose columns did not change.
-                conn.execute(
-                    "UPDATE tickets SET version = ?, status = ?, category = ?, priority = ?, assignee = ?, grp = ?, "
-                    "channel = ?, updated_us = ?, due_us = ?, data = ? WHERE tenant = ? AND ticket_id = ?",
-                    (*columns, self._tenant_name, ticket_id),
-                )
-            old_tags = frozenset() if current is None else current.tags
-            if ticket.tags != old_tags:
-                conn.executemany(
-                    "DELETE FROM ticket_tags WHERE tenant = ? AND tag = ? AND ticket_id = ?",
-                    [(self._tenant_name, tag, ticket_id) for tag in old_tags - ticket.tags],
-                )
-                conn.executemany(
-                    "INSERT INTO ticket_tags (tenant, tag, ticket_id) VALUES (?, ?, ?)",
-                    [(self._tenant_name, tag, ticket_id) for tag in ticket.tags - old_tags],
-                )
+            ticket = self._append_in(conn, ticket_id, batch, expected_version, due)
         self._cache.remember(ticket)
         return ticket.version
+
+    def append_many(self, batches: Iterable[tuple[str, Sequence[Event], int]]) -> list[Refusal | None]:
+        """See :meth:`BatchAppender.append_many`: up to 500 batches a transaction, each in its own savepoint."""
+        results: list[Refusal | None] = []
+        pending = iter(batches)
+        while chunk := list(itertools.islice(pending, _BATCHES_PER_WRITE)):
+            written: list[Ticket] = []
+            with self._write() as conn:
+                for ticket_id, events, expected_version in chunk:
+                    conn.execute("SAVEPOINT batch")
+                    try:
+                        batch = check_batch(events)
+                        check_ticket_id(ticket_id)
+                        ticket = self._append_in(conn, ticket_id, batch, expected_version, None)
+                    except (TicketcoreError, UnicodeEncodeError) as error:
+                        conn.execute("ROLLBACK TO batch")
+                        refusal = _unstorable(error) if isinstance(error, UnicodeEncodeError) else error
+                        if isinstance(refusal, StorageError):
+                            raise
+                        results.append(refusal)
+                    else:
+                        written.append(ticket)
+                        results.append(None)
+                    conn.execute("RELEASE batch")
+            for ticket in written:
+                self._cache.remember(ticket)
+        return results
+
+    def _append_in(
+        self,
+        conn: sqlite3.Connection,
+        ticket_id: str,
+        batch: list[Event],
+        expected_version: int,
+        due: datetime | None,
+    ) -> Ticket:
+        """Write one checked batch inside the caller's write transaction; the new snapshot."""
+        current = self._stored(conn, ticket_id)
+        ticket = check_append(ticket_id, current, batch, expected_version)
+        due_us = check_due(due, ticket.updated_at)
+        rows = [(self._tenant_name, ticket_id, e.seq, to_json(e, ensure_ascii=True)) for e in batch]
+        snapshot = to_json(ticket, ensure_ascii=True)
+        try:
+            conn.executemany("INSERT INTO events (tenant, ticket_id, seq, data) VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.IntegrityError:
+            # Only a writer that bypassed the version check can get here; report it as the conflict it is.
+            raise ConcurrencyError(ticket_id, expected_version, expected_version + 1) from None
+        columns = (*snapshot_columns(ticket), to_micros(ticket.updated_at), due_us, snapshot)
+        if current is None:
+            conn.execute(
+                "INSERT INTO tickets (version, status, category, priority, assignee, grp, channel, updated_us, "
+                "due_us, data, tenant, ticket_id, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*columns, self._tenant_name, ticket_id, to_micros(ticket.created_at)),
+            )
+        else:
+            # An UPDATE (not a REPLACE) leaves alone the indexes whose columns did not change.
+            conn.execute(
+                "UPDATE tickets SET version = ?, status = ?, category = ?, priority = ?, assignee = ?, grp = ?, "
+                "channel = ?, updated_us = ?, due_us = ?, data = ? WHERE tenant = ? AND ticket_id = ?",
+                (*columns, self._tenant_name, ticket_id),
+            )
+        old_tags = frozenset() if current is None else current.tags
+        if ticket.tags != old_tags:
+            conn.executemany(
+                "DELETE FROM ticket_tags WHERE tenant = ? AND tag = ? AND ticket_id = ?",
+                [(self._tenant_name, tag, ticket_id) for tag in old_tags - ticket.tags],
+            )
+            conn.executemany(
+                "INSERT INTO ticket_tags (tenant, tag, ticket_id) VALUES (?, ?, ?)",
+                [(self._tenant_name, tag, ticket_id) for tag in ticket.tags - old_tags],
+            )
+        return ticket
 
     def get(self, ticket_id: str) -> Ticket:
         """See :meth:`TicketStore.get`."""

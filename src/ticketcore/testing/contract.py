@@ -43,7 +43,7 @@ from ticketcore.errors import (
     TicketNotFound,
 )
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import TicketQuery, TicketStore, matches, order_key
+from ticketcore.repositories import NOT_DUE, BatchAppender, TicketQuery, TicketStore, matches, order_key
 from ticketcore.testing._contract.checks import ConcurrencyAndAgentChecks
 from ticketcore.testing._contract.machine import store_machine
 from ticketcore.testing._contract.schedule import ScheduleChecks
@@ -204,6 +204,32 @@ class TicketStoreContract(ConcurrencyAndAgentChecks, ScheduleChecks):
                 assert store.append("T-1", events[split:], split) == len(events)
 
         check()
+
+    def test_append_many_is_one_append_per_batch(self) -> None:
+        """A store that is a ``BatchAppender`` (optional) gives what one append per batch would, refusals in place."""
+        with self._storage() as make:
+            store = make("acme")
+            if not isinstance(store, BatchAppender):
+                pytest.skip(
+                    f"{type(store).__name__} is not a BatchAppender (optional: append_each falls back)"
+                )
+            store.append("T-0", [opened("T-0")], 0)
+            batches: list[tuple[str, list[Event], int]] = [
+                ("T-1", [opened("T-1")], 0),
+                ("T-0", [opened("T-0")], 0),
+                ("T-2", [opened("T-2"), note("T-2", 3)], 0),
+                ("T-3", history("T-3", 3), 0),
+            ]
+            results = store.append_many(batches)
+            assert len(results) == 4
+            assert results[0] is None
+            assert isinstance(results[1], ConcurrencyError)
+            assert isinstance(results[2], InvalidEvent)
+            assert results[3] is None
+            assert store.events("T-2") == [], "a refused batch writes nothing"
+            assert store.get("T-3") == Ticket.from_events(history("T-3", 3))
+            assert [e.ticket_id for _, e in store.stream()] == ["T-0", "T-1", "T-3", "T-3", "T-3"]
+            assert {s.ticket.id for s in store.due(NOT_DUE)} == {"T-0", "T-1", "T-3"}
 
     def test_bad_batches(self) -> None:
         with self._storage() as make:
