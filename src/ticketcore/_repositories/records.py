@@ -137,9 +137,10 @@ def _union(members: list[tuple[Any, Check]]) -> Check:
     names = " or ".join(_name(hint) for hint, _ in members)
 
     def check(value: object, path: str) -> str | None:
-        found = [(hint, each(value, path)) for hint, each in members]
-        if any(expected is None for _, expected in found):
+        # The first member that takes the value settles it; only a refusal needs every member's answer.
+        if any(each(value, path) is None for _, each in members):
             return None
+        found = [(hint, each(value, path)) for hint, each in members]
         # A value of the right type but out of range says why (an integer too large), not just which types fit.
         return next((expected for hint, expected in found if type(value) is hint), names)
 
