@@ -144,15 +144,11 @@ class HelpDesk:
         self._clock = clock
         self._listeners: list[Listener] = []
         self.automations = automations
-        self._automation = None if automations is None else self._automation_for(automations, notifications)
-        policies = sla
-        self._schedule = DeskSchedule(
-            store,
-            self.workflow,
-            calendar,
-            automations,
-            None if policies is None else (lambda events, now: policies.evaluate(events, now=now)),
+        evaluate = None if sla is None else (lambda events, now: sla.evaluate(events, now=now))
+        self._automation = (
+            None if automations is None else self._automation_for(automations, notifications, evaluate)
         )
+        self._schedule = DeskSchedule(store, self.workflow, calendar, automations, evaluate)
 
     def __repr__(self) -> str:
         return f"HelpDesk({self.store!r})"
@@ -218,12 +214,9 @@ class HelpDesk:
 
     def sla(self, ticket_id: str, *, now: datetime | None = None) -> SLAReport:
         """The ticket's SLA report at ``now`` (the clock's instant by default)."""
-        if self.sla_policies is None:
-            raise ConfigError(
-                "this HelpDesk has no SLA policies; pass sla=SLAPolicy(...) or SLAPolicySet(...)", "sla"
-            )
+        policies = self._policies()
         instant = self.now() if now is None else check.moment(now, "now")
-        return self.sla_policies.evaluate(self.store.events(ticket_id), now=instant)
+        return policies.evaluate(self.store.events(ticket_id), now=instant)
 
     def timers(self, ticket_id: str, *, now: datetime | None = None) -> list[TimerDue]:
         """The workflow timers that apply to the ticket, each with its due instant (fired ones left out)."""
@@ -474,11 +467,7 @@ class HelpDesk:
         For dashboards and alerting. Reads only the tickets the due index holds up to ``now + within`` (a ticket's
         due instant is never later than its next SLA warning or breach) and evaluates their SLA.
         """
-        policies = self.sla_policies
-        if policies is None:
-            raise ConfigError(
-                "this HelpDesk has no SLA policies; pass sla=SLAPolicy(...) or SLAPolicySet(...)", "sla"
-            )
+        policies = self._policies()
         instant = self.now() if now is None else check.moment(now, "now")
         if not isinstance(within, timedelta) or within < timedelta(0):
             raise WrongType("within", within, "a timedelta of zero or more, e.g. timedelta(hours=1)")
@@ -543,11 +532,21 @@ class HelpDesk:
     # internals
 
     def _automation_for(
-        self, automations: AutomationSet, deliver: Callable[[Notification], None] | None
+        self,
+        automations: AutomationSet,
+        deliver: Callable[[Notification], None] | None,
+        evaluate: Callable[[Sequence[Event], datetime], SLAReport] | None,
     ) -> DeskAutomation:
-        policies = self.sla_policies
-        sla = None if policies is None else (lambda events, now: policies.evaluate(events, now=now))
-        return DeskAutomation(automations, self.workflow, self.store, sla, self.router, self._agents, deliver)
+        return DeskAutomation(
+            automations, self.workflow, self.store, evaluate, self.router, self._agents, deliver
+        )
+
+    def _policies(self) -> SLAEvaluator:
+        if self.sla_policies is None:
+            raise ConfigError(
+                "this HelpDesk has no SLA policies; pass sla=SLAPolicy(...) or SLAPolicySet(...)", "sla"
+            )
+        return self.sla_policies
 
     def _send(self, notifications: tuple[Notification, ...]) -> None:
         if self._automation is not None and notifications:
@@ -566,7 +565,7 @@ class HelpDesk:
             if self._automation is not None:
                 # Triggers are decided with the command, so both go into the same append.
                 events, notes = self._automation.triggered(ticket, events, self._at(ticket))
-            due = self._schedule.after(ticket, events, self._at(ticket))
+            after, due = self._schedule.after(ticket, events, self._at(ticket))
             try:
                 self.store.append(ticket_id, events, ticket.version, due=due)
             except ConcurrencyError:
@@ -575,9 +574,7 @@ class HelpDesk:
                 # Decide again on what is stored now: if the command is no longer allowed, decide() says so.
                 ticket = self.store.get(ticket_id)
                 continue
-            for event in events:
-                ticket = ticket.apply(event)
-            self._notify(ticket, events)
+            self._notify(after, events)
             self._send(notes)
-            return ticket
+            return after
         raise AssertionError("unreachable")  # pragma: no cover

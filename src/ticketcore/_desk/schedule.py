@@ -54,15 +54,16 @@ class DeskSchedule:
         )
         return NOT_DUE if found is None else found.at
 
-    def after(self, before: Ticket, events: Sequence[Event], now: datetime) -> datetime:
-        """The due instant to append with ``events``, which continue ``before``'s history."""
+    def after(self, before: Ticket, events: Sequence[Event], now: datetime) -> tuple[Ticket, datetime]:
+        """The ticket ``events`` make of ``before`` and the due instant to append with them (folded once: the
+        caller keeps the ticket for after the append)."""
         ticket = before
         for event in events:
             ticket = ticket.apply(event)
         history = None
         if self.sla is not None:
             history = [*self.store.events(before.id), *events]
-        return self.due(ticket, now, history)
+        return ticket, self.due(ticket, now, history)
 
 
 def due_tickets(store: TicketStore, at_or_before: datetime) -> Iterator[Scheduled]:

@@ -66,7 +66,7 @@ def fire_due(
             if due != stored_due:
                 store.set_due(ticket.id, ticket.version, due)
             break
-        due = schedule.after(ticket, events, now)
+        after, due = schedule.after(ticket, events, now)
         try:
             store.append(ticket.id, events, ticket.version, due=due)
         except ConcurrencyError:
@@ -76,9 +76,7 @@ def fire_due(
             ticket = store.get(ticket.id)
             stored_due = None  # not known: the other writer set it
             continue
-        stored_due = due
-        for event in events:
-            ticket = ticket.apply(event)
+        ticket, stored_due = after, due
         fired.extend(events)
         notify(ticket, events)
         if automation is not None:
