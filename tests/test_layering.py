@@ -24,6 +24,7 @@ CORE_ORDER = [
     "errors",
     "check",
     "time",
+    "copy",
     "model",
     "calendar",
     "repositories",
@@ -41,8 +42,15 @@ FACES = {"plots": "dataframes", "frames": "dataframes", "__main__": "cli", "vers
 """Modules and private packages whose area is not named after them (``_frames/`` is the private part of
 ``dataframes``; ``plots`` draws its frames)."""
 
-SHARED_PRIVATE = {"ticketcore._check", "ticketcore._time", "ticketcore._version", "ticketcore._calendar"}
-"""Private faces any area may import: the shape checks of configuration, the time helpers, the version, and the business-time package
+SHARED_PRIVATE = {
+    "ticketcore._check",
+    "ticketcore._copy",
+    "ticketcore._time",
+    "ticketcore._version",
+    "ticketcore._calendar",
+}
+"""Private faces any area may import: the shape checks of configuration, the unchecked copy of a checked value, the
+time helpers, the version, and the business-time package
 (``BusinessCalendar`` and the calendar protocols; public through ``ticketcore.sla``). Their inner modules stay
 private to their area."""
 
@@ -169,7 +177,7 @@ def test_every_deliberate_cross_area_import_is_still_used() -> None:
 
 def test_the_top_level_holds_public_modules_and_one_private_package_per_area() -> None:
     private_files = sorted(p.name for p in SRC.glob("_*.py") if not p.name.startswith("__"))
-    assert private_files == ["_check.py", "_time.py", "_version.py"], (
+    assert private_files == ["_check.py", "_copy.py", "_time.py", "_version.py"], (
         f"private modules outside an area package: {private_files}"
     )
     for package in SRC.glob("_*/"):

@@ -28,6 +28,8 @@ def require_aware(value: datetime, name: str = "datetime") -> datetime:
 
 def utc(value: datetime, name: str = "datetime") -> datetime:
     """``value`` (which must be aware) as the same instant in UTC."""
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return value  # already what it would become: every stored and folded instant is one
     return require_aware(value, name).astimezone(UTC)
 
 

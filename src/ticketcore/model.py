@@ -19,6 +19,7 @@ from typing import ClassVar, TypeAlias, TypeVar
 import attrs
 
 from ticketcore._check import listed
+from ticketcore._copy import copier
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError, InvalidEvent
 
@@ -485,7 +486,7 @@ class Ticket:
         if folder is None:
             raise _event_error(f"event type {event.type!r} cannot follow the first event", event)
         changes.update(folder(self, event))
-        return attrs.evolve(self, **changes)  # type: ignore[arg-type]
+        return _copy_ticket(self, changes)
 
 
 def _fold_status(ticket: Ticket, event: Event) -> dict[str, object]:
@@ -605,6 +606,9 @@ def _fold_timer(ticket: Ticket, event: Event) -> dict[str, object]:
     assert isinstance(event, TimerFired)
     return {"timers_fired": (*ticket.timers_fired, (event.timer, event.due_at))}
 
+
+_copy_ticket = copier(Ticket)
+"""The fold's copy: every changed value comes from a checked event, so the converters need not run again."""
 
 _FOLDERS: dict[type[Event], Callable[[Ticket, Event], dict[str, object]]] = {
     StatusChanged: _fold_status,

@@ -10,6 +10,7 @@ import attrs
 from ticketcore._automation.actions import Notification, Refusal, Tools
 from ticketcore._automation.engine import AutomationOutcome, Triggers, run_rules
 from ticketcore._calendar import BusinessCalendar
+from ticketcore._copy import copier
 from ticketcore.errors import AutomationLoop
 from ticketcore.model import Event, Ticket
 from ticketcore.sla import SLAReport
@@ -68,24 +69,10 @@ def commands(events: Sequence[Event]) -> Iterator[list[Event]]:
         yield batch
 
 
-_FIELD_NAMES: dict[type[Event], tuple[str, ...]] = {}
-
-
-def _field_names(kind: type[Event]) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(kind)
-    if names is None:
-        names = _FIELD_NAMES[kind] = tuple(field.name for field in attrs.fields(kind))
-    return names
-
-
 def _with_seq(event: Event, seq: int) -> Event:
     """``event`` at another place in its history. A stored event is already valid and only its ``seq`` moves, so
     the copy skips the validators ``attrs.evolve`` would run again (the replay renumbers most stored events)."""
-    copy = object.__new__(type(event))
-    for name in _field_names(type(event)):
-        object.__setattr__(copy, name, getattr(event, name))
-    object.__setattr__(copy, "seq", seq)
-    return copy
+    return copier(type(event))(event, {"seq": seq})
 
 
 def _renumbered(batch: Sequence[Event], ticket: Ticket | None) -> list[Event]:
