@@ -125,7 +125,10 @@ def test_a_mapping_naming_a_missing_column_or_a_non_field_is_refused() -> None:
     assert caught.value.path == "columns.type"
     with pytest.raises(
         ConfigError,
-        match="available formats: freshdesk, jira, servicenow, servicenow-audit, zendesk, zendesk-audits",
+        match=(
+            "available formats: freshdesk, freshdesk-activities, jira, servicenow, servicenow-audit, "
+            "servicenow-history, zendesk, zendesk-audits"
+        ),
     ):
         mapping_for("remedy")
     with pytest.raises(ConfigError, match="unknown time zone"):
@@ -529,3 +532,51 @@ def test_rows_without_a_ticket_a_stamp_or_an_order_refuse_their_ticket(tmp_path:
         (4, "sys_mod_count", "'first' is not an integer order value"),
     ]
     assert (report.tickets, report.tickets_refused, report.balanced) == (1, 3, True)
+
+
+def test_a_freshdesk_activities_export_gives_each_ticket_its_history() -> None:
+    store = MemoryStore()
+    report = import_file(store, SAMPLES / "freshdesk-activities.json", format="freshdesk-activities")
+    assert (report.balanced, report.tickets, report.rows_in) == (True, 2, 7)
+    assert "8 activities, read as 7 states" in report.notes[0]
+    refund = store.get("101")
+    assert (refund.status, refund.category, refund.group, refund.assignee) == (
+        "resolved",
+        Category.SOLVED,
+        "Billing",
+        "9001",
+    )
+    assert refund.tags == frozenset({"refund"})
+    assert refund.fields["cf_refund_amount"] == "40.00"
+    assert [e.type for e in store.events("101")] == [
+        "opened",
+        "assigned",
+        "status_changed",
+        "tags_changed",
+        "field_changed",
+        "status_changed",
+    ]
+    outage = store.get("102")
+    assert (outage.channel, outage.priority, outage.category) == ("phone", 2, Category.CLOSED)
+
+
+def test_a_freshdesk_activities_export_must_hold_activities(tmp_path: Path) -> None:
+    path = tmp_path / "activities.json"
+    path.write_text(
+        json.dumps({"activities_data": [{"ticket_id": 1, "activity": "opened"}]}), encoding="utf-8"
+    )
+    with pytest.raises(BadInput, match="not in the declared format") as caught:
+        import_file(MemoryStore(), path, format="freshdesk-activities")
+    assert caught.value.line == 1
+
+
+def test_a_servicenow_history_line_export_gives_the_incident_its_history() -> None:
+    store = MemoryStore()
+    report = import_file(store, SAMPLES / "servicenow-sys_history_line.csv", format="servicenow-history")
+    assert (report.balanced, report.tickets, report.rows_in) == (True, 1, 4)
+    incident = store.get("46d44f2ea9fe1981012e2cbd3f3a4d9e")
+    assert (incident.status, incident.category, incident.priority) == ("resolved", Category.SOLVED, 2)
+    assert incident.subject == "VPN drops every hour"
+    assert "work_notes" not in incident.fields  # a journal entry is conversation, not state
+    with pytest.raises(BadInput, match="no column 'set.id', 'field'.* of a sys_history_line export"):
+        import_file(MemoryStore(), SAMPLES / "servicenow-sys_audit.csv", format="servicenow-history")

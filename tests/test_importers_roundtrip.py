@@ -556,9 +556,99 @@ def freshdesk_status(name: str) -> tuple[str, str]:
 def test_freshdesk_tickets_give_back_the_histories(tickets: list[list[State]]) -> None:
     expected, records = {}, []
     for number, states in enumerate(tickets, 9000):
-        expected[str(number)] = expected_events(str(number), states, freshdesk_status, "cf_site", tags=True)
+        expected[str(number)] = expected_events(str(number), states, activity_status, "cf_site", tags=True)
         records += freshdesk_records(number, states)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tickets.json"
         path.write_text(json.dumps(records), encoding="utf-8")  # the API's list is a bare array
         check(path, "freshdesk", {"actor": "updated_by"}, expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(histories(AUDIT_STATES), min_size=1, max_size=4), st.randoms(use_true_random=False))
+def test_servicenow_sys_history_line_rows_give_back_the_histories(
+    tickets: list[list[State]], shuffle: Any
+) -> None:
+    names = {
+        "documentkey": "set.id",
+        "fieldname": "field",
+        "oldvalue": "old_value",
+        "newvalue": "new_value",
+        "user": "user_name",
+        "sys_created_on": "update_time",
+        "record_checkpoint": "update",
+    }
+    expected, rows = {}, []
+    for number, states in enumerate(tickets, 1):
+        sys_id = f"{number:032x}"
+        expected[sys_id] = expected_events(
+            sys_id, states, audit_status, "u_site", tags=False, channel="unknown"
+        )
+        rows += [{names.get(k, k): v for k, v in row.items()} for row in audit_records(sys_id, states)]
+    shuffle.shuffle(rows)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sys_history_line.csv"
+        write_csv(path, rows)
+        check(path, "servicenow-history", {}, expected)
+
+
+FRESHDESK_STATES = ["Open", "Pending", "Waiting on Customer", "Waiting on Third Party", "Resolved", "Closed"]
+FRESHDESK_PRIORITIES = {1: "Urgent", 2: "High", 3: "Medium", 4: "Low"}
+
+
+def freshdesk_activities(ticket_id: int, states: list[State]) -> list[dict[str, Any]]:
+    """A ticket's activities: the creation with every set property, then what each state changed (a note when a
+    state changes nothing)."""
+
+    def properties(state: State) -> dict[str, Any]:
+        return {
+            "status": state.status,
+            "priority": FRESHDESK_PRIORITIES[state.priority],
+            "group": state.group,
+            "agent_id": state.agent,
+            "cf_site": state.custom,
+        }
+
+    records = []
+    before: State | None = None
+    for state in states:
+        now = properties(state)
+        if before is None:
+            activity = {"new_ticket": True, "source": "Email", "requester_id": "cy", "subject": "Printer"}
+            activity |= {key: value for key, value in now.items() if value is not None}
+            activity |= {"added_tags": sorted(state.tags)} if state.tags else {}
+        else:
+            old = properties(before)
+            activity = {key: value for key, value in now.items() if value != old[key]}
+            if state.tags != before.tags:
+                activity |= {
+                    "added_tags": sorted(state.tags - before.tags),
+                    "removed_tags": sorted(before.tags - state.tags),
+                }
+            activity = activity or {"note": {"id": len(records), "type": 2}}
+        stamp = (START + timedelta(minutes=state.minutes)).isoformat().replace("+00:00", "Z")
+        records.append(
+            {"ticket_id": ticket_id, "performer_id": state.actor, "performed_at": stamp, "activity": activity}
+        )
+        before = state
+    return records
+
+
+def activity_status(name: str) -> tuple[str, str]:
+    preset = mapping_for("freshdesk-activities").statuses[name]
+    return preset.status, preset.category.value
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(histories(FRESHDESK_STATES), min_size=1, max_size=4))
+def test_freshdesk_activities_give_back_the_histories(tickets: list[list[State]]) -> None:
+    expected, per_ticket = {}, []
+    for number, states in enumerate(tickets, 1):
+        expected[str(number)] = expected_events(str(number), states, activity_status, "cf_site", tags=True)
+        per_ticket.append(freshdesk_activities(number, states))
+    # The export lists activities by time across tickets: each ticket's in order, the tickets interleaved.
+    records = [r for group in itertools.zip_longest(*per_ticket) for r in group if r is not None]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "activities.json"
+        path.write_text(json.dumps({"activities_data": records}), encoding="utf-8")
+        check(path, "freshdesk-activities", {"columns": {"subject": "subject"}}, expected)

@@ -4,7 +4,8 @@ Commands (``ticketcore COMMAND --help`` for the options)::
 
     ticketcore demo   [--db FILE] [--format table|json|csv] [--locale it] [--by channel|priority|group|region]
     ticketcore import FILE [--db FILE] [--map SRC=DST ...] [--format csv|jsonl] [--config CFG]
-    ticketcore import FILE --format servicenow|servicenow-audit|zendesk|zendesk-audits|jira|freshdesk
+    ticketcore import FILE --format servicenow|servicenow-audit|servicenow-history|zendesk|zendesk-audits|jira|
+                                    freshdesk|freshdesk-activities
                       [--mapping M] [--report] [--quiet] [--db FILE]
     ticketcore replay --policies PROPOSED [--current CFG] [--calendar CFG] [--db FILE] [--as-of ISO]
     ticketcore report [--db FILE | --events FILE] [--config CFG] [--calendar CFG] [--policies CFG]

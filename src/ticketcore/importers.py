@@ -125,8 +125,21 @@ FORMATS: dict[str, ExportFormat] = {
         read=_servicenow.read_audit,
         columns=_servicenow.AUDIT_COLUMNS,
     ),
+    "servicenow-history": ExportFormat(
+        name="servicenow-history",
+        preset=_servicenow.HISTORY_PRESET,
+        json_keys=(),
+        read=_servicenow.read_history,
+        columns=_servicenow.HISTORY_COLUMNS,
+    ),
     "freshdesk": ExportFormat(
         name="freshdesk", preset=_freshdesk.PRESET, json_keys=_freshdesk.JSON_KEYS, cells=_freshdesk.cells
+    ),
+    "freshdesk-activities": ExportFormat(
+        name="freshdesk-activities",
+        preset=_freshdesk.ACTIVITY_PRESET,
+        json_keys=_freshdesk.ACTIVITY_KEYS,
+        read=_freshdesk.read_activities,
     ),
     "jira": ExportFormat(name="jira", preset=_jira.PRESET, json_keys=_jira.JSON_KEYS, read=_jira.read),
 }

@@ -1,8 +1,11 @@
-"""ServiceNow incident audit rows: the public "incident event log" shape, one row per update of an incident.
+"""ServiceNow exports: incident audit rows (the public "incident event log" shape, one row per update of an
+incident), and the change tables ``sys_audit`` and ``sys_history_line`` (one row per changed field).
 
-Each row is the incident's fields after an update; ``sys_mod_count`` counts the updates, ``sys_updated_at`` and
+In the event log each row is the incident's fields after an update; ``sys_mod_count`` counts the updates, ``sys_updated_at`` and
 ``sys_updated_by`` say when and by whom; ``?`` marks a missing value. Columns the mapping does not name (``active``,
-``reassignment_count``, ``made_sla``, ``location``, ``closed_code`` …) are kept as custom fields.
+``reassignment_count``, ``made_sla``, ``location``, ``closed_code`` …) are kept as custom fields. The change tables
+hold stored values (state ``2``, reference fields as sys_ids) and are rebuilt into states first; journal fields
+(``comments``, ``work_notes``) are conversation, not state, and their presets leave them out.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from ticketcore.errors import BadInput
 
@@ -136,7 +141,39 @@ AUDIT_PRESET: dict[str, Any] = {
 }
 """The preset of ``sys_audit`` exports: stored values (state ``2``, reference fields as sys_ids), UTC stamps."""
 
-AUDIT_COLUMNS = (
+HISTORY_PRESET: dict[str, Any] = {
+    **AUDIT_PRESET,
+    "ticket": "set.id",
+    "order": "update",
+    "at": "update_time",
+    "actor": "user_name",
+}
+"""The preset of ``sys_history_line`` exports: the same stored values as ``sys_audit``, under the history table's
+column names (``set.id`` is the audited record's sys_id, dot-walked from the line's history set)."""
+
+
+@attrs.frozen
+class ChangeTable:
+    """Where a change table's rows keep each part of a record: the audited record, the field, its old and new
+    stored value, who changed it, when, and the update's number (the order of the states)."""
+
+    name: str
+    ticket: str
+    field: str
+    old: str
+    new: str
+    actor: str
+    at: str
+    order: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns an export of this table must have."""
+        return (self.ticket, self.field, self.old, self.new, self.actor, self.at, self.order)
+
+
+SYS_AUDIT = ChangeTable(
+    "sys_audit",
     "documentkey",
     "fieldname",
     "oldvalue",
@@ -145,16 +182,24 @@ AUDIT_COLUMNS = (
     "sys_created_on",
     "record_checkpoint",
 )
+SYS_HISTORY_LINE = ChangeTable(
+    "sys_history_line", "set.id", "field", "old_value", "new_value", "user_name", "update_time", "update"
+)
+
+AUDIT_COLUMNS = SYS_AUDIT.columns
 """The columns a ``sys_audit`` export must have."""
 
+HISTORY_COLUMNS = SYS_HISTORY_LINE.columns
+"""The columns a ``sys_history_line`` export must have."""
 
-def read_audit(path: Path) -> ExportRows:
-    """A ``sys_audit`` export (CSV, one row per changed field) as the states of each record it audits."""
+
+def read_changes(path: Path, table: ChangeTable) -> ExportRows:
+    """A change table's export (CSV, one row per changed field) as the states of each record it audits."""
     read = read_csv(path)
-    missing = [column for column in AUDIT_COLUMNS if column not in read.header]
+    missing = [column for column in table.columns if column not in read.header]
     if missing:
         raise BadInput(
-            f"the file has no column {', '.join(map(repr, missing))} of a sys_audit export; "
+            f"the file has no column {', '.join(map(repr, missing))} of a {table.name} export; "
             f"its columns are {', '.join(read.header)} (is it the declared format?)",
             line=1,
         )
@@ -163,7 +208,7 @@ def read_audit(path: Path) -> ExportRows:
     count = 0
     for line, cells in read.rows:
         count += 1
-        ticket = (cells.get("documentkey") or "").strip()
+        ticket = (cells.get(table.ticket) or "").strip()
         if ROW_ERROR in cells:
             problems.append((line, ticket, str(cells[ROW_ERROR])))
             continue
@@ -171,24 +216,29 @@ def read_audit(path: Path) -> ExportRows:
             Change(
                 line=line,
                 ticket=ticket,
-                order=cells.get("record_checkpoint") or "",
-                at=cells.get("sys_created_on") or "",
-                actor=cells.get("user") or "",
-                field=(cells.get("fieldname") or "").strip(),
-                old=cells.get("oldvalue") or None,
-                new=cells.get("newvalue") or "",
+                order=cells.get(table.order) or "",
+                at=cells.get(table.at) or "",
+                actor=cells.get(table.actor) or "",
+                field=(cells.get(table.field) or "").strip(),
+                old=cells.get(table.old) or None,
+                new=cells.get(table.new) or "",
             )
         )
     rows = rebuild(
-        changes,
-        ticket="documentkey",
-        order="record_checkpoint",
-        at="sys_created_on",
-        actor="user",
-        problems=problems,
+        changes, ticket=table.ticket, order=table.order, at=table.at, actor=table.actor, problems=problems
     )
     header: dict[str, None] = {}
     for _, named in rows:
         header.update(dict.fromkeys(name for name in named if name != ROW_ERROR))
     note = f"{count} change records, read as {len(rows)} states of the records they audit (the rows counted here)"
     return ExportRows(header=tuple(header), rows=each(rows), bom=read.bom, sparse=True, note=note)
+
+
+def read_audit(path: Path) -> ExportRows:
+    """A ``sys_audit`` export as the states of each record it audits."""
+    return read_changes(path, SYS_AUDIT)
+
+
+def read_history(path: Path) -> ExportRows:
+    """A ``sys_history_line`` export as the states of each record it holds the history of."""
+    return read_changes(path, SYS_HISTORY_LINE)
