@@ -592,8 +592,8 @@ def test_servicenow_sys_history_line_rows_give_back_the_histories(
         check(path, "servicenow-history", {}, expected)
 
 
-FRESHDESK_STATES = ["Open", "Pending", "Waiting on Customer", "Waiting on Third Party", "Resolved", "Closed"]
-FRESHDESK_PRIORITIES = {1: "Urgent", 2: "High", 3: "Medium", 4: "Low"}
+ACTIVITY_STATES = ["Open", "Pending", "Waiting on Customer", "Waiting on Third Party", "Resolved", "Closed"]
+ACTIVITY_PRIORITIES = {1: "Urgent", 2: "High", 3: "Medium", 4: "Low"}
 
 
 def freshdesk_activities(ticket_id: int, states: list[State]) -> list[dict[str, Any]]:
@@ -603,7 +603,7 @@ def freshdesk_activities(ticket_id: int, states: list[State]) -> list[dict[str, 
     def properties(state: State) -> dict[str, Any]:
         return {
             "status": state.status,
-            "priority": FRESHDESK_PRIORITIES[state.priority],
+            "priority": ACTIVITY_PRIORITIES[state.priority],
             "group": state.group,
             "agent_id": state.agent,
             "cf_site": state.custom,
@@ -640,7 +640,7 @@ def activity_status(name: str) -> tuple[str, str]:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(histories(FRESHDESK_STATES), min_size=1, max_size=4))
+@given(st.lists(histories(ACTIVITY_STATES), min_size=1, max_size=4))
 def test_freshdesk_activities_give_back_the_histories(tickets: list[list[State]]) -> None:
     expected, per_ticket = {}, []
     for number, states in enumerate(tickets, 1):
