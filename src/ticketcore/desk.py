@@ -33,6 +33,7 @@ from ticketcore._desk.decide import (
     tagging,
     unassigning,
 )
+from ticketcore._desk.opening import OpenRequest
 from ticketcore._desk.routing import agent_list, loads, routing
 from ticketcore._desk.schedule import DeskSchedule, due_tickets
 from ticketcore._desk.timers import fire_due
@@ -40,7 +41,7 @@ from ticketcore._time import require_aware
 from ticketcore.automation import AutomationSet, Notification
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, WrongType
 from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
-from ticketcore.model import Actor, Assigned, Event, FieldValue, Opened, Role, Ticket
+from ticketcore.model import Actor, Event, FieldValue, Ticket
 from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
 from ticketcore.repositories import NOT_DUE, AgentDirectory, Page, TicketQuery, TicketStore
 from ticketcore.routing import Agent, Router, RoutingDecision
@@ -148,7 +149,7 @@ class HelpDesk:
         self._automation = (
             None if automations is None else self._automation_for(automations, notifications, evaluate)
         )
-        self._schedule = DeskSchedule(store, self.workflow, calendar, automations, evaluate)
+        self._schedule = DeskSchedule(self.workflow, calendar, automations, evaluate)
 
     def __repr__(self) -> str:
         return f"HelpDesk({self.store!r})"
@@ -256,30 +257,11 @@ class HelpDesk:
         leaves the store's history as it was (a ticket id drawn from the store may stay unused). Listeners run after
         the append; a listener's failure is raised but does not undo the stored change.
         """
-        check.text(requester, "requester")
-        check.text(subject, "subject")
-        check.actor(actor, optional=True)
-        check.text(ticket_id, "ticket_id", optional=True)
-        check.text(channel, "channel")
-        for name, text in (("topic", topic), ("segment", segment), ("region", region), ("country", country)):
-            check.text(text, name, optional=True)
-        for name, text in (("language", language), ("group", group), ("agent", agent)):
-            check.text(text, name, optional=True)
-        for name, level in (("impact", impact), ("urgency", urgency), ("priority", priority)):
-            check.integer(level, name, optional=True)
-        tag_set, field_values = check.tags(tags, "tags"), check.fields(fields)
-        now = self.now()
-        new_id = ticket_id if ticket_id is not None else self.store.next_ticket_id()
-        start = self.workflow.initial_status
-        opened = Opened(
-            ticket_id=new_id,
-            seq=1,
-            at=now,
-            actor=actor if actor is not None else Actor(requester, Role.REQUESTER),
+        request = OpenRequest(
             requester=requester,
             subject=subject,
-            status=start.name,
-            category=start.category,
+            actor=actor,
+            ticket_id=ticket_id,
             channel=channel,
             topic=topic,
             impact=impact,
@@ -290,25 +272,25 @@ class HelpDesk:
             country=country,
             language=language,
             group=group,
-            tags=tag_set,
-            fields=field_values,
+            tags=tags,
+            fields=fields,
+            agent=agent,
+        ).checked()
+        now = self.now()
+        new_id = ticket_id if ticket_id is not None else self.store.next_ticket_id()
+        router = self.router
+
+        def route(ticket: Ticket) -> RoutingDecision:
+            assert router is not None
+            return router.route(ticket, agent_list(self.store, self._agents), loads(self.store), now=now)
+
+        events, ticket, assessment, decision = request.decide(
+            self.workflow,
+            self.priorities,
+            ticket_id=new_id,
+            now=now,
+            route=None if router is None else route,
         )
-        assessment = None
-        if self.priorities is not None and priority is None:
-            assessment = self.priorities.assess(opened)
-            opened = attrs.evolve(opened, priority=assessment.final.level)
-        events: list[Event] = [opened]
-        ticket = Ticket.from_events(events)
-        decision = None
-        if agent is None and self.router is not None:
-            decision = self.router.route(
-                ticket, agent_list(self.store, self._agents), loads(self.store), now=now
-            )
-            agent = decision.agent_id
-        if agent is not None:
-            by = actor if actor is not None and actor.is_staff else Actor.system("router")
-            events.append(Assigned(ticket_id=new_id, seq=2, at=now, actor=by, agent=agent))
-            ticket = ticket.apply(events[-1])
         notes: tuple[Notification, ...] = ()
         if self._automation is not None:
             events, notes = self._automation.triggered(None, events, now)
@@ -504,7 +486,7 @@ class HelpDesk:
         while True:
             page = self.store.find(TicketQuery(limit=batch, cursor=cursor))
             for ticket in page:
-                if not self.store.set_due(ticket.id, ticket.version, self._schedule.due(ticket, instant)):
+                if not self.store.set_due(ticket.id, ticket.version, self._due(ticket, instant)):
                     skipped += 1
             seen += len(page)
             cursor = page.next_cursor
@@ -552,6 +534,9 @@ class HelpDesk:
         if self._automation is not None and notifications:
             self._automation.send(notifications)
 
+    def _due(self, ticket: Ticket, now: datetime) -> datetime:
+        return self._schedule.due(ticket, now, self._schedule.history(self.store, ticket.id))
+
     def _at(self, ticket: Ticket) -> datetime:
         return max(self.now(), ticket.updated_at)
 
@@ -565,7 +550,8 @@ class HelpDesk:
             if self._automation is not None:
                 # Triggers are decided with the command, so both go into the same append.
                 events, notes = self._automation.triggered(ticket, events, self._at(ticket))
-            after, due = self._schedule.after(ticket, events, self._at(ticket))
+            prior = self._schedule.history(self.store, ticket_id)
+            after, due = self._schedule.after(ticket, events, self._at(ticket), prior)
             try:
                 self.store.append(ticket_id, events, ticket.version, due=due)
             except ConcurrencyError:
