@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import attrs
 
@@ -33,14 +32,14 @@ from ticketcore._desk.decide import (
     tagging,
     unassigning,
 )
+from ticketcore._desk.face import DeskFace, Listener, SLAEvaluator
 from ticketcore._desk.opening import OpenRequest
 from ticketcore._desk.routing import agent_list, loads, routing
-from ticketcore._desk.schedule import DeskSchedule, due_tickets
+from ticketcore._desk.schedule import due_tickets
 from ticketcore._desk.timers import fire_due
-from ticketcore._time import require_aware
 from ticketcore.automation import AutomationSet, Notification
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, WrongType
-from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
+from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow
 from ticketcore.model import Actor, Event, FieldValue, Ticket
 from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
 from ticketcore.repositories import NOT_DUE, AgentDirectory, Page, TicketQuery, TicketStore
@@ -49,17 +48,6 @@ from ticketcore.sla import SLAReport, Upcoming
 from ticketcore.sla import upcoming as upcoming_alerts
 
 __all__ = ["HelpDesk", "Listener", "Opening", "Rescheduled", "SLAEvaluator"]
-
-Listener = Callable[[Ticket, Sequence[Event]], None]
-"""Called with the ticket after the append and the events just stored."""
-
-
-class SLAEvaluator(Protocol):
-    """What the desk needs from its SLA configuration: ``SLAPolicy`` and ``SLAPolicySet`` both fit."""
-
-    def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
-        """The ticket's SLA report at ``now``."""
-        ...
 
 
 @attrs.frozen
@@ -88,7 +76,7 @@ class Rescheduled:
     cursor: str | None
 
 
-class HelpDesk:
+class HelpDesk(DeskFace):
     """The help desk for applications: commands in, events stored, listeners told.
 
     ``store`` is any :class:`~ticketcore.repositories.TicketStore`; ``clock`` returns the current aware datetime (it is
@@ -119,8 +107,14 @@ class HelpDesk:
         automations: AutomationSet | None = None,
         notifications: Callable[[Notification], None] | None = None,
     ) -> None:
-        if not callable(clock):
-            raise ConfigError(f"clock must be a callable returning an aware datetime, got {clock!r}", "clock")
+        super().__init__(
+            clock=clock,
+            workflow=workflow,
+            priorities=priorities,
+            sla=sla,
+            calendar=calendar,
+            automations=automations,
+        )
         if router is not None and agents is None and not isinstance(store, AgentDirectory):
             raise ConfigError(
                 f"a router needs agents: pass agents=<callable returning Agent objects>, or a store that is an "
@@ -128,66 +122,15 @@ class HelpDesk:
                 "agents",
             )
         self.store = store
-        self.workflow = workflow if workflow is not None else default_workflow()
-        business = [timer.name for timer in self.workflow.timer_rules if timer.business]
-        if business and calendar is None:
-            # Every append stores the ticket's next due instant, so the desk needs the calendar up front.
-            raise ConfigError(
-                f"the workflow's timers {', '.join(map(repr, business))} count business time; "
-                "pass calendar=<BusinessCalendar> to HelpDesk",
-                "calendar",
-            )
-        self.priorities = priorities
-        self.sla_policies = sla
-        self.calendar = calendar
         self.router = router
         self._agents = agents
-        self._clock = clock
-        self._listeners: list[Listener] = []
         self.automations = automations
-        evaluate = None if sla is None else (lambda events, now: sla.evaluate(events, now=now))
         self._automation = (
-            None if automations is None else self._automation_for(automations, notifications, evaluate)
+            None if automations is None else self._automation_for(automations, notifications, self._evaluate)
         )
-        self._schedule = DeskSchedule(self.workflow, calendar, automations, evaluate)
 
     def __repr__(self) -> str:
         return f"HelpDesk({self.store!r})"
-
-    # listeners and time
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(ticket, events)`` after every successful append; returns a function that unsubscribes.
-
-        Listeners run in subscription order after the events are stored. If one raises, the others still run and the
-        first exception is re-raised to the caller; the events stay stored.
-        """
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def now(self) -> datetime:
-        """The clock's current instant (refusing a naive one)."""
-        value = self._clock()
-        if not isinstance(value, datetime):
-            raise ConfigError(
-                f"the HelpDesk clock must return an aware datetime, got {type(value).__name__} {value!r}",
-                "clock",
-            )
-        return require_aware(value, "the HelpDesk clock's value")
-
-    def _notify(
-        self, ticket: Ticket, events: Sequence[Event], *, defer: list[Exception] | None = None
-    ) -> None:
-        failure: Exception | None = None
-        for listener in list(self._listeners):
-            try:
-                listener(ticket, events)
-            except Exception as error:
-                failure = failure or error
-        if failure is not None:
-            if defer is None:
-                raise failure
-            defer.append(failure)
 
     # reading
 
@@ -523,22 +466,12 @@ class HelpDesk:
             automations, self.workflow, self.store, evaluate, self.router, self._agents, deliver
         )
 
-    def _policies(self) -> SLAEvaluator:
-        if self.sla_policies is None:
-            raise ConfigError(
-                "this HelpDesk has no SLA policies; pass sla=SLAPolicy(...) or SLAPolicySet(...)", "sla"
-            )
-        return self.sla_policies
-
     def _send(self, notifications: tuple[Notification, ...]) -> None:
         if self._automation is not None and notifications:
             self._automation.send(notifications)
 
     def _due(self, ticket: Ticket, now: datetime) -> datetime:
         return self._schedule.due(ticket, now, self._schedule.history(self.store, ticket.id))
-
-    def _at(self, ticket: Ticket) -> datetime:
-        return max(self.now(), ticket.updated_at)
 
     def _update(self, ticket_id: str, decide: Decide) -> Ticket:
         ticket = self.store.get(check.text(ticket_id, "ticket_id"))  # type: ignore[arg-type]  # checked: a str
