@@ -13,9 +13,9 @@ from ticketcore.lifecycle import TimerCalendar, Workflow
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import Scheduled, TicketStore
 
-__all__ = ["fire_due", "next_firing"]
+__all__ = ["TIMER_ROUNDS", "fire_due", "next_firing"]
 
-_TIMER_ROUNDS = 8
+TIMER_ROUNDS = 8
 """At most this many timers fire on one ticket per ``run_timers`` call (each fired timer can make another due)."""
 
 
@@ -59,7 +59,7 @@ def fire_due(
     stored_due: datetime | None = scheduled.due_at
     fired: list[Event] = []
     conflicts = 0
-    for _ in range(_TIMER_ROUNDS):
+    for _ in range(TIMER_ROUNDS):
         events, notes = next_firing(workflow, ticket, calendar, now, automation)
         if not events:
             due = schedule.due(ticket, now, schedule.history(store, ticket.id))
