@@ -28,6 +28,7 @@ MODULES = [
     ("ticketcore.adapters.sqlite", "SQLite store"),
     ("ticketcore.adapters.postgres", "PostgreSQL store ([postgres] extra)"),
     ("ticketcore.adapters.threaded", "Any blocking store under asyncio"),
+    ("ticketcore.adapters.aio_postgres", "asyncio PostgreSQL store ([postgres] extra)"),
     ("ticketcore.desk", "The HelpDesk shell"),
     ("ticketcore.aio", "asyncio: AsyncTicketStore and AsyncHelpDesk"),
     ("ticketcore.i18n", "Localisation"),
