@@ -27,12 +27,16 @@ MODULES = [
     ("ticketcore.adapters.memory", "In-memory store"),
     ("ticketcore.adapters.sqlite", "SQLite store"),
     ("ticketcore.adapters.postgres", "PostgreSQL store ([postgres] extra)"),
+    ("ticketcore.adapters.threaded", "Any blocking store under asyncio"),
+    ("ticketcore.adapters.aio_postgres", "asyncio PostgreSQL store ([postgres] extra)"),
     ("ticketcore.desk", "The HelpDesk shell"),
+    ("ticketcore.aio", "asyncio: AsyncTicketStore and AsyncHelpDesk"),
     ("ticketcore.i18n", "Localisation"),
     ("ticketcore.dataframes", "pandas and Dask ([pandas] extra)"),
     ("ticketcore.plots", "Plots ([plot] extra)"),
     ("ticketcore.importers", "Importing help-desk exports"),
     ("ticketcore.testing.contract", "The storage adapter contract kit"),
+    ("ticketcore.testing.aio_contract", "The asyncio storage adapter contract kit"),
     ("ticketcore.testing.strategies", "Hypothesis strategies"),
 ]
 

@@ -3,11 +3,12 @@
 The names come from the modules' ``__all__``, so a new public name is fuzzed without anyone remembering to add it.
 Every required parameter gets a value from :data:`HOSTILE` (wrong types, huge and tiny numbers, far dates, lone
 surrogates, NULs); optional parameters keep their defaults. ``codec.load`` is fuzzed for every configuration type
-with hostile data, and every ``HelpDesk`` method over a real store.
+with hostile data, and every ``HelpDesk`` and ``AsyncHelpDesk`` method over a real store.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import inspect
 from collections.abc import Callable
@@ -23,7 +24,10 @@ from hypothesis import strategies as st
 import ticketcore
 from ticketcore import TicketcoreError, backlog, codec, lifecycle, model, priority, routing, scheduling, sla
 from ticketcore.adapters.memory import MemoryStore
+from ticketcore.adapters.threaded import ThreadedStore
+from ticketcore.aio import AsyncHelpDesk
 from ticketcore.desk import HelpDesk
+from ticketcore.model import Event
 
 FAR = [
     datetime(1, 1, 1, tzinfo=UTC),
@@ -184,4 +188,42 @@ def test_helpdesk_methods_raise_only_our_errors_and_store_only_what_reads_back(
         values[0] = "T-1"
     _call(bound, values)
     for _, event in store.stream():
+        assert codec.load(type(event), codec.dump(event)) == event
+
+
+ASYNC_DESK_METHODS = sorted(
+    name for name, member in inspect.getmembers(AsyncHelpDesk, inspect.isfunction) if not name.startswith("_")
+)
+
+
+@pytest.mark.parametrize("method", ASYNC_DESK_METHODS)
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(values=st.lists(HOSTILE, min_size=12, max_size=12))
+def test_async_helpdesk_methods_raise_only_our_errors_and_store_only_what_reads_back(
+    method: str, values: list[object]
+) -> None:
+    async def run() -> list[Event]:
+        desk = AsyncHelpDesk(ThreadedStore(MemoryStore("acme")), clock=lambda: T0)
+        try:
+            await desk.open(requester="cy")
+            if values and values[0] is None:
+                values[0] = "T-1"
+            args: list[object] = []
+            kwargs: dict[str, object] = {}
+            for parameter, value in zip(_required(getattr(desk, method)), values, strict=False):
+                if parameter.kind is parameter.KEYWORD_ONLY:
+                    kwargs[parameter.name] = value
+                else:
+                    args.append(value)
+            try:
+                result = getattr(desk, method)(*args, **kwargs)
+                if inspect.isawaitable(result):
+                    await result
+            except TicketcoreError:
+                pass
+            return [event async for _, event in desk.store.stream()]
+        finally:
+            await desk.store.close()
+
+    for event in asyncio.run(run()):
         assert codec.load(type(event), codec.dump(event)) == event

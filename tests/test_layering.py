@@ -65,6 +65,14 @@ CROSS_AREA = {
     ("backlog", "ticketcore._sla.report"): "achievement reads the packed SLA cycles without building reports",
     ("dataframes", "ticketcore._sla.report"): "the cycles frame reads the packed SLA cycles",
     ("codec", "ticketcore._calendar.config"): "the calendar hooks parse weekly hours as the calendar does",
+    # The asyncio desk moves only the I/O: every decision is the blocking desk's own code.
+    ("aio", "ticketcore._desk"): "AsyncHelpDesk checks its arguments as HelpDesk does",
+    ("aio", "ticketcore._desk.check"): "with the same checks",
+    ("aio", "ticketcore._desk.decide"): "decides the plain commands with the same deciders",
+    ("aio", "ticketcore._desk.face"): "shares the clock, the listeners and the configuration checks",
+    ("aio", "ticketcore._desk.opening"): "decides an opening as HelpDesk does",
+    ("aio", "ticketcore._desk.schedule"): "stores the same due instant with every append",
+    ("aio", "ticketcore._desk.timers"): "fires the same timers",
 }
 """Deliberate imports of another area's private module, with the reason for each."""
 
@@ -214,7 +222,7 @@ def test_the_core_never_reads_the_clock(name: str, path: Path) -> None:
 def test_the_areas_are_known() -> None:
     areas = {area_of(name) for name, _ in MODULES}
     assert set(CORE_ORDER) - {"automation"} <= areas
-    assert {"codec", "desk", "cli", "dataframes", "i18n", "adapters", "importers", "testing"} <= areas
+    assert {"codec", "desk", "aio", "cli", "dataframes", "i18n", "adapters", "importers", "testing"} <= areas
 
 
 def test_importing_the_package_loads_no_optional_or_heavy_dependency() -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import attrs
 
@@ -33,14 +32,15 @@ from ticketcore._desk.decide import (
     tagging,
     unassigning,
 )
+from ticketcore._desk.face import DeskFace, Listener, SLAEvaluator
+from ticketcore._desk.opening import OpenRequest
 from ticketcore._desk.routing import agent_list, loads, routing
-from ticketcore._desk.schedule import DeskSchedule, due_tickets
+from ticketcore._desk.schedule import due_tickets
 from ticketcore._desk.timers import fire_due
-from ticketcore._time import require_aware
 from ticketcore.automation import AutomationSet, Notification
 from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, WrongType
-from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow, default_workflow
-from ticketcore.model import Actor, Assigned, Event, FieldValue, Opened, Role, Ticket
+from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow
+from ticketcore.model import Actor, Event, FieldValue, Ticket
 from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
 from ticketcore.repositories import NOT_DUE, AgentDirectory, Page, TicketQuery, TicketStore
 from ticketcore.routing import Agent, Router, RoutingDecision
@@ -48,17 +48,6 @@ from ticketcore.sla import SLAReport, Upcoming
 from ticketcore.sla import upcoming as upcoming_alerts
 
 __all__ = ["HelpDesk", "Listener", "Opening", "Rescheduled", "SLAEvaluator"]
-
-Listener = Callable[[Ticket, Sequence[Event]], None]
-"""Called with the ticket after the append and the events just stored."""
-
-
-class SLAEvaluator(Protocol):
-    """What the desk needs from its SLA configuration: ``SLAPolicy`` and ``SLAPolicySet`` both fit."""
-
-    def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
-        """The ticket's SLA report at ``now``."""
-        ...
 
 
 @attrs.frozen
@@ -87,7 +76,7 @@ class Rescheduled:
     cursor: str | None
 
 
-class HelpDesk:
+class HelpDesk(DeskFace):
     """The help desk for applications: commands in, events stored, listeners told.
 
     ``store`` is any :class:`~ticketcore.repositories.TicketStore`; ``clock`` returns the current aware datetime (it is
@@ -118,8 +107,14 @@ class HelpDesk:
         automations: AutomationSet | None = None,
         notifications: Callable[[Notification], None] | None = None,
     ) -> None:
-        if not callable(clock):
-            raise ConfigError(f"clock must be a callable returning an aware datetime, got {clock!r}", "clock")
+        super().__init__(
+            clock=clock,
+            workflow=workflow,
+            priorities=priorities,
+            sla=sla,
+            calendar=calendar,
+            automations=automations,
+        )
         if router is not None and agents is None and not isinstance(store, AgentDirectory):
             raise ConfigError(
                 f"a router needs agents: pass agents=<callable returning Agent objects>, or a store that is an "
@@ -127,66 +122,15 @@ class HelpDesk:
                 "agents",
             )
         self.store = store
-        self.workflow = workflow if workflow is not None else default_workflow()
-        business = [timer.name for timer in self.workflow.timer_rules if timer.business]
-        if business and calendar is None:
-            # Every append stores the ticket's next due instant, so the desk needs the calendar up front.
-            raise ConfigError(
-                f"the workflow's timers {', '.join(map(repr, business))} count business time; "
-                "pass calendar=<BusinessCalendar> to HelpDesk",
-                "calendar",
-            )
-        self.priorities = priorities
-        self.sla_policies = sla
-        self.calendar = calendar
         self.router = router
         self._agents = agents
-        self._clock = clock
-        self._listeners: list[Listener] = []
         self.automations = automations
-        evaluate = None if sla is None else (lambda events, now: sla.evaluate(events, now=now))
         self._automation = (
-            None if automations is None else self._automation_for(automations, notifications, evaluate)
+            None if automations is None else self._automation_for(automations, notifications, self._evaluate)
         )
-        self._schedule = DeskSchedule(store, self.workflow, calendar, automations, evaluate)
 
     def __repr__(self) -> str:
         return f"HelpDesk({self.store!r})"
-
-    # listeners and time
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(ticket, events)`` after every successful append; returns a function that unsubscribes.
-
-        Listeners run in subscription order after the events are stored. If one raises, the others still run and the
-        first exception is re-raised to the caller; the events stay stored.
-        """
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def now(self) -> datetime:
-        """The clock's current instant (refusing a naive one)."""
-        value = self._clock()
-        if not isinstance(value, datetime):
-            raise ConfigError(
-                f"the HelpDesk clock must return an aware datetime, got {type(value).__name__} {value!r}",
-                "clock",
-            )
-        return require_aware(value, "the HelpDesk clock's value")
-
-    def _notify(
-        self, ticket: Ticket, events: Sequence[Event], *, defer: list[Exception] | None = None
-    ) -> None:
-        failure: Exception | None = None
-        for listener in list(self._listeners):
-            try:
-                listener(ticket, events)
-            except Exception as error:
-                failure = failure or error
-        if failure is not None:
-            if defer is None:
-                raise failure
-            defer.append(failure)
 
     # reading
 
@@ -256,30 +200,11 @@ class HelpDesk:
         leaves the store's history as it was (a ticket id drawn from the store may stay unused). Listeners run after
         the append; a listener's failure is raised but does not undo the stored change.
         """
-        check.text(requester, "requester")
-        check.text(subject, "subject")
-        check.actor(actor, optional=True)
-        check.text(ticket_id, "ticket_id", optional=True)
-        check.text(channel, "channel")
-        for name, text in (("topic", topic), ("segment", segment), ("region", region), ("country", country)):
-            check.text(text, name, optional=True)
-        for name, text in (("language", language), ("group", group), ("agent", agent)):
-            check.text(text, name, optional=True)
-        for name, level in (("impact", impact), ("urgency", urgency), ("priority", priority)):
-            check.integer(level, name, optional=True)
-        tag_set, field_values = check.tags(tags, "tags"), check.fields(fields)
-        now = self.now()
-        new_id = ticket_id if ticket_id is not None else self.store.next_ticket_id()
-        start = self.workflow.initial_status
-        opened = Opened(
-            ticket_id=new_id,
-            seq=1,
-            at=now,
-            actor=actor if actor is not None else Actor(requester, Role.REQUESTER),
+        request = OpenRequest(
             requester=requester,
             subject=subject,
-            status=start.name,
-            category=start.category,
+            actor=actor,
+            ticket_id=ticket_id,
             channel=channel,
             topic=topic,
             impact=impact,
@@ -290,25 +215,25 @@ class HelpDesk:
             country=country,
             language=language,
             group=group,
-            tags=tag_set,
-            fields=field_values,
+            tags=tags,
+            fields=fields,
+            agent=agent,
+        ).checked()
+        now = self.now()
+        new_id = ticket_id if ticket_id is not None else self.store.next_ticket_id()
+        router = self.router
+
+        def route(ticket: Ticket) -> RoutingDecision:
+            assert router is not None
+            return router.route(ticket, agent_list(self.store, self._agents), loads(self.store), now=now)
+
+        events, ticket, assessment, decision = request.decide(
+            self.workflow,
+            self.priorities,
+            ticket_id=new_id,
+            now=now,
+            route=None if router is None else route,
         )
-        assessment = None
-        if self.priorities is not None and priority is None:
-            assessment = self.priorities.assess(opened)
-            opened = attrs.evolve(opened, priority=assessment.final.level)
-        events: list[Event] = [opened]
-        ticket = Ticket.from_events(events)
-        decision = None
-        if agent is None and self.router is not None:
-            decision = self.router.route(
-                ticket, agent_list(self.store, self._agents), loads(self.store), now=now
-            )
-            agent = decision.agent_id
-        if agent is not None:
-            by = actor if actor is not None and actor.is_staff else Actor.system("router")
-            events.append(Assigned(ticket_id=new_id, seq=2, at=now, actor=by, agent=agent))
-            ticket = ticket.apply(events[-1])
         notes: tuple[Notification, ...] = ()
         if self._automation is not None:
             events, notes = self._automation.triggered(None, events, now)
@@ -504,7 +429,7 @@ class HelpDesk:
         while True:
             page = self.store.find(TicketQuery(limit=batch, cursor=cursor))
             for ticket in page:
-                if not self.store.set_due(ticket.id, ticket.version, self._schedule.due(ticket, instant)):
+                if not self.store.set_due(ticket.id, ticket.version, self._due(ticket, instant)):
                     skipped += 1
             seen += len(page)
             cursor = page.next_cursor
@@ -541,19 +466,12 @@ class HelpDesk:
             automations, self.workflow, self.store, evaluate, self.router, self._agents, deliver
         )
 
-    def _policies(self) -> SLAEvaluator:
-        if self.sla_policies is None:
-            raise ConfigError(
-                "this HelpDesk has no SLA policies; pass sla=SLAPolicy(...) or SLAPolicySet(...)", "sla"
-            )
-        return self.sla_policies
-
     def _send(self, notifications: tuple[Notification, ...]) -> None:
         if self._automation is not None and notifications:
             self._automation.send(notifications)
 
-    def _at(self, ticket: Ticket) -> datetime:
-        return max(self.now(), ticket.updated_at)
+    def _due(self, ticket: Ticket, now: datetime) -> datetime:
+        return self._schedule.due(ticket, now, self._schedule.history(self.store, ticket.id))
 
     def _update(self, ticket_id: str, decide: Decide) -> Ticket:
         ticket = self.store.get(check.text(ticket_id, "ticket_id"))  # type: ignore[arg-type]  # checked: a str
@@ -565,7 +483,8 @@ class HelpDesk:
             if self._automation is not None:
                 # Triggers are decided with the command, so both go into the same append.
                 events, notes = self._automation.triggered(ticket, events, self._at(ticket))
-            after, due = self._schedule.after(ticket, events, self._at(ticket))
+            prior = self._schedule.history(self.store, ticket_id)
+            after, due = self._schedule.after(ticket, events, self._at(ticket), prior)
             try:
                 self.store.append(ticket_id, events, ticket.version, due=due)
             except ConcurrencyError:

@@ -30,8 +30,10 @@ from ticketcore import (
 )
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
+from ticketcore.adapters.threaded import ThreadedStore
+from ticketcore.aio import AsyncHelpDesk, AsyncTicketStore
 from ticketcore.codec import dump, load
-from ticketcore.desk import HelpDesk
+from ticketcore.desk import HelpDesk, Opening
 from ticketcore.i18n import format_duration, label
 from ticketcore.repositories import TicketQuery, TicketStore
 
@@ -91,6 +93,18 @@ desk = HelpDesk(memory, clock=lambda: at, workflow=workflow, sla=policies)
 opened: Ticket = desk.open(requester="cy", subject="Printer on fire").ticket
 page = store.find(TicketQuery(category={"new", "open"}, limit=50))
 tickets: list[Ticket] = list(page.tickets)
+
+
+# asyncio
+async def on_asyncio() -> Ticket:
+    async_store: AsyncTicketStore = ThreadedStore(MemoryStore())
+    async_desk = AsyncHelpDesk(async_store, clock=lambda: at, workflow=workflow, sla=policies)
+    opening: Opening = await async_desk.open(requester="cy", subject="Printer on fire")
+    positions: list[int] = [position async for position, _ in async_store.stream()]
+    assert positions
+    await async_store.close()
+    return opening.ticket
+
 
 # metrics and i18n
 ratio = backlog.backlog_ratio([events], at + timedelta(days=1))

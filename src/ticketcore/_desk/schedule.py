@@ -2,7 +2,8 @@
 
 Every command, fired timer and rescheduled ticket stores ``scheduling.next_due`` of the state it leaves, so the
 store's due index always says when each ticket next needs the scheduler; ``run_timers`` and ``upcoming`` read only
-that index.
+that index. :class:`DeskSchedule` only decides: the caller reads the history it needs (``needs_history``), so the
+blocking and the asyncio desks share it.
 """
 
 from __future__ import annotations
@@ -29,21 +30,25 @@ _PAGE = 500
 class DeskSchedule:
     """What decides a ticket's due instant: the desk's workflow, timer calendar, rules and SLA policies."""
 
-    store: TicketStore
     workflow: Workflow
     calendar: TimerCalendar | None
     automations: AutomationSet | None
     sla: Callable[[Sequence[Event], datetime], SLAReport] | None
 
-    def due(self, ticket: Ticket, now: datetime, history: Sequence[Event] | None = None) -> datetime:
+    @property
+    def needs_history(self) -> bool:
+        """Whether :meth:`due` and :meth:`after` need the ticket's stored history (only SLA policies read it)."""
+        return self.sla is not None
+
+    def due(self, ticket: Ticket, now: datetime, history: Sequence[Event] | None) -> datetime:
         """When ``ticket`` (as it stands at ``now``) next needs the scheduler; :data:`NOT_DUE` for never.
 
-        ``history`` is the ticket's whole history when the caller holds it; it is read only for SLA policies.
+        ``history`` is the ticket's whole history; it may be ``None`` when :attr:`needs_history` is false.
         """
         report = None
         if self.sla is not None:
-            events = history if history is not None else self.store.events(ticket.id)
-            report = self.sla(events, now)
+            assert history is not None, "the caller reads the history when needs_history"
+            report = self.sla(history, now)
         found = next_due(
             ticket,
             now=now,
@@ -54,16 +59,21 @@ class DeskSchedule:
         )
         return NOT_DUE if found is None else found.at
 
-    def after(self, before: Ticket, events: Sequence[Event], now: datetime) -> tuple[Ticket, datetime]:
+    def after(
+        self, before: Ticket, events: Sequence[Event], now: datetime, prior: Sequence[Event] | None
+    ) -> tuple[Ticket, datetime]:
         """The ticket ``events`` make of ``before`` and the due instant to append with them (folded once: the
-        caller keeps the ticket for after the append)."""
+        caller keeps the ticket for after the append). ``prior`` is ``before``'s stored history (see
+        :attr:`needs_history`)."""
         ticket = before
         for event in events:
             ticket = ticket.apply(event)
-        history = None
-        if self.sla is not None:
-            history = [*self.store.events(before.id), *events]
+        history = None if prior is None else [*prior, *events]
         return ticket, self.due(ticket, now, history)
+
+    def history(self, store: TicketStore, ticket_id: str) -> list[Event] | None:
+        """What :meth:`due` and :meth:`after` need from a blocking ``store``: the history, or ``None``."""
+        return store.events(ticket_id) if self.needs_history else None
 
 
 def due_tickets(store: TicketStore, at_or_before: datetime) -> Iterator[Scheduled]:

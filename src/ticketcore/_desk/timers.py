@@ -13,13 +13,13 @@ from ticketcore.lifecycle import TimerCalendar, Workflow
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import Scheduled, TicketStore
 
-__all__ = ["fire_due"]
+__all__ = ["TIMER_ROUNDS", "fire_due", "next_firing"]
 
-_TIMER_ROUNDS = 8
+TIMER_ROUNDS = 8
 """At most this many timers fire on one ticket per ``run_timers`` call (each fired timer can make another due)."""
 
 
-def _next_firing(
+def next_firing(
     workflow: Workflow,
     ticket: Ticket,
     calendar: TimerCalendar | None,
@@ -59,14 +59,14 @@ def fire_due(
     stored_due: datetime | None = scheduled.due_at
     fired: list[Event] = []
     conflicts = 0
-    for _ in range(_TIMER_ROUNDS):
-        events, notes = _next_firing(workflow, ticket, calendar, now, automation)
+    for _ in range(TIMER_ROUNDS):
+        events, notes = next_firing(workflow, ticket, calendar, now, automation)
         if not events:
-            due = schedule.due(ticket, now)
+            due = schedule.due(ticket, now, schedule.history(store, ticket.id))
             if due != stored_due:
                 store.set_due(ticket.id, ticket.version, due)
             break
-        after, due = schedule.after(ticket, events, now)
+        after, due = schedule.after(ticket, events, now, schedule.history(store, ticket.id))
         try:
             store.append(ticket.id, events, ticket.version, due=due)
         except ConcurrencyError:

@@ -8,7 +8,7 @@ with ``?`` placeholders that :meth:`SQLStore._sql` turns into the driver's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,10 +27,57 @@ from ticketcore.repositories import (
     encode_cursor,
 )
 
-__all__ = ["SQLStore"]
+__all__ = ["EVENTS", "SET_DUE", "STREAM", "STREAM_BATCH", "SQLStore", "due_page", "due_statement"]
 
 STREAM_BATCH = 1_000
 """How many events one read of :meth:`SQLStore.stream` fetches."""
+
+EVENTS = "SELECT position, seq, data FROM events WHERE tenant = ? AND ticket_id = ? AND seq > ? ORDER BY seq"
+"""A ticket's events after a seq: ``(tenant, ticket_id, after)``."""
+
+STREAM = "SELECT position, ticket_id, seq, data FROM events WHERE tenant = ? AND position > ? ORDER BY position LIMIT ?"
+"""One batch of the stream: ``(tenant, after, STREAM_BATCH)``."""
+
+SET_DUE = "UPDATE tickets SET due_us = ? WHERE tenant = ? AND ticket_id = ? AND version = ?"
+"""Move a ticket's due instant if it is still at a version: ``(due_us, tenant, ticket_id, version)``."""
+
+
+def due_statement(
+    tenant: str,
+    at_or_before: object,
+    limit: object,
+    cursor: object,
+    *,
+    keepable: Callable[[object], bool],
+    database: str,
+) -> tuple[str, list[Any], int]:
+    """The statement (``?`` placeholders) and parameters of one :meth:`TicketStore.due` page, and its limit."""
+    bound, mark = check_due_query(at_or_before, limit, cursor)
+    where = "tenant = ? AND due_us IS NOT NULL AND due_us <= ?"
+    params: list[Any] = [tenant, bound]
+    if mark is not None:
+        if not keepable(mark[1]):
+            raise ConfigError(f"the cursor names ticket id {mark[1]!r}, which {database} cannot hold")
+        where += " AND (due_us, ticket_id) > (CAST(? AS BIGINT), CAST(? AS TEXT))"
+        params.extend(mark)
+    assert isinstance(limit, int)  # checked above
+    params.append(limit + 1)
+    sql = f"SELECT ticket_id, version, data, due_us FROM tickets WHERE {where} ORDER BY due_us, ticket_id LIMIT ?"
+    return sql, params, limit
+
+
+def due_page(rows: Sequence[Any], limit: int, load: Callable[[str, int, str], Ticket]) -> DuePage:
+    """The :class:`DuePage` of the rows :func:`due_statement` read (one more than ``limit`` when more follow)."""
+    items: list[Scheduled] = []
+    corrupt: list[CorruptRecord] = []
+    for ticket_id, version, data, due_us in rows[:limit]:
+        try:
+            items.append(Scheduled(from_micros(due_us), load(ticket_id, version, data)))
+        except CorruptRecord as error:
+            corrupt.append(error)  # reported with the page; the other tickets are still read
+    more = len(rows) > limit
+    last = rows[limit - 1] if more else None
+    return DuePage(tuple(items), None if last is None else encode_cursor((last[3], last[0])), tuple(corrupt))
 
 
 class SQLStore:
@@ -81,25 +128,14 @@ class SQLStore:
         after = check_position(after)
         if not self._keepable(ticket_id):
             return []
-        rows = self._fetch_all(
-            self._sql(
-                "SELECT position, seq, data FROM events WHERE tenant = ? AND ticket_id = ? AND seq > ? ORDER BY seq"
-            ),
-            (self._tenant_name, ticket_id, after),
-        )
+        rows = self._fetch_all(self._sql(EVENTS), (self._tenant_name, ticket_id, after))
         return [self._event(position, ticket_id, seq, data) for position, seq, data in rows]
 
     def stream(self, after: int = 0) -> Iterator[tuple[int, Event]]:
         """See :meth:`TicketStore.stream`. Reads in batches, so nothing stays open between them."""
         position = check_position(after)
         while True:
-            rows = self._fetch_all(
-                self._sql(
-                    "SELECT position, ticket_id, seq, data FROM events WHERE tenant = ? AND position > ? "
-                    "ORDER BY position LIMIT ?"
-                ),
-                (self._tenant_name, position, STREAM_BATCH),
-            )
+            rows = self._fetch_all(self._sql(STREAM), (self._tenant_name, position, STREAM_BATCH))
             for row_position, ticket_id, seq, data in rows:
                 yield row_position, self._event(row_position, ticket_id, seq, data)
             if len(rows) < STREAM_BATCH:
@@ -108,35 +144,10 @@ class SQLStore:
 
     def due(self, at_or_before: datetime, *, limit: int = 100, cursor: str | None = None) -> DuePage:
         """See :meth:`TicketStore.due`: one range read of the ``tickets_by_due`` index, and the page's rows."""
-        bound, mark = check_due_query(at_or_before, limit, cursor)
-        where = "tenant = ? AND due_us IS NOT NULL AND due_us <= ?"
-        params: list[Any] = [self._tenant_name, bound]
-        if mark is not None:
-            if not self._keepable(mark[1]):
-                raise ConfigError(
-                    f"the cursor names ticket id {mark[1]!r}, which {self._database} cannot hold"
-                )
-            where += " AND (due_us, ticket_id) > (CAST(? AS BIGINT), CAST(? AS TEXT))"
-            params.extend(mark)
-        rows = self._fetch_all(
-            self._sql(
-                f"SELECT ticket_id, version, data, due_us FROM tickets WHERE {where} "
-                "ORDER BY due_us, ticket_id LIMIT ?"
-            ),
-            (*params, limit + 1),
+        sql, params, size = due_statement(
+            self._tenant_name, at_or_before, limit, cursor, keepable=self._keepable, database=self._database
         )
-        items: list[Scheduled] = []
-        corrupt: list[CorruptRecord] = []
-        for ticket_id, version, data, due_us in rows[:limit]:
-            try:
-                items.append(Scheduled(from_micros(due_us), self._ticket(ticket_id, version, data)))
-            except CorruptRecord as error:
-                corrupt.append(error)  # reported with the page; the other tickets are still read
-        more = len(rows) > limit
-        last = rows[limit - 1] if more else None
-        return DuePage(
-            tuple(items), None if last is None else encode_cursor((last[3], last[0])), tuple(corrupt)
-        )
+        return due_page(self._fetch_all(self._sql(sql), params), size, self._ticket)
 
     def set_due(self, ticket_id: str, version: int, due: datetime) -> bool:
         """See :meth:`TicketStore.set_due`: one conditional ``UPDATE`` of the ticket's row."""
@@ -145,10 +156,7 @@ class SQLStore:
         instant = check_due(due)
         if not self._keepable(ticket_id):
             return False
-        changed = self._change(
-            self._sql("UPDATE tickets SET due_us = ? WHERE tenant = ? AND ticket_id = ? AND version = ?"),
-            (instant, self._tenant_name, ticket_id, version),
-        )
+        changed = self._change(self._sql(SET_DUE), (instant, self._tenant_name, ticket_id, version))
         return changed > 0
 
     # AgentDirectory

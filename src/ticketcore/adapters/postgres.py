@@ -30,23 +30,33 @@ except ImportError as _missing:  # pragma: no cover (a test hides psycopg to che
 
     raise MissingExtra("PostgresStore", "postgres", ["psycopg"]) from _missing
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from psycopg import errors as pg_errors
 
-from ticketcore._time import to_micros
-from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id, snapshot_columns, to_json
+from ticketcore.adapters._common import TicketCache, check_tenant, check_ticket_id
 from ticketcore.adapters._postgres.pool import Pool
 from ticketcore.adapters._postgres.schema import APPEND_LOCK, migrate
-from ticketcore.adapters._postgres.sql import APPEND, describe, find_sql, storable
+from ticketcore.adapters._postgres.sql import (
+    APPEND,
+    CURRENT,
+    GET,
+    LOCK_TENANT,
+    NEXT_TICKET,
+    TAKEN,
+    VERSION,
+    append_params,
+    describe,
+    find_page,
+    find_sql,
+    storable,
+)
 from ticketcore.adapters._sql import SQLStore
 from ticketcore.errors import (
     ConcurrencyError,
     ConfigError,
-    CorruptRecord,
     InvalidEvent,
     StorageError,
     TicketNotFound,
@@ -56,12 +66,9 @@ from ticketcore.repositories import (
     TICKET_ID_PREFIX,
     Page,
     TicketQuery,
-    check_append,
     check_batch,
-    check_due,
     check_query,
     check_ticket_key,
-    encode_cursor,
 )
 
 __all__ = ["PostgresStore"]
@@ -184,7 +191,7 @@ class PostgresStore(SQLStore):
         return StorageError(f"{self!r}: {type(error).__name__}: {text}")
 
     def _lock_tenant(self, conn: Connection) -> None:
-        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (APPEND_LOCK, self._lock_name))
+        conn.execute(LOCK_TENANT, (APPEND_LOCK, self._lock_name))
 
     # the hooks of SQLStore
 
@@ -225,29 +232,14 @@ class PostgresStore(SQLStore):
         if not storable(ticket_id):
             raise InvalidEvent(f"PostgreSQL cannot store the ticket id {ticket_id!r} (NUL or invalid text)")
         current = self._current(ticket_id, expected_version)
-        ticket = check_append(ticket_id, current, batch, expected_version)
-        due_us = check_due(due, ticket.updated_at)
-        texts = [to_json(e, ensure_ascii=False) for e in batch]
-        snapshot = to_json(ticket, ensure_ascii=False)
-        columns = [ticket.status, ticket.assignee, ticket.group, ticket.channel, *ticket.tags]
-        if not all(storable(text) for text in (*texts, snapshot)) or any("\x00" in c for c in columns if c):
-            raise InvalidEvent(
-                "holds text PostgreSQL cannot store (NUL or invalid text)", ticket_id=ticket_id
-            )
-        params = (
-            APPEND_LOCK,
-            self._lock_name,
-            self._tenant_name,
+        ticket, params = append_params(
             ticket_id,
-            batch[0].seq,
-            "[" + ",".join(json.dumps(text, ensure_ascii=False) for text in texts) + "]",
-            current is None,
-            *snapshot_columns(ticket),
-            json.dumps(sorted(ticket.tags), ensure_ascii=False),
-            to_micros(ticket.created_at),
-            to_micros(ticket.updated_at),
-            due_us,
-            snapshot,
+            current,
+            batch,
+            expected_version,
+            due=due,
+            tenant=self._tenant_name,
+            lock=(APPEND_LOCK, self._lock_name),
         )
 
         def body(conn: Connection) -> None:
@@ -271,21 +263,11 @@ class PostgresStore(SQLStore):
             return cached
         if cached is None and expected_version == 0:
             return None  # a new ticket, we trust; the unique key refuses the append if it was not
-        row = self._read(
-            lambda conn: conn.execute(
-                "SELECT version, data FROM tickets WHERE tenant = %s AND ticket_id = %s",
-                (self._tenant_name, ticket_id),
-            ).fetchone()
-        )
+        row = self._read(lambda conn: conn.execute(CURRENT, (self._tenant_name, ticket_id)).fetchone())
         return None if row is None else self._ticket(ticket_id, row[0], row[1])
 
     def _version(self, ticket_id: str) -> int:
-        row = self._read(
-            lambda conn: conn.execute(
-                "SELECT version FROM tickets WHERE tenant = %s AND ticket_id = %s",
-                (self._tenant_name, ticket_id),
-            ).fetchone()
-        )
+        row = self._read(lambda conn: conn.execute(VERSION, (self._tenant_name, ticket_id)).fetchone())
         return 0 if row is None else int(row[0])
 
     def _append_once(
@@ -330,13 +312,7 @@ class PostgresStore(SQLStore):
         known = -1 if cached is None else cached.version
         row = None
         if storable(ticket_id):
-            row = self._read(
-                lambda conn: conn.execute(
-                    "SELECT version, CASE WHEN version = %s THEN NULL ELSE data END FROM tickets "
-                    "WHERE tenant = %s AND ticket_id = %s",
-                    (known, self._tenant_name, ticket_id),
-                ).fetchone()
-            )
+            row = self._read(lambda conn: conn.execute(GET, (known, self._tenant_name, ticket_id)).fetchone())
         if row is None:
             raise TicketNotFound(ticket_id)
         if cached is not None and row[0] == cached.version:
@@ -349,18 +325,7 @@ class PostgresStore(SQLStore):
         # Never a prepared statement: its generic plan cannot see how selective this page's values are, and picks
         # bitmap scans over whole tenants where the custom plan walks the (created, id) index for one page.
         rows = self._read(lambda conn: conn.execute(sql, params, prepare=False).fetchall())
-        page = rows[: query.limit]
-        tickets: list[Ticket] = []
-        corrupt: list[CorruptRecord] = []
-        for ticket_id, version, data, _ in page:
-            try:
-                tickets.append(self._ticket(ticket_id, version, data))
-            except CorruptRecord as error:
-                corrupt.append(error)  # reported with the page; the other tickets are still read
-        more = len(rows) > query.limit
-        return Page(
-            tuple(tickets), encode_cursor((page[-1][3], page[-1][0])) if more else None, tuple(corrupt)
-        )
+        return find_page(rows, query.limit, self._ticket)
 
     def next_ticket_id(self) -> str:
         """See :meth:`TicketStore.next_ticket_id`: a per-tenant counter row, unique across processes."""
@@ -369,17 +334,10 @@ class PostgresStore(SQLStore):
             # Under the tenant lock, no append can create the candidate between our check and our commit.
             self._lock_tenant(conn)
             while True:
-                row = conn.execute(
-                    "INSERT INTO counters (tenant, next_ticket) VALUES (%s, 1) ON CONFLICT (tenant) "
-                    "DO UPDATE SET next_ticket = counters.next_ticket + 1 RETURNING next_ticket",
-                    (self._tenant_name,),
-                ).fetchone()
+                row = conn.execute(NEXT_TICKET, (self._tenant_name,)).fetchone()
                 assert row is not None
                 candidate = f"{TICKET_ID_PREFIX}{row[0]}"
-                taken = conn.execute(
-                    "SELECT 1 FROM tickets WHERE tenant = %s AND ticket_id = %s",
-                    (self._tenant_name, candidate),
-                ).fetchone()
+                taken = conn.execute(TAKEN, (self._tenant_name, candidate)).fetchone()
                 if taken is None:
                     return candidate
 
