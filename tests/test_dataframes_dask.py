@@ -252,3 +252,24 @@ def test_a_small_desk_on_the_cluster(client: Client) -> None:
     achieved = dfs.sla_achievement(split(cycles, 3), by_priority=True)
     assert achieved["achieved"].sum() + achieved["breached"].sum() > 0
     equal(achieved, dfs.sla_achievement(cycles, by_priority=True))
+
+
+def test_parquet_fills_missing_columns_and_reads_tag_strings(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "ticket_id": ["A"],
+            "seq": [1],
+            "at": pd.to_datetime(["2025-03-03T09:00Z"], utc=True),
+            "type": ["opened"],
+            "actor_id": ["cy"],
+            "actor_role": ["requester"],
+            "tags": ["vip; billing"],
+            "fields": pd.Series([pd.NA], dtype=object),
+        }
+    )
+    dfs.write_events_parquet(frame, tmp_path / "events.parquet")
+    back = dfs.read_events_parquet(tmp_path / "events.parquet")
+    assert list(back.columns) == list(dfs.EVENT_COLUMNS)
+    [[opened]] = dfs.events_from_frame(back)
+    assert opened.tags == frozenset({"vip", "billing"})  # type: ignore[attr-defined]
+    assert opened.fields == {}  # type: ignore[attr-defined]

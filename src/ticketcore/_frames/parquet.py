@@ -37,8 +37,21 @@ _JSON = [name for name in EVENT_COLUMNS if _KINDS[name] in ("json", "value")]
 _LISTS = [name for name in EVENT_COLUMNS if _KINDS[name] == "strings"]
 
 
+def _empty(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _names(value: object) -> list[str] | None:
+    """A tag set as a sorted list; a string holds names separated by ';' (as ``EVENT_COLUMNS`` says)."""
+    if _empty(value):
+        return None
+    if isinstance(value, str):
+        return sorted({part.strip() for part in value.split(";") if part.strip()})
+    return sorted(str(part) for part in value)  # type: ignore[attr-defined]
+
+
 def _text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):  # NaN is an empty cell
+    if _empty(value):
         return None
     return json.dumps(value.item() if hasattr(value, "item") else value, sort_keys=True)
 
@@ -54,14 +67,15 @@ def encoded(frame: pd.DataFrame) -> pd.DataFrame:
         raise ConfigError(
             f"{extra[0]!r} is not an event column; valid columns: {', '.join(EVENT_COLUMNS)}", "columns"
         )
-    data = frame.reindex(columns=list(EVENT_COLUMNS)).reset_index(drop=True)
+    data = frame.reset_index(drop=True)
+    for name in EVENT_COLUMNS:
+        if name not in data.columns:
+            data[name] = pd.Series([None] * len(data), dtype=object)  # all empty, of no pandas dtype
+    data = data[list(EVENT_COLUMNS)]
     for name in _JSON:
         data[name] = pd.Series([_text(v) for v in data[name].astype(object)], dtype=object)
     for name in _LISTS:
-        data[name] = pd.Series(
-            [None if v is None or isinstance(v, float) else sorted(v) for v in data[name].astype(object)],
-            dtype=object,
-        )
+        data[name] = pd.Series([_names(v) for v in data[name].astype(object)], dtype=object)
     return data
 
 
