@@ -29,7 +29,7 @@ MODULES = [
     ("ticketcore.adapters.postgres", "PostgreSQL store ([postgres] extra)"),
     ("ticketcore.desk", "The HelpDesk shell"),
     ("ticketcore.i18n", "Localisation"),
-    ("ticketcore.dataframes", "pandas and Dask ([pandas] extra)"),
+    ("ticketcore.dataframes", "pandas and Dask ([pandas] and [dask] extras)"),
     ("ticketcore.plots", "Plots ([plot] extra)"),
     ("ticketcore.importers", "Importing help-desk exports"),
     ("ticketcore.testing.contract", "The storage adapter contract kit"),
