@@ -206,7 +206,7 @@ def prepare(
     result to several metrics. Raises :class:`~ticketcore.errors.InvalidEvent` naming the first broken history.
 
     A Dask frame is shuffled on ``ticket_id`` (every ticket's events in one partition), each partition prepared by
-    the pandas code and kept by the workers (``persist``): the result, a ``PartitionedEvents``, is what to pass to
+    the pandas code and kept by the workers (``persist``), with only the columns the metrics read: the result, a ``PartitionedEvents``, is what to pass to
     several metrics so that the shuffle and the preparation happen once."""
     prepared: PreparedEvents | PartitionedEvents = _prepared(events)
     return prepared

@@ -68,6 +68,14 @@ __all__ = [
 ]
 
 
+READ_COLUMNS = frozenset(
+    ("ticket_id", "seq", "at", "type", "actor_id", "actor_role", "category", "to_category", "public", "agent",
+     "field", "value", "group", "to_priority", "to_status", "score", "scale", "status", "priority", "channel",
+     "region")
+)  # fmt: skip
+"""The columns the metrics read: the others (subjects, bodies, tags …) are left out before the shuffle."""
+
+
 class PartitionedEvents:
     """A Dask events frame shuffled by ticket, each partition prepared once and held by the workers.
 
@@ -82,6 +90,7 @@ class PartitionedEvents:
         except NaiveDatetimeError:
             first = frame["at"].head(1, npartitions=-1)
             raise NaiveDatetimeError("column 'at'", first.iloc[0] if len(first) else None) from None
+        frame = frame[[name for name in frame.columns if name in READ_COLUMNS]]
         if frame.npartitions > 1:
             # Task-based: object columns (tags, fields) travel pickled, unchanged.
             frame = frame.shuffle(on="ticket_id", shuffle_method="tasks")
