@@ -32,7 +32,7 @@ MODULES = [
     ("ticketcore.desk", "The HelpDesk shell"),
     ("ticketcore.aio", "asyncio: AsyncTicketStore and AsyncHelpDesk"),
     ("ticketcore.i18n", "Localisation"),
-    ("ticketcore.dataframes", "pandas and Dask ([pandas] extra)"),
+    ("ticketcore.dataframes", "pandas and Dask ([pandas] and [dask] extras)"),
     ("ticketcore.plots", "Plots ([plot] extra)"),
     ("ticketcore.importers", "Importing help-desk exports"),
     ("ticketcore.testing.contract", "The storage adapter contract kit"),

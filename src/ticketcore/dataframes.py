@@ -12,15 +12,23 @@ computed with numpy over whole columns, and gives exactly what the pure function
 (:func:`to_frame` turns any pure result into the same DataFrame). :func:`business_elapsed` and :func:`business_add`
 apply a business calendar to whole Series, with the scalar calendar's exact results.
 
-pandas and numpy are imported when a function needs them; without them the call raises
-:class:`~ticketcore.errors.MissingExtra`.
+**Dask** (extra ``[dask]``): every metric, :func:`prepare` and the business-time functions also take a
+``dask.dataframe.DataFrame`` (Series). The library shuffles the events on ``ticket_id`` so that each ticket's events
+sit in one partition, runs the pandas computation on each partition where it lives, and combines the partial
+results exactly — counts add up; durations are gathered (one value per ticket) and summarised by the same code, so
+medians and percentiles are exact. Metrics return the same pandas DataFrames as for pandas input, equal to the last
+bit; the business-time functions return a lazy Dask Series. :func:`write_events_parquet` and
+:func:`read_events_parquet` store events as Parquet with a fixed column schema.
+
+pandas and numpy are imported when a function needs them, Dask and pyarrow only for Dask frames and Parquet; without
+them the call raises :class:`~ticketcore.errors.MissingExtra` naming the extra.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ticketcore._frames.columns import EVENT_COLUMNS
 from ticketcore.backlog import DEFAULT_AGE_EDGES, DURATION_METRICS, Period
@@ -28,9 +36,13 @@ from ticketcore.errors import MissingExtra
 from ticketcore.model import Category, Event, Ticket
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    import dask.dataframe as dd
     import pandas as pd
 
     from ticketcore._frames.metrics import PreparedEvents
+    from ticketcore._frames.partitioned import PartitionedEvents
     from ticketcore.sla import SLAReport
 
 __all__ = [
@@ -50,6 +62,7 @@ __all__ = [
     "growth_trend",
     "normalize",
     "prepare",
+    "read_events_parquet",
     "reopens",
     "self_service_share",
     "sla_achievement",
@@ -59,6 +72,7 @@ __all__ = [
     "to_frame",
     "touches",
     "volumes",
+    "write_events_parquet",
 ]
 
 
@@ -70,18 +84,51 @@ def _require() -> None:
         raise MissingExtra("ticketcore.dataframes", "pandas", ["pandas", "numpy"]) from None
 
 
-def _prepared(events: pd.DataFrame | PreparedEvents) -> PreparedEvents:
+def _require_dask(feature: str = "ticketcore.dataframes over Dask DataFrames") -> None:
+    _require()
+    try:
+        import dask.dataframe  # noqa: F401 (imported to check the extra is installed)
+        import pyarrow  # noqa: F401 (imported to check the extra is installed)
+    except ImportError:
+        raise MissingExtra(feature, "dask", ["dask[dataframe]", "distributed", "pyarrow"]) from None
+
+
+def _is_dask(value: object) -> bool:
+    """Whether ``value`` is a Dask collection or prepared Dask events (told without importing Dask)."""
+    module = type(value).__module__
+    return module.split(".")[0] == "dask" or module == "ticketcore._frames.partitioned"
+
+
+def _prepared(events: object) -> Any:
+    """The prepared events: :class:`PreparedEvents` for pandas, ``PartitionedEvents`` for Dask."""
+    if _is_dask(events):
+        _require_dask()
+        from ticketcore._frames.partitioned import prepare as partition
+
+        return partition(cast("dd.DataFrame", events))
     _require()
     from ticketcore._frames.metrics import prepare as make
 
-    return make(events)
+    return make(cast("pd.DataFrame", events))
 
 
-def _kpis() -> Any:
+def _kpis(events: object = None) -> Any:
+    """The module computing the metrics over ``events``: one per backend, with the same functions."""
+    if _is_dask(events):
+        from ticketcore._frames import partitioned
+
+        return partitioned
     _require()
     from ticketcore._frames import kpis
 
     return kpis
+
+
+def _metric(
+    name: str, events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents, *args: object
+) -> pd.DataFrame:
+    prepared = _prepared(events)
+    return _frame(getattr(_kpis(prepared), name)(prepared, *args))
 
 
 def _frame(result: object) -> pd.DataFrame:
@@ -152,10 +199,17 @@ def tickets_from_frame(frame: pd.DataFrame) -> list[Ticket]:
     return read(frame)
 
 
-def prepare(events: pd.DataFrame | PreparedEvents) -> PreparedEvents:
+def prepare(
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+) -> PreparedEvents | PartitionedEvents:
     """Check an events DataFrame, order it by ticket and seq, and derive the state after each event once; pass the
-    result to several metrics. Raises :class:`~ticketcore.errors.InvalidEvent` naming the first broken history."""
-    return _prepared(events)
+    result to several metrics. Raises :class:`~ticketcore.errors.InvalidEvent` naming the first broken history.
+
+    A Dask frame is shuffled on ``ticket_id`` (every ticket's events in one partition), each partition prepared by
+    the pandas code and kept by the workers (``persist``), with only the columns the metrics read: the result, a ``PartitionedEvents``, is what to pass to
+    several metrics so that the shuffle and the preparation happen once."""
+    prepared: PreparedEvents | PartitionedEvents = _prepared(events)
+    return prepared
 
 
 def to_frame(result: object) -> pd.DataFrame:
@@ -164,46 +218,95 @@ def to_frame(result: object) -> pd.DataFrame:
     return _frame(result)
 
 
+def write_events_parquet(frame: pd.DataFrame | dd.DataFrame, path: str | Path) -> None:
+    """Write an events DataFrame as Parquet (pyarrow; extra ``[dask]``): a pandas frame to one file, a Dask frame
+    to a directory of part files, one a partition.
+
+    The file has every column of :data:`EVENT_COLUMNS`, in order, each with one Arrow type whatever the frame's
+    dtypes: ``string`` for text and categories, ``int64``, ``bool``, ``timestamp[us, UTC]`` for instants,
+    ``list<string>`` for the tag sets, and JSON text for ``fields``, ``value`` and ``previous``. A column that is not
+    an event column raises :class:`~ticketcore.errors.ConfigError`."""
+    _require_dask("ticketcore.dataframes Parquet files")
+    from ticketcore._frames import parquet
+
+    if _is_dask(frame):
+        parquet.write_dask(frame, path)
+    else:
+        parquet.write(frame, path)
+
+
+def read_events_parquet(path: str | Path, *, dask: bool = False) -> pd.DataFrame | dd.DataFrame:
+    """The events DataFrame stored by :func:`write_events_parquet` (a file, or a directory of part files), as
+    :func:`events_to_frame` makes it; with ``dask=True`` a lazy Dask frame of one partition a part file, for the
+    metrics to shuffle by ticket."""
+    _require_dask("ticketcore.dataframes Parquet files")
+    from ticketcore._frames import parquet
+
+    return parquet.read_dask(path) if dask else parquet.read(path)
+
+
 # --- metrics ------------------------------------------------------------------------------------------------------
 
 
-def backlog(events: pd.DataFrame | PreparedEvents, as_of: datetime, *, by: str | None = None) -> pd.DataFrame:
+def backlog(
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+    as_of: datetime,
+    *,
+    by: str | None = None,
+) -> pd.DataFrame:
     """:func:`ticketcore.backlog.backlog`: one row (``as_of``, ``open``), or one row per value of ``by``."""
-    return _frame(_kpis().backlog(_prepared(events), as_of, by))
+    return _metric("backlog", events, as_of, by)
 
 
 def backlog_series(
-    events: pd.DataFrame | PreparedEvents, start: date, end: date, *, tz: str | tzinfo, at: time = time(23, 0)
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+    start: date,
+    end: date,
+    *,
+    tz: str | tzinfo,
+    at: time = time(23, 0),
 ) -> pd.DataFrame:
     """:func:`ticketcore.backlog.backlog_series`: columns ``day``, ``at``, ``open``."""
-    return _frame(_kpis().backlog_series(_prepared(events), start, end, tz, at))
+    return _metric("backlog_series", events, start, end, tz, at)
 
 
 def backlog_ratio(
-    events: pd.DataFrame | PreparedEvents, as_of: datetime, *, window: timedelta = timedelta(weeks=4)
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+    as_of: datetime,
+    *,
+    window: timedelta = timedelta(weeks=4),
 ) -> pd.DataFrame:
     """:func:`ticketcore.backlog.backlog_ratio`: one row with ``open``, ``solved``, ``solved_per_week``, ``weeks``
     (``inf`` when nothing was solved) and ``infinite``."""
-    return _frame(_kpis().backlog_ratio(_prepared(events), as_of, window))
+    return _metric("backlog_ratio", events, as_of, window)
 
 
 def growth_trend(
-    events: pd.DataFrame | PreparedEvents, as_of: datetime, *, weeks: int = 8, steady_after: int = 3
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+    as_of: datetime,
+    *,
+    weeks: int = 8,
+    steady_after: int = 3,
 ) -> pd.DataFrame:
     """:func:`ticketcore.backlog.growth_trend`: weekly rows ``at``, ``open``, ``grew``; ``frame.attrs`` holds
     ``growing_weeks`` and ``steady``."""
-    return _frame(_kpis().growth_trend(_prepared(events), as_of, weeks, steady_after))
+    return _metric("growth_trend", events, as_of, weeks, steady_after)
 
 
 def flow(
-    events: pd.DataFrame | PreparedEvents, start: date, end: date, *, tz: str | tzinfo, freq: str = "week"
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+    start: date,
+    end: date,
+    *,
+    tz: str | tzinfo,
+    freq: str = "week",
 ) -> pd.DataFrame:
     """:func:`ticketcore.backlog.flow`: rows ``start``, ``end``, ``created``, ``solved``, ``reopened``."""
-    return _frame(_kpis().flow(_prepared(events), start, end, tz, freq))
+    return _metric("flow", events, start, end, tz, freq)
 
 
 def ageing(
-    events: pd.DataFrame | PreparedEvents,
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
     as_of: datetime,
     *,
     edges: Sequence[timedelta] = DEFAULT_AGE_EDGES,
@@ -211,11 +314,11 @@ def ageing(
 ) -> pd.DataFrame:
     """:func:`ticketcore.backlog.ageing`: rows ``bucket`` (a label), ``low``, ``high``, ``open``; business ages are
     computed for all tickets at once when ``calendar`` is a ``BusinessCalendar``."""
-    return _frame(_kpis().ageing(_prepared(events), as_of, edges, calendar))
+    return _metric("ageing", events, as_of, edges, calendar)
 
 
 def durations(
-    events: pd.DataFrame | PreparedEvents,
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
     period: Period,
     metrics: Sequence[str] = DURATION_METRICS,
     *,
@@ -226,7 +329,8 @@ def durations(
     _require()
     import pandas as pd
 
-    prepared, kpis = _prepared(events), _kpis()
+    prepared = _prepared(events)
+    kpis = _kpis(prepared)
     frames = [_frame(kpis.durations(prepared, period, metric, calendar)) for metric in metrics]
     return (
         pd.concat(frames, ignore_index=True) if frames else _frame(kpis.durations(prepared, period, "", None))
@@ -234,39 +338,57 @@ def durations(
 
 
 def touches(
-    events: pd.DataFrame | PreparedEvents, period: Period, *, zero_as_one_touch: bool = True
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+    period: Period,
+    *,
+    zero_as_one_touch: bool = True,
 ) -> pd.DataFrame:
     """:func:`ticketcore.backlog.touches`: one row of counts and rates."""
-    return _frame(_kpis().touches(_prepared(events), period, zero_as_one_touch))
+    return _metric("touches", events, period, zero_as_one_touch)
 
 
-def reopens(events: pd.DataFrame | PreparedEvents, period: Period) -> pd.DataFrame:
+def reopens(
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents, period: Period
+) -> pd.DataFrame:
     """:func:`ticketcore.backlog.reopens`: one row ``solved``, ``reopened``, ``reopens``, ``rate``."""
-    return _frame(_kpis().reopens(_prepared(events), period))
+    return _metric("reopens", events, period)
 
 
 def csat(
-    events: pd.DataFrame | PreparedEvents, period: Period, *, good_from: tuple[int, int] = (4, 5)
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+    period: Period,
+    *,
+    good_from: tuple[int, int] = (4, 5),
 ) -> pd.DataFrame:
     """:func:`ticketcore.backlog.csat`: one row ``rated``, ``good``, ``rate``."""
-    return _frame(_kpis().csat(_prepared(events), period, good_from))
+    return _metric("csat", events, period, good_from)
 
 
-def volumes(events: pd.DataFrame | PreparedEvents, period: Period, *, by: str = "channel") -> pd.DataFrame:
+def volumes(
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+    period: Period,
+    *,
+    by: str = "channel",
+) -> pd.DataFrame:
     """:func:`ticketcore.backlog.volumes`: one row per value of ``by`` with the tickets ``created``."""
-    return _frame(_kpis().volumes(_prepared(events), period, by))
+    return _metric("volumes", events, period, by)
 
 
 def self_service_share(
-    events: pd.DataFrame | PreparedEvents, period: Period, *, channels: Iterable[str] = ("self_service",)
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents,
+    period: Period,
+    *,
+    channels: Iterable[str] = ("self_service",),
 ) -> pd.DataFrame:
     """:func:`ticketcore.backlog.self_service_share`: one row ``total``, ``matching``, ``share``."""
-    return _frame(_kpis().self_service_share(_prepared(events), period, channels))
+    return _metric("self_service_share", events, period, channels)
 
 
-def agents(events: pd.DataFrame | PreparedEvents, period: Period) -> pd.DataFrame:
+def agents(
+    events: pd.DataFrame | PreparedEvents | dd.DataFrame | PartitionedEvents, period: Period
+) -> pd.DataFrame:
     """:func:`ticketcore.backlog.agents`: one row per agent with ``open``, ``solved``, ``replies``."""
-    return _frame(_kpis().agents(_prepared(events), period))
+    return _metric("agents", events, period)
 
 
 def sla_cycles_to_frame(reports: Iterable[SLAReport]) -> pd.DataFrame:
@@ -280,10 +402,19 @@ def sla_cycles_to_frame(reports: Iterable[SLAReport]) -> pd.DataFrame:
 
 
 def sla_achievement(
-    cycles: pd.DataFrame | Iterable[SLAReport], period: Period | None = None, *, by_priority: bool = False
+    cycles: pd.DataFrame | dd.DataFrame | Iterable[SLAReport],
+    period: Period | None = None,
+    *,
+    by_priority: bool = False,
 ) -> pd.DataFrame:
-    """:func:`ticketcore.backlog.sla_achievement` over SLA reports or a :func:`sla_cycles_to_frame` frame: rows
-    ``metric`` (``priority`` when ``by_priority``), ``achieved``, ``breached``, ``rate``."""
+    """:func:`ticketcore.backlog.sla_achievement` over SLA reports or a :func:`sla_cycles_to_frame` frame (pandas or
+    Dask, each cycle a row: a Dask frame needs no shuffle): rows ``metric`` (``priority`` when ``by_priority``),
+    ``achieved``, ``breached``, ``rate``."""
+    if _is_dask(cycles):
+        _require_dask()
+        from ticketcore._frames import partitioned
+
+        return _frame(partitioned.sla_achievement(cast("dd.DataFrame", cycles), period, by_priority))
     _require()
     import pandas as pd
 
@@ -312,7 +443,15 @@ def _micros(values: pd.Series, name: str) -> Any:
 
 def business_elapsed(calendar: Any, starts: pd.Series, ends: pd.Series) -> pd.Series:
     """``calendar.elapsed(start, end)`` for each pair of two aligned Series of aware datetimes, computed at once
-    (numpy ``searchsorted`` over the calendar's cumulative open segments); ``NaT`` in, ``NaT`` out."""
+    (numpy ``searchsorted`` over the calendar's cumulative open segments); ``NaT`` in, ``NaT`` out.
+
+    Two Dask Series (with the same partitions, e.g. two columns of one frame) give a lazy Dask Series, computed
+    partition by partition."""
+    if _is_dask(starts) or _is_dask(ends):
+        _require_dask()
+        from ticketcore._frames import partitioned
+
+        return partitioned.business_elapsed(business_elapsed, calendar, starts, ends)
     _require()
     import numpy as np
     import pandas as pd
@@ -332,7 +471,12 @@ def business_elapsed(calendar: Any, starts: pd.Series, ends: pd.Series) -> pd.Se
 
 def business_add(calendar: Any, starts: pd.Series, durations: pd.Series | timedelta) -> pd.Series:
     """``calendar.add(start, duration)`` for each start (and one duration, or a Series of them), in the calendar's
-    zone; ``NaT`` in, ``NaT`` out."""
+    zone; ``NaT`` in, ``NaT`` out. Dask Series give a lazy Dask Series."""
+    if _is_dask(starts) or _is_dask(durations):
+        _require_dask()
+        from ticketcore._frames import partitioned
+
+        return partitioned.business_add(business_add, calendar, starts, durations)
     _require()
     import numpy as np
     import pandas as pd

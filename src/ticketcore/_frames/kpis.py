@@ -60,12 +60,16 @@ __all__ = [
     "backlog_ratio",
     "backlog_series",
     "csat",
+    "duration_micros",
     "durations",
     "flow",
     "growth_trend",
+    "ratio",
     "reopens",
     "self_service_share",
+    "stats",
     "touches",
+    "trend",
     "volumes",
 ]
 
@@ -129,6 +133,11 @@ def backlog_ratio(events: PreparedEvents, as_of: datetime, window: timedelta) ->
     open_now = len(events.open_before(now))
     at = events.at[events.resolved_rows]
     solved = int(((at >= to_micros(before(as_of, window))) & (at < now)).sum())
+    return ratio(as_of, window, open_now, solved)
+
+
+def ratio(as_of: datetime, window: timedelta, open_now: int, solved: int) -> BacklogRatio:
+    """The backlog ratio of ``open_now`` tickets and ``solved`` in the window (also for counts added up)."""
     if open_now == 0:
         weeks = 0.0
     elif solved == 0:
@@ -145,7 +154,13 @@ def growth_trend(events: PreparedEvents, as_of: datetime, weeks: int, steady_aft
     require_aware(as_of, "as_of")
     check_weeks(weeks, steady_after)
     instants = [before(as_of, timedelta(weeks=k)) for k in range(weeks, -1, -1)]
-    counts = events.open_counts([to_micros(i) for i in instants])
+    return trend(as_of, instants, events.open_counts([to_micros(i) for i in instants]), weeks, steady_after)
+
+
+def trend(
+    as_of: datetime, instants: Sequence[datetime], counts: Sequence[int], weeks: int, steady_after: int
+) -> GrowthTrend:
+    """The growth trend of the backlog ``counts`` at ``instants`` (also for counts added up)."""
     growing = 0
     while growing < weeks and counts[-1 - growing] > counts[-2 - growing]:
         growing += 1
@@ -191,7 +206,8 @@ def ageing(events: PreparedEvents, as_of: datetime, edges: Sequence[timedelta], 
     return Ageing(as_of, calendar is not None, buckets)
 
 
-def _stats(metric: str, period: Period, business: bool, micros: Ints) -> DurationStats:
+def stats(metric: str, period: Period, business: bool, micros: Ints) -> DurationStats:
+    """Count, mean, median and p90 of the durations ``micros`` (in any order), exactly."""
     n = len(micros)
     if not n:
         return DurationStats(metric, period, business, 0, None, None, None)
@@ -206,6 +222,11 @@ def _stats(metric: str, period: Period, business: bool, micros: Ints) -> Duratio
 
 
 def durations(events: PreparedEvents, period: Period, metric: str, calendar: Any) -> DurationStats:
+    return stats(metric, period, calendar is not None, duration_micros(events, period, metric, calendar))
+
+
+def duration_micros(events: PreparedEvents, period: Period, metric: str, calendar: Any) -> Ints:
+    """The durations (µs) :func:`durations` summarises: one per ticket measured in ``period``."""
     check_metric(metric)
     if metric == "first_response":
         rows = _firsts(events.reply_rows, events.ticket)
@@ -214,10 +235,7 @@ def durations(events: PreparedEvents, period: Period, metric: str, calendar: Any
     else:
         rows = events.solved_in(*_bounds(period))[1]
     rows = rows[_in(events.at[rows], period)]
-    ends = events.at[rows]
-    return _stats(
-        metric, period, calendar is not None, _ages(calendar, events.created[events.ticket[rows]], ends)
-    )
+    return _ages(calendar, events.created[events.ticket[rows]], events.at[rows])
 
 
 def touches(events: PreparedEvents, period: Period, zero_as_one_touch: bool) -> TouchResolution:
