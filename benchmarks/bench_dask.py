@@ -8,7 +8,8 @@ reply, open, some pending and back, solved, some reopened, rated, closed) is wri
 comes). Then, each from the same files, one run each, wall-clock:
 
 * **pandas**: ``read_events_parquet`` + ``prepare`` + the full KPI set (the 24 results of ``bench_backlog.py``), in
-  a fresh process whose peak resident memory is its ``ru_maxrss``;
+  a fresh process whose peak resident memory is its ``VmHWM`` (``ru_maxrss`` would carry this process's own
+  peak across ``exec``);
 * **Dask**: a ``distributed.LocalCluster`` of ``--workers`` worker processes with one thread each;
   ``read_events_parquet(..., dask=True)`` + ``prepare`` (shuffle by ticket, prepare and persist each partition) +
   the same KPI set; each worker's resident memory is sampled every 0.1 s and the peak reported. The client's
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,6 +35,13 @@ from bench_backlog import desk, kpi_set
 from ticketcore import dataframes as dfs
 
 EVENTS_PER_TICKET = 6.92  # of bench_backlog.desk
+
+
+def _high_water_mark() -> int:
+    """This process's peak resident memory in bytes, as Linux counts it since ``exec`` (``VmHWM``)."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
 
 
 def make(events: int, folder: Path, rows_per_part: int) -> None:
@@ -54,7 +61,7 @@ def run_pandas(folder: Path, results: Path) -> None:
     out = kpi_set(dfs, prepared)
     wall = time.perf_counter() - began
     results.write_bytes(pickle.dumps(out))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _high_water_mark()
     print(json.dumps({"wall": wall, "peak": peak}))
 
 

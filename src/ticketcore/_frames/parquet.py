@@ -118,6 +118,8 @@ def read_dask(path: str | Path) -> Any:
 
 
 def write_dask(frame: Any, path: str | Path) -> None:
-    frame.map_partitions(encoded, meta=encoded(frame._meta)).to_parquet(
+    from dask.dataframe.utils import make_meta
+
+    frame.map_partitions(encoded, meta=encoded(make_meta(frame))).to_parquet(
         path, engine="pyarrow", write_index=False, schema=SCHEMA
     )

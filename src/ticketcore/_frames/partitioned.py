@@ -21,6 +21,7 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.dataframe.utils import make_meta
 
 from ticketcore._backlog.sla import SLAAchievement, SLARate
 from ticketcore._backlog.values import (
@@ -86,7 +87,7 @@ class PartitionedEvents:
     def __init__(self, frame: dd.DataFrame) -> None:
         try:
             # The empty pandas frame Dask keeps for the columns and dtypes: refused here as pandas refuses it.
-            PreparedEvents(frame._meta)
+            PreparedEvents(make_meta(frame))
         except NaiveDatetimeError:
             first = frame["at"].head(1, npartitions=-1)
             raise NaiveDatetimeError("column 'at'", first.iloc[0] if len(first) else None) from None
