@@ -76,7 +76,7 @@ def run_dask(folder: Path, workers: int, expected: dict[str, Any]) -> dict[str, 
 
     with (
         LocalCluster(
-            n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):

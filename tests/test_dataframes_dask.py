@@ -32,9 +32,11 @@ SETTINGS = settings(
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
+    # The dashboard on a free port: another cluster (the how-to's, on the other xdist worker) may hold 8787, and
+    # distributed's warning about it is an error here.
     with (
         LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None, memory_limit="1GiB"
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0", memory_limit="1GiB"
         ) as cluster,
         Client(cluster) as connected,
     ):
