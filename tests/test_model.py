@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 from hypothesis import given
 
-from helpers import AGENT, REQUESTER, T0
+from helpers import AGENT, REQUESTER, T0, opened
 from ticketcore import (
     Actor,
     Assigned,
@@ -15,6 +16,7 @@ from ticketcore import (
     Event,
     InvalidEvent,
     NaiveDatetimeError,
+    NoteAdded,
     Opened,
     Rated,
     Replied,
@@ -246,3 +248,17 @@ def test_one_fold_of_ticket_attributes_serves_snapshots_and_sla_selection() -> N
         )
         == {}
     )
+
+
+def test_a_fold_keeps_a_subclass_of_ticket_and_its_own_attributes() -> None:
+    @attrs.frozen(kw_only=True)
+    class Flagged(Ticket):
+        flag: str = "none"
+
+    first = Flagged.from_events([opened()])
+    flagged = attrs.evolve(first, flag="red")
+    after = flagged.apply(
+        NoteAdded(ticket_id="T-1", seq=2, at=T0 + timedelta(minutes=5), actor=AGENT, body="x")
+    )
+    assert type(after) is Flagged
+    assert (after.flag, after.version, after.internal_comments) == ("red", 2, 1)

@@ -486,7 +486,8 @@ class Ticket:
         if folder is None:
             raise _event_error(f"event type {event.type!r} cannot follow the first event", event)
         changes.update(folder(self, event))
-        return _copy_ticket(self, changes)
+        # The changed values come from a checked event, so the converters need not run again (see _copy).
+        return copier(self.__class__)(self, changes)
 
 
 def _fold_status(ticket: Ticket, event: Event) -> dict[str, object]:
@@ -606,9 +607,6 @@ def _fold_timer(ticket: Ticket, event: Event) -> dict[str, object]:
     assert isinstance(event, TimerFired)
     return {"timers_fired": (*ticket.timers_fired, (event.timer, event.due_at))}
 
-
-_copy_ticket = copier(Ticket)
-"""The fold's copy: every changed value comes from a checked event, so the converters need not run again."""
 
 _FOLDERS: dict[type[Event], Callable[[Ticket, Event], dict[str, object]]] = {
     StatusChanged: _fold_status,
