@@ -1,4 +1,4 @@
-"""What many test files share: the reference instant ``T0``, the standard actors, and ``opened()``.
+"""What many test files share: the reference instant ``T0``, the standard actors, ``opened()`` and a ``Clock``.
 
 Test files import these by plain name (``from helpers import T0, AGENT, opened``); pytest puts ``tests/`` on the
 path, as it does for the oracles beside this file. A file that needs a different value says so where it uses it.
@@ -6,7 +6,7 @@ path, as it does for the oracles beside this file. A file that needs a different
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ticketcore.model import Actor, Opened, Role
@@ -24,6 +24,20 @@ SYSTEM = Actor.system()
 def opened(ticket_id: str = "T-1", *, at: datetime = T0, **fields: Any) -> Opened:
     """The first event of a ticket: opened by ``REQUESTER`` (requester ``"cy"``) at ``at`` with ``fields``."""
     return Opened(ticket_id=ticket_id, seq=1, at=at, actor=REQUESTER, requester=REQUESTER.id, **fields)
+
+
+class Clock:
+    """A clock the test moves by hand (a desk's ``clock``), starting at ``T0``."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
 
 
 def postgres_dsn() -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from helpers import AGENT as ADA
 from helpers import REQUESTER as CY
-from helpers import SUPERVISOR, T0
+from helpers import SUPERVISOR, Clock
 from ticketcore import (
     Actor,
     ConcurrencyError,
@@ -37,20 +37,6 @@ from ticketcore.repositories import TicketQuery
 from ticketcore.sla import MetricTargets, SLAPolicy
 
 pytestmark = pytest.mark.asyncio
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 def standard_sla() -> SLAPolicy:

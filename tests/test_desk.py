@@ -9,7 +9,7 @@ import pytest
 
 from helpers import AGENT as ADA
 from helpers import REQUESTER as CY
-from helpers import T0
+from helpers import T0, Clock
 from ticketcore import (
     Actor,
     ConcurrencyError,
@@ -26,20 +26,6 @@ from ticketcore.desk import HelpDesk
 from ticketcore.model import NoteAdded, PriorityChanged, StatusChanged, TimerFired
 from ticketcore.priority import PriorityMatrix, PriorityPolicy
 from ticketcore.sla import ClockState, MetricTargets, SLAPolicy
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 def standard_sla() -> SLAPolicy:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import T0, Clock
 from ticketcore import codec
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
@@ -18,7 +19,6 @@ from ticketcore.errors import ConfigError
 from ticketcore.model import Actor, PriorityChanged, Replied, Role, TimerFired
 from ticketcore.sla import MetricTargets, SLAPolicy
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 ADA = Actor("ada", Role.AGENT)
 RULES = codec.load(
     AutomationSet,
@@ -53,14 +53,6 @@ RULES = codec.load(
     },
 )
 POLICY = SLAPolicy("std", {"resolution": MetricTargets(default=timedelta(hours=8))})
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def desk(store: MemoryStore | SQLiteStore, clock: Clock, sent: list[Notification] | None = None) -> HelpDesk:
