@@ -476,15 +476,16 @@ class HelpDesk(DeskFace):
     def _update(self, ticket_id: str, decide: Decide) -> Ticket:
         ticket = self.store.get(check.text(ticket_id, "ticket_id"))  # type: ignore[arg-type]  # checked: a str
         for attempt in range(2):
-            events = decide(ticket, self._at(ticket))
+            at = self._at(ticket)  # one instant for the command, its triggers and its due instant
+            events = decide(ticket, at)
             if not events:
                 return ticket
             notes: tuple[Notification, ...] = ()
             if self._automation is not None:
                 # Triggers are decided with the command, so both go into the same append.
-                events, notes = self._automation.triggered(ticket, events, self._at(ticket))
+                events, notes = self._automation.triggered(ticket, events, at)
             prior = self._schedule.history(self.store, ticket_id)
-            after, due = self._schedule.after(ticket, events, self._at(ticket), prior)
+            after, due = self._schedule.after(ticket, events, at, prior)
             try:
                 self.store.append(ticket_id, events, ticket.version, due=due)
             except ConcurrencyError:
