@@ -49,6 +49,7 @@ from ticketcore.adapters._postgres.sql import (
     describe,
     find_page,
     find_sql,
+    psycopg_statement,
     storable,
 )
 from ticketcore.adapters._sql import EVENTS, SET_DUE, STREAM, STREAM_BATCH, due_page, due_statement
@@ -72,11 +73,6 @@ __all__ = ["AsyncPostgresStore"]
 Connection = psycopg.AsyncConnection[Any]
 
 _CACHE_SIZE = 4_096
-
-
-def _pg(statement: str) -> str:
-    """A shared statement (``?`` placeholders) as psycopg takes it."""
-    return statement.replace("?", "%s")
 
 
 class AsyncPostgresStore:
@@ -262,7 +258,7 @@ class AsyncPostgresStore:
         after = check_position(after)
         if not storable(ticket_id):
             return []
-        rows = await self._rows(_pg(EVENTS), (self._tenant_name, ticket_id, after))
+        rows = await self._rows(psycopg_statement(EVENTS), (self._tenant_name, ticket_id, after))
         return [decode_event(repr(self), position, ticket_id, seq, data) for position, seq, data in rows]
 
     async def find(self, query: TicketQuery) -> Page:
@@ -275,7 +271,7 @@ class AsyncPostgresStore:
         """See :meth:`TicketStore.stream`. Reads in batches, so no connection stays lent between them."""
         position = check_position(after)
         while True:
-            rows = await self._rows(_pg(STREAM), (self._tenant_name, position, STREAM_BATCH))
+            rows = await self._rows(psycopg_statement(STREAM), (self._tenant_name, position, STREAM_BATCH))
             for row_position, ticket_id, seq, data in rows:
                 yield row_position, decode_event(repr(self), row_position, ticket_id, seq, data)
             if len(rows) < STREAM_BATCH:
@@ -287,7 +283,7 @@ class AsyncPostgresStore:
         statement, params, size = due_statement(
             self._tenant_name, at_or_before, limit, cursor, keepable=self._keepable, database="PostgreSQL"
         )
-        return due_page(await self._rows(_pg(statement), params), size, self._ticket)
+        return due_page(await self._rows(psycopg_statement(statement), params), size, self._ticket)
 
     async def set_due(self, ticket_id: str, version: int, due: datetime) -> bool:
         """See :meth:`TicketStore.set_due`."""
@@ -298,7 +294,9 @@ class AsyncPostgresStore:
             return False
         try:
             async with self._pool.connection() as conn:
-                cursor = await conn.execute(_pg(SET_DUE), (instant, self._tenant_name, ticket_id, version))
+                cursor = await conn.execute(
+                    psycopg_statement(SET_DUE), (instant, self._tenant_name, ticket_id, version)
+                )
                 changed: int = cursor.rowcount
                 return changed > 0
         except psycopg.Error as error:

@@ -51,6 +51,7 @@ from ticketcore.adapters._postgres.sql import (
     describe,
     find_page,
     find_sql,
+    psycopg_statement,
     storable,
 )
 from ticketcore.adapters._sql import SQLStore
@@ -196,7 +197,7 @@ class PostgresStore(SQLStore):
     # the hooks of SQLStore
 
     def _sql(self, statement: str) -> str:
-        return statement.replace("?", "%s")
+        return psycopg_statement(statement)
 
     def _fetch_all(self, sql: str, params: Sequence[Any]) -> list[Any]:
         return self._read(lambda conn: conn.execute(sql, params).fetchall())

@@ -5,6 +5,7 @@ Kept apart from the store so the store reads as the contract it implements; noth
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -30,8 +31,17 @@ __all__ = [
     "describe",
     "find_page",
     "find_sql",
+    "psycopg_statement",
     "storable",
 ]
+
+
+@functools.lru_cache(maxsize=64)
+def psycopg_statement(statement: str) -> str:
+    """A statement shared with SQLite (``?`` placeholders, see ``adapters._sql``) as psycopg takes it: converted
+    once per statement, since the shared statements are a handful of constants and two shapes of due page."""
+    return statement.replace("?", "%s")
+
 
 APPEND = "SELECT append_events(" + ", ".join(["%s"] * 19) + ")"
 """One append (see the ``append_events`` function in ``_postgres.schema``): its 19 arguments in order."""
