@@ -19,6 +19,7 @@ import argparse
 import cProfile
 import gc
 import importlib.machinery
+import importlib.util
 import platform
 import pstats
 import random
@@ -27,6 +28,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from ticketcore._sla import clock as sla_clock
+from ticketcore.backlog import sla_achievement
 from ticketcore.codec import load
 from ticketcore.model import (
     Actor,
@@ -208,6 +210,16 @@ def main() -> None:
     started = time.process_time()
     soon = upcoming(reports, now=now, within=timedelta(days=7))
     scan = time.process_time() - started
+    started = time.process_time()
+    achievement = sla_achievement(reports, by_priority=True)
+    achieve = time.process_time() - started
+    frame_time = None
+    if importlib.util.find_spec("pandas") is not None:  # the dataframes extra
+        from ticketcore.dataframes import sla_cycles_to_frame
+
+        started = time.process_time()
+        sla_cycles_to_frame(reports)
+        frame_time = time.process_time() - started
     # Reports keep their metrics packed until read; reading them all builds every report value once.
     started = time.process_time()
     for report in reports:
@@ -219,7 +231,8 @@ def main() -> None:
     build = "mypyc-compiled SLA clock modules" if compiled else "pure Python"
     print(f"ticketcore {build}; python {platform.python_version()} on {platform.machine()}, {sys.platform}")
     print(
-        f"{args.tickets:,} tickets, {events:,} events, {cycles:,} cycles, {len(rows)} compliance rows, {len(soon)} upcoming"
+        f"{args.tickets:,} tickets, {events:,} events, {cycles:,} cycles, {len(rows)} compliance rows, {len(soon)} upcoming, "
+        f"{len(achievement.rates)} achievement rates"
     )
     print(f"CPU time per run (s): {', '.join(f'{t:.2f}' for t in timings)}")
     print(f"wall time per run (s): {', '.join(f'{t:.2f}' for t in walls)}")
@@ -244,6 +257,15 @@ def main() -> None:
     print(
         f"| `upcoming` (7 days) over the reports | {args.tickets:,} | — | {scan:.2f} s | — | {args.tickets / scan:,.0f} |"
     )
+    print(
+        f"| `backlog.sla_achievement` (by priority) over the reports | {args.tickets:,} | — | {achieve:.2f} s | — "
+        f"| {args.tickets / achieve:,.0f} |"
+    )
+    if frame_time is not None:
+        print(
+            f"| `dataframes.sla_cycles_to_frame` over the reports | {args.tickets:,} | — | {frame_time:.2f} s | — "
+            f"| {args.tickets / frame_time:,.0f} |"
+        )
     print(
         f"| reading every report's `metrics` (values built on first read) | {args.tickets:,} | — | {unpack:.2f} s "
         f"| — | {args.tickets / unpack:,.0f} |"
