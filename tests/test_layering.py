@@ -62,8 +62,12 @@ CROSS_AREA = {
     ("dataframes", "ticketcore._backlog.periods"): "and cuts periods at the same instants",
     ("dataframes", "ticketcore._backlog.sla"): "and computes SLA achievement with the same arithmetic",
     ("dataframes", "ticketcore._backlog.values"): "and returns the same result values",
-    ("backlog", "ticketcore._sla.report"): "achievement reads the packed SLA cycles without building reports",
-    ("dataframes", "ticketcore._sla.report"): "the cycles frame reads the packed SLA cycles",
+    # The SLA area's batch readers: the packed cycles are read there, and only there, without building reports.
+    (
+        "backlog",
+        "ticketcore._sla.rows",
+    ): "achievement counts the SLA cycles' outcomes with the SLA area's reader",
+    ("dataframes", "ticketcore._sla.rows"): "the cycles frame takes its rows from the SLA area's reader",
     ("codec", "ticketcore._calendar.config"): "the calendar hooks parse weekly hours as the calendar does",
     # The asyncio desk moves only the I/O: every decision is the blocking desk's own code.
     ("aio", "ticketcore._desk"): "AsyncHelpDesk checks its arguments as HelpDesk does",

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
 
 import attrs
 
@@ -37,13 +36,6 @@ from ticketcore._sla.config import (
     Trigger,
 )
 from ticketcore._sla.report import (
-    BREACH_AT,
-    EVER_BREACHED,
-    INDEX,
-    METRIC,
-    PRIORITY,
-    STATE,
-    WARNINGS,
     ClockState,
     CycleReport,
     MetricReport,
@@ -51,8 +43,8 @@ from ticketcore._sla.report import (
     PolicyMatch,
     SLAReport,
     WarningInstant,
-    cycle_fields,
 )
+from ticketcore._sla.rows import compliance_counts, due_soon
 from ticketcore._sla.timeline import Timeline
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError, InvalidEvent, NoBusinessTime, WrongType
@@ -198,8 +190,7 @@ class SLAPolicy:
                 f"policy {self.name!r}: an SLA instant lies beyond the datetimes Python supports (year 9999); "
                 "use shorter targets or evaluate nearer the present"
             ) from None
-        packed = cast("tuple[MetricReport, ...]", reports)  # unpacked when read: see SLAReport.metrics
-        return SLAReport(events[0].ticket_id, self.name, now, priority, packed, match)
+        return SLAReport(events[0].ticket_id, self.name, now, priority, reports, match)  # packed until read
 
 
 def _to_policies(values: Iterable[SLAPolicy]) -> tuple[SLAPolicy, ...]:
@@ -351,20 +342,10 @@ def upcoming(
             )
         else:
             report = policy.evaluate(item, now=instant)
-        # The cycles' packed fields (see _sla.report): reading a batch of reports builds none of their values.
-        for fields in cycle_fields(report):
-            if fields[STATE] != "running":
-                continue  # only a running clock moves towards a breach
-            metric, index, breach_at = fields[METRIC], fields[INDEX], fields[BREACH_AT]
-            if breach_at is not None and instant <= breach_at <= horizon:
-                found.append(Upcoming(breach_at, report.ticket_id, report.policy, metric, index, "breach"))
-            warnings = cast("tuple[Any, ...]", fields[WARNINGS])  # percent, at, reached, percent, …
-            for k in range(0, len(warnings), 3):
-                percent, at, reached = warnings[k : k + 3]
-                if not reached and instant < at <= horizon:
-                    found.append(
-                        Upcoming(at, report.ticket_id, report.policy, metric, index, "warning", percent)
-                    )
+        # The cycles read packed (see _sla.rows): reading a batch of reports builds none of their values.
+        for at, metric, index, percent in due_soon(report, instant, horizon):
+            kind = "breach" if percent is None else "warning"
+            found.append(Upcoming(at, report.ticket_id, report.policy, metric, index, kind, percent))
     found.sort(key=lambda u: (u.at, u.ticket_id, u.metric, u.cycle, u.kind == "breach", u.percent or 0))
     return found
 
@@ -391,20 +372,7 @@ class ComplianceRow:
 
 def compliance(reports: Iterable[SLAReport]) -> list[ComplianceRow]:
     """Achieved and breached cycles per policy, metric and priority (each cycle counts once, at its own priority)."""
-    counts: dict[tuple[str, str, int], list[int]] = {}
-    keys: dict[tuple[str, str, int], tuple[str | None, str, int | None]] = {}
-    for report in each(reports, "reports", "an iterable of SLA reports"):
-        for fields in cycle_fields(report):  # packed: see upcoming()
-            metric, priority, state = fields[METRIC], fields[PRIORITY], fields[STATE]
-            sort_key = (report.policy or "", metric, priority if priority is not None else -1)
-            keys[sort_key] = (report.policy, metric, priority)
-            row = counts.setdefault(sort_key, [0, 0, 0, 0])
-            if fields[EVER_BREACHED]:
-                row[1] += 1
-            elif state == "achieved":
-                row[0] += 1
-            elif state == "cancelled":
-                row[3] += 1
-            else:
-                row[2] += 1
-    return [ComplianceRow(*keys[key], *counts[key]) for key in sorted(counts)]
+    counts = compliance_counts(
+        each(reports, "reports", "an iterable of SLA reports")
+    )  # packed: see upcoming()
+    return [ComplianceRow(*row) for row in counts]

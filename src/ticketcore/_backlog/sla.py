@@ -8,15 +8,7 @@ import attrs
 
 from ticketcore._backlog.values import Period, _rate
 from ticketcore._check import each
-from ticketcore._sla.report import (
-    BREACH_AT,
-    EVER_BREACHED,
-    METRIC,
-    PRIORITY,
-    STATE,
-    STOPPED_AT,
-    cycle_fields,
-)
+from ticketcore._sla.rows import achievement_counts
 from ticketcore.sla import SLAReport
 
 __all__ = ["SLAAchievement", "SLARate", "sla_achievement"]
@@ -55,22 +47,9 @@ def sla_achievement(
     only cycles whose outcome was decided in it (achieved when the clock stopped, breached at ``breach_at``).
     Rows are ordered by metric, then priority (``None`` last).
     """
-    counts: dict[tuple[str, int | None], list[int]] = {}
-    for report in each(reports, "reports", "an iterable of SLA reports"):
-        # A breached cycle is decided at its breach_at (the evaluation instant if it has none), an achieved one when
-        # its clock stopped; running, paused and cancelled cycles within target have no outcome yet.
-        for fields in cycle_fields(report):  # packed: no report values built
-            breached = fields[EVER_BREACHED]
-            if breached:
-                decided = fields[BREACH_AT] or report.evaluated_at
-            elif fields[STATE] == "achieved" and fields[STOPPED_AT] is not None:
-                decided = fields[STOPPED_AT]
-            else:
-                continue
-            if period is not None and decided not in period:
-                continue
-            key = (fields[METRIC], fields[PRIORITY] if by_priority else None)
-            counts.setdefault(key, [0, 0])[breached] += 1
+    # Read packed (see ticketcore._sla.rows): no report values built.
+    within = None if period is None else (period.start, period.end)
+    counts = achievement_counts(each(reports, "reports", "an iterable of SLA reports"), within, by_priority)
     order = sorted(counts, key=lambda k: (k[0], k[1] is None, k[1] or 0))
     rates = tuple(SLARate(metric, priority, *counts[metric, priority]) for metric, priority in order)
     return SLAAchievement(period, by_priority, rates)

@@ -30,7 +30,7 @@ import cattrs
 import cattrs.gen
 
 from ticketcore.errors import ConfigError
-from ticketcore.sla import SLAReport, Trigger
+from ticketcore.sla import MetricReport, SLAReport, Trigger
 
 __all__ = ["register"]
 
@@ -70,8 +70,12 @@ def register(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(Trigger, structure_trigger)
     converter.register_structure_hook_func(lambda t: t == dict[int, timedelta], structure_targets)
 
-    # A report keeps its metrics in the private ``_metrics`` (packed until read): the data form says ``metrics``.
-    metrics = cattrs.gen.override(rename="metrics")
+    # A report keeps its metrics in the private ``_metrics`` (packed until read): the data form says ``metrics``
+    # and always holds the values.
+    built = tuple[MetricReport, ...]
+    metrics = cattrs.gen.override(
+        rename="metrics", struct_hook=lambda value, _: converter.structure(value, built)
+    )
     report_fields = cattrs.gen.make_dict_unstructure_fn(SLAReport, converter, _metrics=metrics)
 
     def unstructure_report(report: SLAReport) -> dict[str, Any]:

@@ -9,27 +9,17 @@ import pandas as pd
 
 from ticketcore._backlog.sla import SLAAchievement, SLARate
 from ticketcore._backlog.values import Period
-from ticketcore._sla.report import cycle_fields
+from ticketcore._sla.rows import CYCLE_COLUMNS, cycle_rows
 from ticketcore.sla import SLAReport
 
 __all__ = ["CYCLE_COLUMNS", "achievement", "cycles_to_frame"]
 
-CYCLE_COLUMNS = (
-    "ticket_id", "policy", "evaluated_at", "metric", "index", "priority", "target", "state", "started_at",
-    "stopped_at", "due_at", "breach_at", "elapsed", "remaining", "ever_breached",
-)  # fmt: skip
 _INSTANTS = ("evaluated_at", "started_at", "stopped_at", "due_at", "breach_at")
 _DURATIONS = ("target", "elapsed", "remaining")
 
 
 def cycles_to_frame(reports: Iterable[SLAReport]) -> pd.DataFrame:
-    # The first twelve packed fields of a cycle are the columns after the report's own three, in order.
-    rows = [
-        (report.ticket_id, report.policy, report.evaluated_at, *fields[:12])
-        for report in reports
-        for fields in cycle_fields(report)
-    ]
-    frame = pd.DataFrame(rows, columns=list(CYCLE_COLUMNS), dtype=object)
+    frame = pd.DataFrame(cycle_rows(reports), columns=list(CYCLE_COLUMNS), dtype=object)
     for name in _INSTANTS:
         frame[name] = pd.to_datetime(frame[name], utc=True).dt.as_unit("us")
     for name in _DURATIONS:

@@ -359,12 +359,12 @@ def run_clocks(
     instants[now_us] = now
     shared: Shared = {}
     # Metric by metric over the classified events: the clocks do not depend on each other.
-    packed: list[tuple[str, ...] | CycleFields] = [tuple([metric.name for metric in metrics])]
+    cycles: list[CycleFields] = []
     for metric in metrics:
         name, timeline = metric.name, metric.timeline
         for index, cycle in enumerate(_run(metric, steps, mode)):
-            packed.append(measure(cycle, index, now_us, name, timeline, instants=instants, shared=shared))
-    return priority, Packed(packed)
+            cycles.append(measure(cycle, index, now_us, name, timeline, instants=instants, shared=shared))
+    return priority, Packed(tuple([metric.name for metric in metrics]), tuple(cycles))
 
 
 def _run(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
-from typing import Any, Final, cast
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -23,6 +23,7 @@ __all__ = [
     "CycleFields",
     "CycleReport",
     "MetricReport",
+    "Metrics",
     "Packed",
     "PausedInterval",
     "PolicyMatch",
@@ -170,25 +171,28 @@ EVER_BREACHED: Final = 11
 WARNINGS: Final = 13
 
 
-class Packed(tuple[tuple[str, ...] | CycleFields, ...]):
-    """An evaluation's metrics: the metric names, then every cycle's :data:`CycleFields`, metric by metric.
+class Packed(NamedTuple):
+    """An evaluation's metrics: the metric names in the policy's order, then every cycle's :data:`CycleFields`,
+    metric by metric.
 
-    Flat on purpose: the collector stops tracking a tuple only once everything in it is untracked, one level per
-    collection, so every level of nesting would keep tuples tracked into the long-lived generation.
+    Shallow on purpose: the collector stops tracking an exact tuple once everything in it is untracked, so the names
+    and the cycles (plain values, and flat tuples of them) end untracked, and a kept report stays two tracked objects:
+    itself and this (a tuple subclass is always tracked). A cycle is therefore a plain tuple, not a named one.
     """
 
-    __slots__ = ()
+    names: tuple[str, ...]
+    cycles: tuple[CycleFields, ...]
 
     def unpack(self) -> tuple[MetricReport, ...]:
         """The report values these fields describe."""
-        cycles: dict[str, list[CycleReport]] = {name: [] for name in cast("tuple[str, ...]", self[0])}
-        for fields in cast("tuple[CycleFields, ...]", self[1:]):
-            cycles[fields[0]].append(_unpack_cycle(fields))
-        return tuple(MetricReport(name, tuple(found)) for name, found in cycles.items())
+        found: dict[str, list[CycleReport]] = {name: [] for name in self.names}
+        for fields in self.cycles:
+            found[fields[0]].append(_unpack_cycle(fields))
+        return tuple(MetricReport(name, tuple(cycles)) for name, cycles in found.items())
 
-    def cycles(self) -> tuple[CycleFields, ...]:
-        """Every cycle's fields."""
-        return cast("tuple[CycleFields, ...]", self[1:])
+
+Metrics = tuple[MetricReport, ...] | Packed
+"""What a report holds: its metric reports as given, or an evaluation's, :class:`Packed` until first read."""
 
 
 def _unpack_cycle(fields: CycleFields) -> CycleReport:
@@ -217,9 +221,9 @@ def cycle_fields(report: SLAReport) -> tuple[CycleFields, ...]:
     readers that go over many reports (``compliance``, ``upcoming``, ``sla_achievement``, cycle frames)."""
     if not isinstance(report, SLAReport):
         raise WrongType("each report", report, "an SLAReport, as policy.evaluate(events, now=...) returns")
-    value: object = report._metrics
+    value = report._metrics
     if type(value) is Packed:
-        return value.cycles()
+        return value.cycles
     return tuple(_pack_cycle(cycle) for metric in report.metrics for cycle in metric.cycles)
 
 
@@ -243,8 +247,8 @@ def _pack_cycle(cycle: CycleReport) -> CycleFields:
     )
 
 
-def _unpacked(value: object) -> object:
-    return value.unpack() if type(value) is Packed else value
+def _unpacked(value: Metrics) -> tuple[MetricReport, ...]:
+    return value.unpack() if isinstance(value, Packed) else value
 
 
 @attrs.frozen(repr=False, match_args=False)
@@ -260,7 +264,7 @@ class SLAReport:
     evaluated_at: datetime
     priority: int | None
     # Given as ``metrics``; an evaluation passes them packed (see the module), compared and hashed as built.
-    _metrics: tuple[MetricReport, ...] = attrs.field(default=(), alias="metrics", eq=_unpacked)
+    _metrics: Metrics = attrs.field(default=(), alias="metrics", eq=_unpacked)
     match: PolicyMatch | None = None
     # The values built from packed metrics when first read; the packed form stays for the batch readers.
     _built: tuple[MetricReport, ...] | None = attrs.field(default=None, init=False, eq=False, repr=False)
@@ -270,9 +274,9 @@ class SLAReport:
     @property
     def metrics(self) -> tuple[MetricReport, ...]:
         """One :class:`MetricReport` per metric of the policy, in the policy's order."""
-        value: object = self._metrics
-        if type(value) is not Packed:
-            return cast("tuple[MetricReport, ...]", value)
+        value = self._metrics
+        if not isinstance(value, Packed):
+            return value
         built = self._built
         if built is None:
             built = value.unpack()
