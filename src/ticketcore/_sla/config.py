@@ -309,18 +309,27 @@ class PolicyConditions:
     fields: dict[str, frozenset[FieldValue]] = attrs.field(
         factory=dict, converter=_to_field_conditions, hash=False
     )
+    # Each attribute's accepted values as a reason lists them, written once per conditions object: explain runs for
+    # every evaluated ticket, while the conditions never change. Not part of the value.
+    _listings: dict[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        listings = {
+            name: repr(sorted(getattr(self, name), key=repr)) for name in _ATTRIBUTES if getattr(self, name)
+        }
+        object.__setattr__(self, "_listings", listings)
 
     def explain(self, attributes: Mapping[str, object]) -> tuple[str, ...] | None:
         """The reasons these conditions match a ticket's ``attributes``, or ``None`` when one does not hold."""
         reasons: list[str] = []
-        for name in ("channel", "priority", "segment", "region", "country", "language", "group"):
+        for name in _ATTRIBUTES:
             accepted: frozenset[object] = getattr(self, name)
             if not accepted:
                 continue
             value = attributes.get(name)
             if value not in accepted:
                 return None
-            reasons.append(f"{name} {value!r} is one of {_listing(accepted)}")
+            reasons.append(f"{name} {value!r} is one of {self._listings[name]}")
         if not (self.tags or self.any_tags or self.fields):
             return tuple(reasons) or _UNCONDITIONAL
         tags = attributes.get("tags", frozenset())
@@ -344,18 +353,6 @@ class PolicyConditions:
         return tuple(reasons) or _UNCONDITIONAL
 
 
+_ATTRIBUTES = ("channel", "priority", "segment", "region", "country", "language", "group")
+"""The ticket attributes a :class:`PolicyConditions` lists accepted values of, in the order it checks them."""
 _UNCONDITIONAL = ("no conditions: matches every ticket",)
-_LISTINGS: dict[int, tuple[frozenset[object], str]] = {}
-
-
-def _listing(accepted: frozenset[object]) -> str:
-    """``accepted`` listed as a reason shows it, kept per set object: explain runs for every evaluated ticket, while
-    a policy's sets never change (keyed by identity, holding the set so that its id cannot be reused)."""
-    found = _LISTINGS.get(id(accepted))
-    if found is not None and found[0] is accepted:
-        return found[1]
-    text = repr(sorted(accepted, key=repr))
-    if len(_LISTINGS) >= 4096:
-        _LISTINGS.clear()  # sets made on the fly (not a policy's) could make it grow without bound
-    _LISTINGS[id(accepted)] = (accepted, text)
-    return text
