@@ -4,8 +4,9 @@ An evaluation stores its metrics packed (:class:`Packed`: a cycle is a tuple of 
 durations) and :attr:`SLAReport.metrics` builds the report values from them when first read. The garbage collector
 stops tracking such tuples, so a batch that keeps 100,000 reports gives it two objects to walk per report instead of
 about twenty, and building values nobody reads costs nothing. Reading, comparing, hashing, printing, pickling and
-dumping a report behave as if the values had been built at once; ``compliance`` and ``upcoming`` read the packed
-cycles directly.
+dumping a report behave as if the values had been built at once; the batch readers (``compliance``, ``upcoming``,
+``sla_achievement``, the cycles frame) read the packed cycles through :mod:`ticketcore._sla.rows`, and nothing else
+indexes them.
 """
 
 from __future__ import annotations
@@ -205,6 +206,8 @@ def _unpack_cycle(fields: CycleFields) -> CycleReport:
     )  # fmt: skip
 
 
+# The flat tuples alternate their values' types (start, end, … and percent, at, reached, …), which no tuple type
+# can say: read here as Any, written by measure() under CycleFields' types.
 def _paused(flat: tuple[Any, ...]) -> tuple[PausedInterval, ...]:
     return tuple(PausedInterval(flat[k], flat[k + 1]) for k in range(0, len(flat), 2))
 
@@ -217,8 +220,8 @@ _STATES = {state.value: state for state in ClockState}
 
 
 def cycle_fields(report: SLAReport) -> tuple[CycleFields, ...]:
-    """The fields of every cycle of the report, without building the values while they are still packed: for
-    readers that go over many reports (``compliance``, ``upcoming``, ``sla_achievement``, cycle frames)."""
+    """The fields of every cycle of the report, without building the values while they are still packed: for the
+    readers that go over many reports (:mod:`ticketcore._sla.rows`)."""
     if not isinstance(report, SLAReport):
         raise WrongType("each report", report, "an SLAReport, as policy.evaluate(events, now=...) returns")
     value = report._metrics
