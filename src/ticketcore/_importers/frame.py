@@ -62,11 +62,14 @@ def _templates() -> dict[str, dict[str, object]]:
 
 def regular_csv(path: Path, width: int) -> bool:
     """True when pandas' fast reader reads the file row for row as the ``csv`` module does: no quotes, no carriage
-    returns, no blank line, and every line ``width`` cells (so a row's line is its position plus two)."""
+    returns but in line ends, no blank line, and every line ``width`` cells (so a row's line is its position plus two)."""
     data = np.fromfile(path, dtype=np.uint8)
     if data.size and data[-1] != ord("\n"):
         data = np.append(data, np.uint8(ord("\n")))
-    if (data == ord('"')).any() or (data == ord("\r")).any():
+    if (data == ord('"')).any():
+        return False
+    returns = np.flatnonzero(data == ord("\r"))  # allowed only as the \r of a \r\n line end
+    if returns.size and (returns[-1] + 1 >= data.size or (data[returns + 1] != ord("\n")).any()):
         return False
     ends = np.flatnonzero(data == ord("\n"))
     commas = np.searchsorted(np.flatnonzero(data == ord(",")), ends)
@@ -149,7 +152,7 @@ def _values(
         statuses.append(status)
         odd.append(strange)
     numbered: dict[Hashable, int] = {}
-    value_codes = np.array([numbered.setdefault(v, len(numbered)) for v in values], dtype=np.int64)  # type: ignore[arg-type]
+    value_codes = np.array([numbered.setdefault(v, len(numbered)) for v in values], dtype=np.int64)
     as_objects = np.empty(len(values), dtype=object)
     as_objects[:] = values
     status_objects = np.empty(len(statuses), dtype=object)
@@ -318,7 +321,9 @@ def _build(
             continue
         elif field in ("group", "priority") or field in FIELD_ATTRIBUTES or field == "requester":
             default = UNKNOWN if field in ("requester", "channel") else templates["opened"][field]
-            cells[field] = np.where(pd.isna(head_values), default, head_values)
+            filled = head_values.copy()
+            filled[pd.isna(head_values)] = default
+            cells[field] = filled
         else:
             custom.append((field, head_values))
     names = [name for name, _ in custom]
@@ -391,8 +396,8 @@ def _build(
         else np.full(len(frame), None, dtype=object)
     )
     group = columns[by_field["group"]][0] if "group" in by_field else np.full(len(frame), None, dtype=object)
-    agent = np.where(agent_changed, agent, None)
-    group = np.where(group_changed, group, None)
+    agent, group = agent.copy(), group.copy()
+    agent[~agent_changed], group[~group_changed] = None, None
     rows = np.flatnonzero(agent_changed & pd.isna(agent))
     parts.append(_events("unassigned", rows, 4, {"at": stamps[rows]}, base=base, templates=templates))
     rows = np.flatnonzero(~pd.isna(agent) | ~pd.isna(group))
