@@ -30,6 +30,7 @@ from ticketcore.importers import (
     AnomalyKind,
     FrameImport,
     ImportReport,
+    SnapshotMapping,
     diff_snapshots,
     mapping_for,
     read_export,
@@ -52,10 +53,12 @@ ODD = [
 """The odd rows mixed into an export: each one a ticket the columns hand to the engine."""
 
 
-def engine(path: Path, fmt: str, overrides: dict[str, Any] | None = None) -> FrameImport:
+def engine(
+    path: Path, fmt: str, overrides: dict[str, Any] | None = None, mapping: SnapshotMapping | None = None
+) -> FrameImport:
     """The oracle: the engine's histories, converted as any history is, and its report."""
     read = read_export(path, fmt)
-    mapping = mapping_for(fmt, overrides)
+    mapping = mapping or mapping_for(fmt, overrides)
     items = list(diff_snapshots(read.rows, read.header, mapping, sparse=read.sparse))
     notes = ["the file starts with a byte-order mark; it was dropped"] if read.bom else []
     return FrameImport(
@@ -243,3 +246,64 @@ def test_without_pandas_read_frame_names_the_extra(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(MissingExtra, match=r"pip install 'ticketcore\[pandas\]'"):
         read_frame("docs/samples/servicenow-incidents.csv")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"tz": "Europe/Rome"},
+        {"opened_at": None, "actor": None, "order": None},
+        {
+            "columns": {"location": "region", "u_symptom": "subject", "caller_id": "requester"},
+            "levels": {"2 - High": 9},
+        },
+    ],
+)
+def test_the_mapping_decides_in_the_columns_as_in_the_engine(overrides: dict[str, Any]) -> None:
+    rows = servicenow_rows("INC0000001", STATES)
+    # In Rome, 02:30 on 29 March does not exist and 02:30 on 25 October happens twice.
+    rows[1]["sys_updated_at"], rows[2]["sys_updated_at"] = "29/3/2026 02:30", "25/10/2026 02:30"
+    more = servicenow_rows("INC0000002", STATES)
+    more[0]["contact_type"] = more[1]["contact_type"] = "?"
+    more[2]["sys_updated_by"] = "?"
+    if overrides.get("order", "") is None:
+        more = more[:1]
+        rows = rows[:1]
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_rows(folder, rows + more)
+        got = read_frame(path, "servicenow", mapping_for("servicenow", overrides))
+        assert got.vectorised
+        assert_same(got, engine(path, "servicenow", overrides))
+
+
+def test_zendesk_csv_without_tags_is_diffed_in_the_columns() -> None:
+    zendesk = [
+        State("new", 3, None, None, frozenset(), None, "ada", 0),
+        State("open", 2, "L1", "bo", frozenset(), "Rome", "bo", 30),
+        State("solved", 2, "L1", None, frozenset(), None, "cy", 90),
+    ]
+    rows = [zendesk_csv_row(r) for r in zendesk_records("35000", zendesk)]
+    rows[2]["updated_at"] = "not a time"
+    overrides = {"ignore": ["tags"], "actor": "updated_by"}
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_rows(folder, rows + [zendesk_csv_row(r) for r in zendesk_records("35001", zendesk)])
+        got = read_frame(path, "zendesk", mapping_for("zendesk", overrides))
+        assert got.vectorised
+        assert_same(got, engine(path, "zendesk", overrides))
+    assert got.report.tickets_refused == 1
+
+
+@pytest.mark.parametrize("ending", ["none", "bare_return"])
+def test_odd_line_ends_and_bare_mappings_read_as_in_the_engine(ending: str) -> None:
+    rows = servicenow_rows("INC0000001", STATES)
+    rows[0]["incident_state"] = "?"
+    if ending == "bare_return":
+        rows[1]["location"] = "Rome\rOslo"
+    mapping = SnapshotMapping(ticket="number", order="sys_mod_count", at="sys_updated_at", missing=("?",))
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_rows(folder, rows)
+        path.write_bytes(path.read_bytes().rstrip(b"\r\n"))
+        for chosen in (mapping, mapping_for("servicenow")):
+            got = read_frame(path, "servicenow", chosen)
+            assert got.vectorised
+            assert_same(got, engine(path, "servicenow", mapping=chosen))
