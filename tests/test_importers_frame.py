@@ -307,3 +307,13 @@ def test_odd_line_ends_and_bare_mappings_read_as_in_the_engine(ending: str) -> N
             got = read_frame(path, "servicenow", chosen)
             assert got.vectorised
             assert_same(got, engine(path, "servicenow", mapping=chosen))
+
+
+def test_a_header_alone_reads_as_no_events() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "incidents.csv"
+        path.write_text(",".join(servicenow_rows("INC0000001", STATES)[0]) + "\n", encoding="utf-8")
+        got = read_frame(path)
+        assert_same(got, engine(path, "servicenow"))
+    assert got.report.rows_in == 0
+    assert list(got.events.columns) == list(events_to_frame([]).columns)

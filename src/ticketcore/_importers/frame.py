@@ -169,17 +169,13 @@ def diff_frame(
     path: Path, header: tuple[str, ...], bom: bool, reader: Reader
 ) -> tuple[pd.DataFrame, ImportReport, tuple[Anomaly, ...]] | None:
     """The events frame, the report and the anomalies of a CSV snapshot export; ``None`` when the file needs the
-    engine as a whole (rows of a ticket split across it, rows without a ticket id)."""
+    engine as a whole (rows of a ticket split across it, rows without a ticket id, rows that do not split into the
+    header's cells)."""
     m = reader.mapping
     frame, lines, bad = _read(path, header, bom)
     ticket = frame[m.ticket].str.strip()
-    bad_ids = {str((cells.get(m.ticket) or "").strip()) for _, cells in bad}
-    if ticket.map(m.is_missing).any() or any(not t or m.is_missing(t) for t in bad_ids):
-        return None
     starts = (ticket != ticket.shift()).to_numpy()
-    if int(starts.sum()) != ticket.nunique() or bad:
-        if bad:
-            return None
+    if bad or ticket.map(m.is_missing).any() or int(starts.sum()) != ticket.nunique():
         return None
     position = np.cumsum(starts) - 1  # the ticket's place in the file
     odd = np.zeros(len(frame), dtype=bool)
