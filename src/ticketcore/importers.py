@@ -43,12 +43,19 @@ from ticketcore._importers import freshdesk as _freshdesk
 from ticketcore._importers import jira as _jira
 from ticketcore._importers import servicenow as _servicenow
 from ticketcore._importers import zendesk as _zendesk
-from ticketcore._importers.diff import diff_rows, round_trip
+from ticketcore._importers.diff import Reader, diff_rows, round_trip
 from ticketcore._importers.mapping import TICKET_FIELDS, SnapshotMapping, StatusValue
 from ticketcore._importers.reading import ExportRows, Row, read_csv, read_json
 from ticketcore._importers.replay import DIMENSIONS, Outcome, Replay, ReplayRow, replay
-from ticketcore._importers.report import Anomaly, AnomalyKind, ImportReport, RowOutcome, TicketImport
-from ticketcore.errors import BadInput, ConcurrencyError, ConfigError, WrongType
+from ticketcore._importers.report import (
+    Anomaly,
+    AnomalyKind,
+    FrameImport,
+    ImportReport,
+    RowOutcome,
+    TicketImport,
+)
+from ticketcore.errors import BadInput, ConcurrencyError, ConfigError, MissingExtra, WrongType
 from ticketcore.lifecycle import Workflow
 from ticketcore.repositories import TicketStore, append_each
 
@@ -60,6 +67,7 @@ __all__ = [
     "AnomalyKind",
     "ExportFormat",
     "ExportRows",
+    "FrameImport",
     "ImportReport",
     "Outcome",
     "Replay",
@@ -74,6 +82,7 @@ __all__ = [
     "import_snapshots",
     "mapping_for",
     "read_export",
+    "read_frame",
     "replay",
     "round_trip",
 ]
@@ -254,6 +263,69 @@ def import_snapshots(
     return ImportReport.of(stored(), notes)
 
 
+def _notes(read: ExportRows) -> list[str]:
+    notes = ["the file starts with a byte-order mark; it was dropped"] if read.bom else []
+    return notes + ([read.note] if read.note is not None else [])
+
+
+def read_frame(
+    path: str | Path,
+    format: str = "servicenow",
+    mapping: SnapshotMapping | None = None,
+    *,
+    workflow: Workflow | None = None,
+) -> FrameImport:
+    """Read a snapshot export (of a named ``format``, with ``mapping`` or the format's preset) into an events
+    DataFrame, with the same accounting and anomalies as :func:`import_file` (extra ``[pandas]``).
+
+    The frame equals ``ticketcore.dataframes.events_to_frame`` of the histories the engine gives for the file, row
+    for row and cell for cell. A CSV snapshot export (ServiceNow incident audit rows, a Zendesk CSV without a tags
+    column) is diffed over whole columns with pandas: each distinct cell read once by the mapping, consecutive rows
+    of a ticket compared with a shift, the changed cells made into events; a ticket whose rows are odd in any way
+    (an anomaly, a row that cannot be read) is diffed by the engine itself. Everything else goes through the engine
+    and ``events_to_frame`` as a whole, with ``vectorised`` false: JSON files, change logs and audit tables
+    (``jira``, ``servicenow-audit`` …), a mapping with a ``tags`` column or two columns for one field, a
+    ``workflow`` to audit the jumps with, and a file whose tickets' rows are split or lack an id.
+
+    Raises :class:`~ticketcore.errors.MissingExtra` without pandas, and :class:`~ticketcore.errors.BadInput` as
+    :func:`import_file` does.
+    """
+    try:
+        import numpy  # noqa: F401 (imported to check the extra is installed)
+        import pandas  # noqa: F401 (imported to check the extra is installed)
+    except ImportError:
+        raise MissingExtra("ticketcore.importers.read_frame", "pandas", ["pandas", "numpy"]) from None
+    from ticketcore._importers import frame as _frame
+    from ticketcore.dataframes import events_to_frame
+
+    chosen_format, found = _format(format), _file(path)
+    chosen = mapping if mapping is not None else mapping_for(format)
+    read = read_export(found, format)
+    notes = _notes(read)
+    snapshot_csv = chosen_format.read is None and not read.sparse
+    if snapshot_csv and workflow is None:
+        read.close()
+        chosen.check_header(read.header)
+        reader = Reader(read.header, chosen)
+        if _frame.supported(reader):
+            done = _frame.diff_frame(found, read.header, read.bom, reader)
+            if done is not None:
+                events, report, anomalies = done
+                report = attrs.evolve(report, notes=tuple(notes))
+                return FrameImport(events=events, report=report, anomalies=anomalies, vectorised=True)
+        read = read_export(found, format)
+    items: list[TicketImport] = []
+    try:
+        items.extend(diff_snapshots(read.rows, read.header, chosen, workflow=workflow, sparse=read.sparse))
+    finally:
+        read.close()
+    return FrameImport(
+        events=events_to_frame([item.events for item in items if item.refused is None]),
+        report=ImportReport.of(items, notes),
+        anomalies=tuple(a for item in items for a in item.anomalies),
+    )
+
+
 def import_file(
     store: TicketStore,
     path: str | Path,
@@ -271,8 +343,7 @@ def import_file(
     """
     chosen = mapping if mapping is not None else mapping_for(format)
     read = read_export(path, format)
-    notes = ["the file starts with a byte-order mark; it was dropped"] if read.bom else []
-    notes += [read.note] if read.note is not None else []
+    notes = _notes(read)
     try:
         return import_snapshots(
             store,

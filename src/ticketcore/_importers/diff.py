@@ -177,23 +177,22 @@ class Reader:
             if old is not None and cell == old[index]:
                 continue
             field = self.fields[index]
-            if cell and cell.lstrip()[:1] in _FORMULA_STARTS and formula_like(cell):
+            if cell and cell.lstrip()[:1] in FORMULA_STARTS and formula_like(cell):
                 notes.append((AnomalyKind.FORMULA, column, f"{cell!r} looks like a formula; kept as text"))
             missing = cell is None or m.is_missing(cell)
             if field == "status" and not missing:
                 assert cell is not None
-                known = m.statuses.get(cell.strip())
-                if known is None and m.statuses:
+                status, known = m.status(cell)
+                if not known:
                     detail = (
                         f"state {cell.strip()!r} is not in the mapping; kept in category {m.unknown_category}"
                     )
                     notes.append((AnomalyKind.UNKNOWN_STATE, column, detail))
-                status = known or StatusValue(status=cell.strip(), category=m.unknown_category)
                 statuses[column] = status
                 value: Value = status.status
             else:
                 value = None if field == "status" else m.read(field, cell)
-            if value is None and field in _KEPT and state.get(column) is not None:
+            if value is None and field in KEPT and state.get(column) is not None:
                 # A history cannot unset these: the value before stands, and the row says it did not know it.
                 why = "missing" if missing else f"{cell!r}, which is not a level the mapping reads"
                 notes.append(
@@ -206,10 +205,10 @@ class Reader:
         return state, statuses, tuple(changed), tuple(notes)
 
 
-_KEPT = frozenset({"status", "priority", "group"})
+KEPT = frozenset({"status", "priority", "group"})
 """The fields a snapshot cannot clear: a missing cell keeps the value before (and is reported)."""
 
-_FORMULA_STARTS = frozenset("=+-@")
+FORMULA_STARTS = frozenset("=+-@")
 
 
 def _opened(b: _Builder, step: _Step) -> None:
@@ -290,7 +289,7 @@ def _changes(b: _Builder, before: _Step, step: _Step, at: datetime) -> None:
         emit(TagsChanged, added=new_tags - old_tags, removed=old_tags - new_tags)
     for column in step.changed:
         field = b.fields[column]
-        if field in _EVENT_FIELDS:
+        if field in EVENT_FIELDS:
             continue
         value, previous = step.state[column], before.state.get(column)
         assert not isinstance(value, frozenset)
@@ -298,7 +297,7 @@ def _changes(b: _Builder, before: _Step, step: _Step, at: datetime) -> None:
         emit(FieldChanged, field=field, value=value, previous=previous)
 
 
-_EVENT_FIELDS = frozenset({"status", "priority", "assignee", "group", "tags"})
+EVENT_FIELDS = frozenset({"status", "priority", "assignee", "group", "tags"})
 """The fields with events of their own; every other change is a ``FieldChanged``."""
 
 

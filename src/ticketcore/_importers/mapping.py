@@ -165,6 +165,14 @@ class SnapshotMapping:
         match = _LEADING_INT.match(text)
         return int(match.group(1)) if match else None
 
+    def status(self, cell: str) -> tuple[StatusValue, bool]:
+        """The status a (present) state cell names, and whether the mapping knows it (an unknown state is kept by
+        name in ``unknown_category``; with no ``statuses`` at all every state is taken as it is, and known)."""
+        known = self.statuses.get(cell.strip())
+        if known is not None:
+            return known, True
+        return StatusValue(status=cell.strip(), category=self.unknown_category), not self.statuses
+
     def read(self, field: str, cell: str | None) -> FieldValue | frozenset[str]:
         """The normalized value of a cell for ``field`` (``None``, or no tags, when the cell is missing)."""
         if cell is None or self.is_missing(cell):

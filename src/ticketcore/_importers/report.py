@@ -5,10 +5,14 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ticketcore.model import Event
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXAMPLES = 3
 """How many examples of each anomaly kind a report keeps."""
@@ -153,3 +157,16 @@ class ImportReport:
                 where = f"line {a.line}" + (f", column {a.column!r}" if a.column else "")
                 lines.append(f"  {where} (ticket {a.ticket_id}): {a.detail}")
         return "\n".join(lines)
+
+
+@attrs.frozen(kw_only=True)
+class FrameImport:
+    """An export read into an events DataFrame (:func:`ticketcore.importers.read_frame`): the frame, in the shape
+    ``ticketcore.dataframes.events_to_frame`` gives (so every ``ticketcore.dataframes`` metric takes it), the
+    accounting of every row, every anomaly with its line (the report keeps a few examples of each kind), and
+    whether the columns were diffed with pandas (``vectorised``) or the file went through the engine as a whole."""
+
+    events: pd.DataFrame = attrs.field(eq=False)
+    report: ImportReport
+    anomalies: tuple[Anomaly, ...] = ()
+    vectorised: bool = False
