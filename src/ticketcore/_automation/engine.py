@@ -42,14 +42,17 @@ class Triggers:
     Most triggers name a tag (or a form, a group …); a ticket has a few tags, so an update checks the few rules
     whose required tags it has, not all of them. Of those, :meth:`possible` also leaves out the rules that need a
     tag the update did not add (``changed_to``) or an ``update.*`` fact that does not hold. ``index=False`` turns
-    both filters off (every rule is a candidate): the plain reading the filters are tested against.
+    both filters off (every rule is a candidate): the plain reading the filters are tested against. When a firing
+    changes the tags, the rest of its pass goes on with the candidates for the new tags (:meth:`after`).
     """
 
-    __slots__ = ("_always", "_by_tag", "_found", "_index", "_needs", "rules")
+    __slots__ = ("_always", "_by_tag", "_found", "_index", "_needs", "_order", "rules")
 
     def __init__(self, rules: Iterable[Rule], *, index: bool = True) -> None:
         self.rules = tuple(rules)
         self._index = index
+        # A rule set's ids are unique (AutomationSet checks): a rule's place in the order, by its id.
+        self._order = {rule.id: position for position, rule in enumerate(self.rules)}
         self._needs = tuple(rule.needs_tags for rule in self.rules)
         by_tag: dict[str, list[int]] = {}
         always: list[int] = []
@@ -80,6 +83,12 @@ class Triggers:
         if update is None:
             return [rule for rule in found if rule.needs_added_tags <= added]
         return [rule for rule in found if rule.needs_added_tags <= added and rule.needs_update <= update]
+
+    def after(self, rule: Rule, tags: frozenset[str], added: frozenset[str]) -> list[Rule]:
+        """The rules :meth:`possible` (without update facts) that come after ``rule`` in order."""
+        position = self._order[rule.id]
+        order = self._order
+        return [later for later in self.possible(tags, added) if order[later.id] > position]
 
     def _candidates(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
         known = self._found.get(tags)
@@ -207,7 +216,11 @@ def fire_triggers(
     for _ in range(max_passes):
         fired_now = False
         # The update facts may change within a pass (a rule adds a note), so only the added tags filter here.
-        for rule in rules.possible(ticket.tags, ticket.tags - had):
+        pending = rules.possible(ticket.tags, ticket.tags - had)
+        index = 0
+        while index < len(pending):
+            rule = pending[index]
+            index += 1
             rule_id = rule.id
             if checked.get(rule_id) == version or rule_id in fired:
                 continue
@@ -234,6 +247,10 @@ def fire_triggers(
                         raise AutomationLoop(fired[seen[state] :], ticket_id=ticket.id)
                     seen[state] = len(fired)
                     last = state
+                if ticket.tags != previous.tags:
+                    # Other rules may now hold (or not) on the tags: the rest of the pass checks those, in order.
+                    pending = rules.after(rule, ticket.tags, ticket.tags - had)
+                    index = 0
             if rule.stop:
                 break
         if not fired_now:
