@@ -510,6 +510,13 @@ def test_a_rule_matches_in_the_pass_where_an_earlier_rule_gave_it_its_tag() -> N
     # One pass: "hot" is checked against the ticket as "tagger" left it, as every rule is.
     outcome = AutomationSet(rules=rules, max_passes=2).run(None, [TICKET], now=T0, workflow=WORKFLOW)
     assert outcome.fired == ("tagger", "hot")
+    # The same for a fact of the update an earlier rule makes true (its note).
+    rules = [
+        rule("noter", [], [NOTE]),
+        rule("noted", [{"field": "update.note_added", "operator": "is", "value": True}], [NOTE]),
+    ]
+    outcome = AutomationSet(rules=rules, max_passes=2).run(None, [TICKET], now=T0, workflow=WORKFLOW)
+    assert outcome.fired == ("noter", "noted")
 
 
 def test_rules_that_undo_each_other_raise_automation_loop() -> None:

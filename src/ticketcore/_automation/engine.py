@@ -43,7 +43,7 @@ class Triggers:
     whose required tags it has, not all of them. Of those, :meth:`possible` also leaves out the rules that need a
     tag the update did not add (``changed_to``) or an ``update.*`` fact that does not hold. ``index=False`` turns
     both filters off (every rule is a candidate): the plain reading the filters are tested against. When a firing
-    changes the tags, the rest of its pass goes on with the candidates for the new tags (:meth:`after`).
+    changes the tags or the update facts, the rest of its pass goes on with the candidates for them (:meth:`after`).
     """
 
     __slots__ = ("_always", "_by_tag", "_found", "_index", "_needs", "_order", "rules")
@@ -72,23 +72,21 @@ class Triggers:
         """The rules, in order, whose required tags are all among ``tags`` (do not change the list)."""
         return self._candidates(tags)[0]
 
-    def possible(
-        self, tags: frozenset[str], added: frozenset[str], update: frozenset[str] | None = None
-    ) -> list[Rule]:
-        """The :meth:`candidates` for ``tags`` that may hold on an update that added the tags ``added`` and, unless
-        ``update`` is ``None``, for which the ``update.*`` fields ``update`` hold (do not change the list)."""
+    def possible(self, tags: frozenset[str], added: frozenset[str], update: frozenset[str]) -> list[Rule]:
+        """The :meth:`candidates` for ``tags`` that may hold on an update that added the tags ``added`` and for
+        which the ``update.*`` fields ``update`` hold (do not change the list)."""
         found, conditional = self._candidates(tags)
         if not conditional:
             return found
-        if update is None:
-            return [rule for rule in found if rule.needs_added_tags <= added]
         return [rule for rule in found if rule.needs_added_tags <= added and rule.needs_update <= update]
 
-    def after(self, rule: Rule, tags: frozenset[str], added: frozenset[str]) -> list[Rule]:
-        """The rules :meth:`possible` (without update facts) that come after ``rule`` in order."""
+    def after(
+        self, rule: Rule, tags: frozenset[str], added: frozenset[str], update: frozenset[str]
+    ) -> list[Rule]:
+        """The rules :meth:`possible` for these facts that come after ``rule`` in order."""
         position = self._order[rule.id]
         order = self._order
-        return [later for later in self.possible(tags, added) if order[later.id] > position]
+        return [later for later in self.possible(tags, added, update) if order[later.id] > position]
 
     def _candidates(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
         known = self._found.get(tags)
@@ -199,9 +197,12 @@ def fire_triggers(
     """
     had = frozenset() if before is None else before.tags
     updated = update_facts(update)
-    # No rule may hold on this update: nothing fires, and nothing else need be read (most updates).
-    if not rules.possible(ticket.tags, ticket.tags - had, updated):
-        return ticket, []
+    pending = rules.possible(ticket.tags, ticket.tags - had, updated)
+    if not pending:
+        return (
+            ticket,
+            [],
+        )  # no rule may hold on this update: nothing fires, nothing else is read (most updates)
     at = max(now, ticket.updated_at)
     firings: list[Fired] = []
     fired: list[str] = []
@@ -215,8 +216,6 @@ def fire_triggers(
     facts = Facts(ticket, before, update, now, tools.sla, calendars, updated)
     for _ in range(max_passes):
         fired_now = False
-        # The update facts may change within a pass (a rule adds a note), so only the added tags filter here.
-        pending = rules.possible(ticket.tags, ticket.tags - had)
         index = 0
         while index < len(pending):
             rule = pending[index]
@@ -238,8 +237,8 @@ def fire_triggers(
                     seen = {last: 0}
                 events.extend(produced)
                 version += 1
-                updated |= update_facts(produced)
-                facts = Facts(ticket, before, (*update, *events), now, tools.sla, calendars, updated)
+                now_updated = updated | update_facts(produced)
+                facts = Facts(ticket, before, (*update, *events), now, tools.sla, calendars, now_updated)
                 state = _state(ticket)
                 if state != last:
                     # Back to a state this update already had: the rules undo each other.
@@ -247,12 +246,14 @@ def fire_triggers(
                         raise AutomationLoop(fired[seen[state] :], ticket_id=ticket.id)
                     seen[state] = len(fired)
                     last = state
-                if ticket.tags != previous.tags:
-                    # Other rules may now hold (or not) on the tags: the rest of the pass checks those, in order.
-                    pending = rules.after(rule, ticket.tags, ticket.tags - had)
+                if ticket.tags != previous.tags or now_updated != updated:
+                    # Other rules may now hold (or not): the rest of the pass checks those, in order.
+                    updated = now_updated
+                    pending = rules.after(rule, ticket.tags, ticket.tags - had, updated)
                     index = 0
             if rule.stop:
                 break
         if not fired_now:
             return ticket, firings
+        pending = rules.possible(ticket.tags, ticket.tags - had, updated)
     raise AutomationLoop(fired, ticket_id=ticket.id, passes=max_passes)
