@@ -46,7 +46,7 @@ class Triggers:
     changes the tags or the update facts, the rest of its pass goes on with the candidates for them (:meth:`after`).
     """
 
-    __slots__ = ("_always", "_by_tag", "_found", "_index", "_needs", "_order", "rules")
+    __slots__ = ("_always", "_by_tag", "_conditional", "_found", "_index", "_needs", "_order", "rules")
 
     def __init__(self, rules: Iterable[Rule], *, index: bool = True) -> None:
         self.rules = tuple(rules)
@@ -54,6 +54,12 @@ class Triggers:
         # A rule set's ids are unique (AutomationSet checks): a rule's place in the order, by its id.
         self._order = {rule.id: position for position, rule in enumerate(self.rules)}
         self._needs = tuple(rule.needs_tags for rule in self.rules)
+        # The rules that need an added tag or an update fact: only those are filtered by :meth:`possible`.
+        self._conditional = frozenset(
+            position
+            for position, rule in enumerate(self.rules)
+            if index and (rule.needs_added_tags or rule.needs_update)
+        )
         by_tag: dict[str, list[int]] = {}
         always: list[int] = []
         for position, needs in enumerate(self._needs):
@@ -102,7 +108,7 @@ class Triggers:
                 found.extend(position for position in positions if needs[position] <= tags)
         found.sort()
         rules = [self.rules[position] for position in found]
-        conditional = self._index and any(rule.needs_added_tags or rule.needs_update for rule in rules)
+        conditional = not self._conditional.isdisjoint(found)
         self._found[tags] = known = (rules, conditional)
         return known
 
