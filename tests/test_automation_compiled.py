@@ -220,6 +220,7 @@ SIMULATED_CONDITIONS = st.sampled_from(
         Condition("tags", "changed_to", "outage"),
         Condition("tags", "changed_to", ["vip", "billing"]),
         Condition("tags", "changed_from", "billing"),
+        Condition("tags", "changed", "vip"),
         Condition("tags", "includes", "auto"),
         Condition("update.requester_replied", "is", True),
         Condition("update.agent_replied", "is", True),
