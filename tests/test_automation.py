@@ -501,6 +501,24 @@ def test_a_rule_fires_once_per_update_and_stop_ends_the_pass() -> None:
     assert len(outcome.events) == 2
 
 
+def test_a_rule_matches_in_the_pass_where_an_earlier_rule_gave_it_its_tag() -> None:
+    rules = [
+        rule("tagger", [], [{"type": "add_tags", "value": ["hot"]}]),
+        rule("hot", [{"field": "tags", "operator": "includes", "value": "hot"}], [NOTE]),
+        rule("cold", [{"field": "tags", "operator": "includes", "value": "cold"}], [NOTE]),
+    ]
+    # One pass: "hot" is checked against the ticket as "tagger" left it, as every rule is.
+    outcome = AutomationSet(rules=rules, max_passes=2).run(None, [TICKET], now=T0, workflow=WORKFLOW)
+    assert outcome.fired == ("tagger", "hot")
+    # The same for a fact of the update an earlier rule makes true (its note).
+    rules = [
+        rule("noter", [], [NOTE]),
+        rule("noted", [{"field": "update.note_added", "operator": "is", "value": True}], [NOTE]),
+    ]
+    outcome = AutomationSet(rules=rules, max_passes=2).run(None, [TICKET], now=T0, workflow=WORKFLOW)
+    assert outcome.fired == ("noter", "noted")
+
+
 def test_rules_that_undo_each_other_raise_automation_loop() -> None:
     rules = [
         rule(

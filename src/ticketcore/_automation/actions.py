@@ -118,7 +118,10 @@ def render(template: str, values: Mapping[str, str]) -> str:
 def _text(action: Action, ticket: Ticket, tools: Tools) -> tuple[str, str]:
     chosen = pick_locale(action.text, ticket, tools.default_locale)
     locale = chosen or ticket.language or tools.default_locale
-    return render(action.text[chosen], placeholders(ticket, tools, locale)), locale
+    template = action.text[chosen]
+    if "{" not in template:
+        return template, locale  # nothing to fill in (every placeholder is in braces)
+    return render(template, placeholders(ticket, tools, locale)), locale
 
 
 Outcome = tuple[list[Event], list[Notification], list[Refusal]]

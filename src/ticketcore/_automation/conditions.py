@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator as op
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -21,7 +21,16 @@ from ticketcore._calendar import BusinessCalendar
 from ticketcore.model import Event, NoteAdded, Opened, Replied, Role, Ticket
 from ticketcore.sla import SLAReport
 
-__all__ = ["DEFAULT_TIER", "Check", "Facts", "compile_conditions", "failed_condition", "holds", "tier_of"]
+__all__ = [
+    "DEFAULT_TIER",
+    "Check",
+    "Facts",
+    "compile_conditions",
+    "failed_condition",
+    "holds",
+    "tier_of",
+    "update_facts",
+]
 
 DEFAULT_TIER = 1
 """The support tier of a ticket whose custom field ``tier`` is not set."""
@@ -35,6 +44,24 @@ def tier_of(ticket: Ticket) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else DEFAULT_TIER
 
 
+def update_facts(events: Iterable[Event]) -> frozenset[str]:
+    """The ``update.*`` fields that hold for an update made of ``events``, read in one pass over them."""
+    found: set[str] = set()
+    for event in events:
+        if isinstance(event, Opened):
+            found.add("update.created")
+        elif isinstance(event, NoteAdded):
+            found.add("update.note_added")
+        elif isinstance(event, Replied):
+            if not event.public:
+                found.add("update.note_added")
+            elif event.actor.role is Role.REQUESTER:
+                found.add("update.requester_replied")
+            elif event.actor.role.is_staff:
+                found.add("update.agent_replied")
+    return frozenset(found)
+
+
 @attrs.frozen
 class Facts:
     """What conditions see: the ticket before and after the update, the update's events, ``now`` and the SLA."""
@@ -45,6 +72,11 @@ class Facts:
     now: datetime
     sla: SLAReport | None = None
     calendars: Mapping[str, BusinessCalendar] = attrs.field(factory=dict)
+    updated: frozenset[str] = attrs.field(
+        default=attrs.Factory(lambda facts: update_facts(facts.update), takes_self=True)
+    )
+    """The ``update.*`` fields that hold for ``update`` (:func:`update_facts` of it; read once, given by a caller
+    that knows them)."""
 
 
 def _ticket_value(ticket: Ticket | None, name: str) -> object:
@@ -59,20 +91,7 @@ def _ticket_value(ticket: Ticket | None, name: str) -> object:
 
 
 def _update_value(facts: Facts, name: str) -> bool:
-    if name == "update.created":
-        return any(isinstance(event, Opened) for event in facts.update)
-    if name == "update.note_added":
-        return any(
-            isinstance(e, NoteAdded) or (isinstance(e, Replied) and not e.public) for e in facts.update
-        )
-    requester = name == "update.requester_replied"
-    for event in facts.update:
-        if isinstance(event, Replied) and event.public:
-            if requester and event.actor.role is Role.REQUESTER:
-                return True
-            if not requester and event.actor.role.is_staff:
-                return True
-    return False
+    return name in facts.updated
 
 
 def _elapsed(facts: Facts, condition: Condition) -> timedelta | None:
@@ -200,16 +219,49 @@ def _reader(name: str) -> Callable[[Facts], object]:
     return op.attrgetter(f"ticket.{name}")
 
 
+def _tag_change(condition: Condition) -> Predicate | None:
+    """``tags changed_to`` / ``changed_from`` some tags as one closure, or ``None`` for other conditions.
+
+    The tags changed to ``wanted`` when each is on the ticket and was not before (a new ticket had none): then the
+    tags differ, so :func:`_changed`'s first test is implied. Not for an empty list, which holds on any change.
+    """
+    wanted = condition.value if isinstance(condition.value, tuple) else (condition.value,)
+    if condition.field != "tags" or not wanted or not all(isinstance(tag, str) for tag in wanted):
+        return None
+    if condition.operator is Operator.CHANGED_TO:
+        if len(wanted) == 1:
+            tag = wanted[0]
+            return lambda facts: (
+                tag in facts.ticket.tags and (facts.before is None or tag not in facts.before.tags)
+            )
+        return lambda facts: (
+            all(tag in facts.ticket.tags for tag in wanted)
+            and (facts.before is None or not any(tag in facts.before.tags for tag in wanted))
+        )
+    if condition.operator is Operator.CHANGED_FROM:
+        return lambda facts: (
+            facts.before is not None
+            and (all(tag in facts.before.tags and tag not in facts.ticket.tags for tag in wanted))
+        )
+    return None
+
+
 def _compiled(condition: Condition) -> Predicate:
-    """One predicate for ``condition``, built once: the common ticket-field comparisons read the field and compare
-    it in a single closure; the rest (changes, the update, elapsed time, SLA) keep the general path of
-    :func:`holds`, which is also the oracle the compiled form is tested against."""
+    """One predicate for ``condition``, built once: the common ticket-field and update comparisons read the field
+    and compare it in a single closure, and so do tag changes; the rest (other changes, elapsed time, SLA) keep the
+    general path of :func:`holds`, which is also the oracle the compiled form is tested against."""
     operator, value = condition.operator, condition.value
-    if field_kind(condition.field) not in ("ticket", "custom") or operator in (
-        Operator.CHANGED,
-        Operator.CHANGED_TO,
-        Operator.CHANGED_FROM,
-    ):
+    kind = field_kind(condition.field)
+    if operator in (Operator.CHANGED, Operator.CHANGED_TO, Operator.CHANGED_FROM):
+        return _tag_change(condition) or functools.partial(holds, condition)
+    if kind == "update":
+        name = condition.field
+        if operator is Operator.IS and isinstance(value, bool):
+            return (
+                (lambda facts: name in facts.updated) if value else (lambda facts: name not in facts.updated)
+            )
+        return lambda facts: _compare(operator, name in facts.updated, value)
+    if kind not in ("ticket", "custom"):
         return functools.partial(holds, condition)
     read = _reader(condition.field)
     if operator is Operator.IS:

@@ -8,13 +8,13 @@ from datetime import datetime
 import attrs
 
 from ticketcore._automation.actions import Notification, Refusal, Tools, perform
-from ticketcore._automation.conditions import Facts
+from ticketcore._automation.conditions import Facts, update_facts
 from ticketcore._automation.model import Action, Rule
 from ticketcore._calendar import BusinessCalendar
 from ticketcore.errors import AutomationLoop
 from ticketcore.model import Event, Ticket
 
-__all__ = ["AutomationOutcome", "Triggers", "apply_actions", "run_rules"]
+__all__ = ["AutomationOutcome", "Fired", "Triggers", "apply_actions", "fire_triggers", "run_rules"]
 
 
 @attrs.frozen
@@ -29,6 +29,9 @@ class AutomationOutcome:
     fired: tuple[str, ...] = ()
 
 
+Fired = tuple[str, tuple[Event, ...], tuple[Notification, ...], tuple[Refusal, ...]]
+"""One firing of a trigger: the rule's id, and the events, notifications and refusals its actions made."""
+
 _REMEMBERED = 4096
 """How many combinations of tags a rule set remembers its candidate rules for."""
 
@@ -37,47 +40,77 @@ class Triggers:
     """Trigger rules in order, indexed by the tags their ``all`` conditions require, built once per rule set.
 
     Most triggers name a tag (or a form, a group …); a ticket has a few tags, so an update checks the few rules
-    whose required tags it has, not all of them.
+    whose required tags it has, not all of them. Of those, :meth:`possible` also leaves out the rules that need a
+    tag the update did not add (``changed_to``) or an ``update.*`` fact that does not hold. ``index=False`` turns
+    both filters off (every rule is a candidate): the plain reading the filters are tested against. When a firing
+    changes the tags or the update facts, the rest of its pass goes on with the candidates for them (:meth:`after`).
     """
 
-    __slots__ = ("_always", "_by_tag", "_found", "_needs", "rules")
+    __slots__ = ("_always", "_by_tag", "_conditional", "_found", "_index", "_needs", "_order", "rules")
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], *, index: bool = True) -> None:
         self.rules = tuple(rules)
+        self._index = index
+        # A rule set's ids are unique (AutomationSet checks): a rule's place in the order, by its id.
+        self._order = {rule.id: position for position, rule in enumerate(self.rules)}
         self._needs = tuple(rule.needs_tags for rule in self.rules)
+        # The rules that need an added tag or an update fact: only those are filtered by :meth:`possible`.
+        self._conditional = frozenset(
+            position
+            for position, rule in enumerate(self.rules)
+            if index and (rule.needs_added_tags or rule.needs_update)
+        )
         by_tag: dict[str, list[int]] = {}
         always: list[int] = []
-        for index, needs in enumerate(self._needs):
-            if needs:
+        for position, needs in enumerate(self._needs):
+            if needs and index:
                 # One tag is enough for the index; the rest are checked against the ticket's tags.
-                by_tag.setdefault(min(needs), []).append(index)
+                by_tag.setdefault(min(needs), []).append(position)
             else:
-                always.append(index)
-        self._by_tag = {tag: tuple(indexes) for tag, indexes in by_tag.items()}
+                always.append(position)
+        self._by_tag = {tag: tuple(positions) for tag, positions in by_tag.items()}
         self._always = tuple(always)
         # Tickets share a few combinations of tags: remember the answer for each (bounded, for endless variety).
-        self._found: dict[frozenset[str], list[Rule]] = {}
+        # With it, whether any of those rules needs an added tag or an update fact (if none, nothing to filter).
+        self._found: dict[frozenset[str], tuple[list[Rule], bool]] = {}
 
     def candidates(self, tags: frozenset[str]) -> list[Rule]:
         """The rules, in order, whose required tags are all among ``tags`` (do not change the list)."""
+        return self._candidates(tags)[0]
+
+    def possible(self, tags: frozenset[str], added: frozenset[str], update: frozenset[str]) -> list[Rule]:
+        """The :meth:`candidates` for ``tags`` that may hold on an update that added the tags ``added`` and for
+        which the ``update.*`` fields ``update`` hold (do not change the list)."""
+        found, conditional = self._candidates(tags)
+        if not conditional:
+            return found
+        return [rule for rule in found if rule.needs_added_tags <= added and rule.needs_update <= update]
+
+    def after(
+        self, rule: Rule, tags: frozenset[str], added: frozenset[str], update: frozenset[str]
+    ) -> list[Rule]:
+        """The rules :meth:`possible` for these facts that come after ``rule`` in order."""
+        position = self._order[rule.id]
+        order = self._order
+        return [later for later in self.possible(tags, added, update) if order[later.id] > position]
+
+    def _candidates(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
         known = self._found.get(tags)
         if known is not None:
             return known
         if len(self._found) >= _REMEMBERED:
             self._found.clear()
-        self._found[tags] = found = self._candidates(tags)
-        return found
-
-    def _candidates(self, tags: frozenset[str]) -> list[Rule]:
         found = list(self._always)
         needs = self._needs
         for tag in tags:
-            indexes = self._by_tag.get(tag)
-            if indexes is not None:
-                found.extend(index for index in indexes if needs[index] <= tags)
+            positions = self._by_tag.get(tag)
+            if positions is not None:
+                found.extend(position for position in positions if needs[position] <= tags)
         found.sort()
-        rules = self.rules
-        return [rules[index] for index in found]
+        rules = [self.rules[position] for position in found]
+        conditional = not self._conditional.isdisjoint(found)
+        self._found[tags] = known = (rules, conditional)
+        return known
 
 
 def _state(ticket: Ticket) -> tuple[object, ...]:
@@ -123,28 +156,76 @@ def run_rules(
     calendars: Mapping[str, BusinessCalendar],
     max_passes: int,
 ) -> AutomationOutcome:
-    """Run the triggers ``rules`` on ``update`` (the events that turned ``before`` into ``ticket``).
+    """Run the triggers ``rules`` on ``update`` (the events that turned ``before`` into ``ticket``): see
+    :func:`fire_triggers`, whose firings this gathers into one outcome."""
+    after, firings = fire_triggers(
+        rules,
+        before=before,
+        ticket=ticket,
+        update=update,
+        now=now,
+        tools=tools,
+        calendars=calendars,
+        max_passes=max_passes,
+    )
+    if not firings:
+        return AutomationOutcome(after)
+    if len(firings) == 1:
+        rule, events, notes, refusals = firings[0]
+        return AutomationOutcome(after, events, notes, refusals, (rule,))
+    return AutomationOutcome(
+        after,
+        tuple(event for firing in firings for event in firing[1]),
+        tuple(note for firing in firings for note in firing[2]),
+        tuple(refusal for firing in firings for refusal in firing[3]),
+        tuple(firing[0] for firing in firings),
+    )
+
+
+def fire_triggers(
+    rules: Triggers,
+    *,
+    before: Ticket | None,
+    ticket: Ticket,
+    update: Sequence[Event],
+    now: datetime,
+    tools: Tools,
+    calendars: Mapping[str, BusinessCalendar],
+    max_passes: int,
+) -> tuple[Ticket, list[Fired]]:
+    """Run the triggers ``rules`` on ``update`` (the events that turned ``before`` into ``ticket``); the ticket as
+    they leave it, and each firing in the order they fired.
 
     Each pass checks the rules in order against the ticket as the earlier firings left it; a rule fires at most once
     per update, and a firing rule with ``stop`` ends the pass. Passes repeat until one fires nothing. Raises
     :class:`AutomationLoop` when rules undo each other (the ticket returns to a state it already had in this run)
     or more than ``max_passes`` passes would be needed.
     """
+    had = frozenset() if before is None else before.tags
+    updated = update_facts(update)
+    pending = rules.possible(ticket.tags, ticket.tags - had, updated)
+    if not pending:
+        return (
+            ticket,
+            [],
+        )  # no rule may hold on this update: nothing fires, nothing else is read (most updates)
     at = max(now, ticket.updated_at)
+    firings: list[Fired] = []
     fired: list[str] = []
     events: list[Event] = []
-    notes: list[Notification] = []
-    refusals: list[Refusal] = []
     # The states this update went through (computed at the first change: most updates change nothing).
     seen: dict[tuple[object, ...], int] | None = None
     last: tuple[object, ...] = ()
     # A rule that failed on facts that have not changed since would fail again: check it only after a change.
     version = 0
     checked: dict[str, int] = {}
-    facts = Facts(ticket, before, update, now, tools.sla, calendars)
+    facts = Facts(ticket, before, update, now, tools.sla, calendars, updated)
     for _ in range(max_passes):
         fired_now = False
-        for rule in rules.candidates(ticket.tags):
+        index = 0
+        while index < len(pending):
+            rule = pending[index]
+            index += 1
             rule_id = rule.id
             if checked.get(rule_id) == version or rule_id in fired:
                 continue
@@ -154,16 +235,16 @@ def run_rules(
             previous = ticket
             ticket, produced, notified, refused = apply_actions(rule.actions, ticket, rule_id, tools, at)
             fired.append(rule_id)
+            firings.append((rule_id, tuple(produced), tuple(notified), tuple(refused)))
             fired_now = True
-            notes.extend(notified)
-            refusals.extend(refused)
             if produced:
                 if seen is None:
                     last = _state(previous)
                     seen = {last: 0}
                 events.extend(produced)
                 version += 1
-                facts = Facts(ticket, before, (*update, *events), now, tools.sla, calendars)
+                now_updated = updated | update_facts(produced)
+                facts = Facts(ticket, before, (*update, *events), now, tools.sla, calendars, now_updated)
                 state = _state(ticket)
                 if state != last:
                     # Back to a state this update already had: the rules undo each other.
@@ -171,8 +252,14 @@ def run_rules(
                         raise AutomationLoop(fired[seen[state] :], ticket_id=ticket.id)
                     seen[state] = len(fired)
                     last = state
+                if ticket.tags != previous.tags or now_updated != updated:
+                    # Other rules may now hold (or not): the rest of the pass checks those, in order.
+                    updated = now_updated
+                    pending = rules.after(rule, ticket.tags, ticket.tags - had, updated)
+                    index = 0
             if rule.stop:
                 break
         if not fired_now:
-            return AutomationOutcome(ticket, tuple(events), tuple(notes), tuple(refusals), tuple(fired))
+            return ticket, firings
+        pending = rules.possible(ticket.tags, ticket.tags - had, updated)
     raise AutomationLoop(fired, ticket_id=ticket.id, passes=max_passes)

@@ -348,6 +348,10 @@ class Rule:
     title: str = ""
     _needs: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
     """Tags the ticket must have for ``conditions.all`` to hold: a cheap first filter for the trigger engine."""
+    _needs_added: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    """Of those, the tags the update must have added (``changed_to``): the ticket had none of them before it."""
+    _needs_update: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    """The ``update.*`` fields that must hold (``is true``) for ``conditions.all`` to hold."""
     # Typed loosely: the loaders read these annotations at run time, where the facts' type is not importable.
     _check: Callable[[Any], str | None] = attrs.field(init=False, eq=False, hash=False, repr=False)
     """The conditions compiled once into one function of the facts (see ``conditions.compile_conditions``)."""
@@ -357,14 +361,17 @@ class Rule:
         from ticketcore._automation.conditions import compile_conditions
 
         object.__setattr__(self, "_check", compile_conditions(self.conditions))
-        needs = {
-            c.value
-            for c in self.conditions.all
-            if c.field == "tags"
-            and c.operator in (Operator.INCLUDES, Operator.CHANGED_TO)
-            and isinstance(c.value, str)
-        }
+        tags = [c for c in self.conditions.all if c.field == "tags" and isinstance(c.value, str)]
+        needs = {c.value for c in tags if c.operator in (Operator.INCLUDES, Operator.CHANGED_TO)}
         object.__setattr__(self, "_needs", frozenset(needs))
+        added = {c.value for c in tags if c.operator is Operator.CHANGED_TO}
+        object.__setattr__(self, "_needs_added", frozenset(added))
+        update = {
+            c.field
+            for c in self.conditions.all
+            if c.field in UPDATE_FIELDS and c.operator is Operator.IS and c.value is True
+        }
+        object.__setattr__(self, "_needs_update", frozenset(update))
         if not self.id or not re.fullmatch(r"[A-Za-z0-9_.\-]+", self.id):
             raise ConfigError(f"a rule id is letters, digits, '_', '-' or '.', got {self.id!r}", "id")
         if not self.actions:
@@ -374,6 +381,16 @@ class Rule:
     def needs_tags(self) -> frozenset[str]:
         """Tags without which this rule's ``all`` conditions cannot hold."""
         return self._needs
+
+    @property
+    def needs_added_tags(self) -> frozenset[str]:
+        """Of :attr:`needs_tags`, those the update must add (``changed_to``): the ticket had none of them before."""
+        return self._needs_added
+
+    @property
+    def needs_update(self) -> frozenset[str]:
+        """The ``update.*`` fields without which this rule's ``all`` conditions cannot hold (``is true`` ones)."""
+        return self._needs_update
 
     def __reduce__(self) -> tuple[type[Rule], tuple[object, ...]]:
         # Pickled as its fields: the compiled conditions are closures, built again when it is unpickled.

@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from ticketcore._automation.actions import Notification, Refusal, Tools
-from ticketcore._automation.engine import AutomationOutcome, Triggers, run_rules
+from ticketcore._automation.engine import Triggers, fire_triggers
 from ticketcore._calendar import BusinessCalendar
 from ticketcore._copy import copier
 from ticketcore.errors import AutomationLoop
@@ -112,13 +112,13 @@ def simulate_history(
             ticket = Ticket.from_events([event]) if ticket is None else ticket.apply(event)
         assert ticket is not None
         history.extend(batch)
-        if not replay.triggers.candidates(ticket.tags):
-            continue  # every trigger requires a tag this ticket lacks: none can fire
         tools = replay.tools
         if replay.sla is not None:
+            if not replay.triggers.candidates(ticket.tags):
+                continue  # every trigger requires a tag this ticket lacks: no need for the report
             tools = attrs.evolve(tools, sla=replay.sla(history, batch[-1].at))
         try:
-            outcome = run_rules(
+            ticket, fired = fire_triggers(
                 replay.triggers,
                 before=before,
                 ticket=ticket,
@@ -130,9 +130,10 @@ def simulate_history(
             )
         except AutomationLoop as loop:
             return history, firings, loop, read
-        firings.extend(_split(outcome, batch[-1].at, ticket.id))
-        history.extend(outcome.events)
-        ticket = outcome.ticket
+        at = batch[-1].at
+        for rule, produced, notes, refusals in fired:
+            firings.append(Firing(ticket.id, rule, at, produced, notes, refusals))
+            history.extend(produced)
     if ticket is not None and replay.fire is not None:
         _fire_until(ticket, until, replay, history, firings)
     return history, firings, None, read
@@ -152,24 +153,6 @@ def _fire_until(
         at = events[0].at if events else until
         firings.append(Firing(ticket.id, rule, at, tuple(events), notes, refusals))
     return ticket
-
-
-def _split(outcome: AutomationOutcome, at: datetime, ticket_id: str) -> list[Firing]:
-    fired, events, notes, refusals = outcome.fired, outcome.events, outcome.notifications, outcome.refusals
-    if len(fired) == 1:
-        return [Firing(ticket_id, fired[0], at, events, notes, refusals)]
-    actor = {rule: f"automation:{rule}" for rule in fired}
-    return [
-        Firing(
-            ticket_id,
-            rule,
-            at,
-            tuple(e for e in events if e.actor.id == actor[rule]),
-            tuple(n for n in notes if n.rule == rule),
-            tuple(r for r in refusals if r.rule == rule),
-        )
-        for rule in fired
-    ]
 
 
 def simulate_all(histories: Iterable[Sequence[Event]], replay: Replay, until: datetime) -> Simulation:
