@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import json
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -288,16 +289,20 @@ class _Builder:
 
 
 def schema_of(type_: Any, title: str) -> Schema:
-    """The JSON Schema document of ``type_``, with a ``$defs`` entry per class it holds."""
+    """The JSON Schema document of ``type_``: its own schema at the top, a ``$defs`` entry per class it holds."""
     builder = _Builder()
     root = builder.type(type_)
     document: Schema = {"$schema": DIALECT, "title": title}
-    document.update(root)
-    target = builder.defs.get(root.get("$ref", "").removeprefix("#/$defs/"), {})
-    if "description" in target:
-        document["description"] = target["description"]
-    elif "items" in root:
-        item = builder.defs.get(root["items"].get("$ref", "").removeprefix("#/$defs/"), {})
-        document["description"] = f"A list of {item.get('title', 'items')} entries."
+    key = root.get("$ref", "").removeprefix("#/$defs/")
+    if key:
+        body = builder.defs[key]
+        if root["$ref"] not in json.dumps(builder.defs):
+            del builder.defs[key]  # referred to from the top only: the document is its schema
+        document.update({name: value for name, value in body.items() if name != "title"})
+    else:
+        item = builder.defs.get(root.get("items", {}).get("$ref", "").removeprefix("#/$defs/"))
+        if item is not None:
+            document["description"] = f"A list of {item['title']} entries."
+        document.update(root)
     document["$defs"] = dict(sorted(builder.defs.items()))
     return document
