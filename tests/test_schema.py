@@ -384,3 +384,14 @@ def test_two_classes_of_one_name_get_two_definitions() -> None:
     assert outer["$ref"].endswith(second)
     assert "segment" in schema["$defs"][first]["properties"]
     assert "any" in schema["$defs"][second]["properties"]
+
+
+def test_the_config_schema_has_the_sections_and_the_sample_settings_of_the_command() -> None:
+    from ticketcore._cli.config import SampleSettings
+
+    schema = codec.json_schema("config")
+    assert set(schema["properties"]) == {"$schema", *SECTIONS}
+    sample = schema["properties"]["sample"]
+    names = [field.name for field in attrs.fields(SampleSettings)]
+    assert list(sample["properties"]) == names
+    assert sample["required"] == names

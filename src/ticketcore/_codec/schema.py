@@ -211,6 +211,8 @@ def _summary(cls: type) -> str | None:
 
 
 class _Builder:
+    """One document's ``$defs``, filled as the types are met, each class once (recursive types included)."""
+
     def __init__(self) -> None:
         self.defs: dict[str, Schema] = {}
         self._owners: dict[str, Any] = {}
