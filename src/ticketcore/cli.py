@@ -11,6 +11,7 @@ Commands (``ticketcore COMMAND --help`` for the options)::
     ticketcore report [--db FILE | --events FILE] [--config CFG] [--calendar CFG] [--policies CFG]
                       [--as-of ISO] [--by ...] [--format ...] [--locale ...]
     ticketcore check  CONFIG
+    ticketcore schema [NAME]
     ticketcore doctor [--db FILE] [--quarantine | --restore]
 
 Exit codes, for scripts: 0 when everything went through; 1 when rows were refused or a configuration has errors (the
@@ -44,6 +45,7 @@ from ticketcore._cli.importing import (
 )
 from ticketcore._cli.render import FORMATS, render
 from ticketcore._cli.report import BY_DIMENSIONS, build_report
+from ticketcore._cli.schema import SCHEMA_NAMES, print_schema
 from ticketcore._version import __version__
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
@@ -332,6 +334,14 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# schema
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print_schema(args.name, sys.stdout)
+    return EXIT_OK
+
+
 # the parser
 
 
@@ -437,6 +447,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("config", help=f"a JSON or TOML file with any of: {', '.join(SECTIONS)}")
     check.set_defaults(run=_check)
+
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of a configuration type, for editors (no NAME: list the names)"
+    )
+    schema.add_argument("name", nargs="?", choices=SCHEMA_NAMES, metavar="NAME", help=", ".join(SCHEMA_NAMES))
+    schema.set_defaults(run=_schema)
     return parser
 
 

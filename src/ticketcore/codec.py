@@ -43,13 +43,26 @@ from ticketcore._codec import calendar as _codec_calendar
 from ticketcore._codec import lifecycle as _codec_lifecycle
 from ticketcore._codec import priority as _codec_priority
 from ticketcore._codec import routing as _codec_routing
+from ticketcore._codec import schema as _codec_schema
 from ticketcore._codec import sla as _codec_sla
 from ticketcore.errors import ConfigError, InvalidEvent, NaiveDatetimeError
 from ticketcore.model import EVENT_TYPES, Event, Ticket
 
-__all__ = ["check", "dump", "dump_duration", "load", "load_duration", "make_converter"]
+__all__ = [
+    "SCHEMA_NAMES",
+    "check",
+    "dump",
+    "dump_duration",
+    "json_schema",
+    "load",
+    "load_duration",
+    "make_converter",
+]
 
 T = TypeVar("T")
+
+SCHEMA_NAMES: tuple[str, ...] = tuple(_codec_schema.SCHEMAS)
+"""The names :func:`json_schema` (and ``ticketcore schema``) takes, one per configuration type."""
 
 _ISO_DURATION = re.compile(
     r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -334,6 +347,33 @@ def load(type_: type[T], data: object) -> T:
 def check(type_: type[Any], data: object) -> list[ConfigError]:
     """Every problem of ``data`` as a ``type_`` (an empty list when it loads), each with the path of its field."""
     return _structure(type_, data)[1]
+
+
+def json_schema(name_or_type: str | Any) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a configuration type, for editors to complete and check TOML and JSON.
+
+    ``name_or_type`` is one of :data:`SCHEMA_NAMES` (``ticketcore schema NAME`` prints the same): ``workflow``,
+    ``calendar``, ``sla-policies``, ``priorities``, ``routing``, ``agents``, ``automations``, or the type itself
+    (``SLAPolicySet``); ``config`` is a whole file of the ``ticketcore`` command, whose sections name their calendars.
+    The schema describes the data form :func:`load` reads: unknown keys, wrong types, unknown enum values and
+    malformed durations are refused; what only the type's own checks find (an incomplete priority matrix, a
+    workflow with unreachable statuses) is left to :func:`check` and ``ticketcore check``.
+
+    >>> schema = json_schema("sla-policies")
+    >>> schema["$schema"], schema["required"]
+    ('https://json-schema.org/draft/2020-12/schema', ['policies'])
+    """
+    names = _codec_schema.SCHEMAS
+    if isinstance(name_or_type, str):
+        if name_or_type not in names:
+            raise ConfigError(f"no schema named {name_or_type!r}; valid names: {', '.join(names)}")
+        return _codec_schema.schema_of(names[name_or_type], name_or_type)
+    for name, type_ in names.items():
+        if type_ == name_or_type:
+            return _codec_schema.schema_of(type_, name)
+    raise ConfigError(
+        f"{name_or_type!r} is not a configuration type; give one of {', '.join(names)} or its type"
+    )
 
 
 def _is_history_type(type_: object) -> bool:

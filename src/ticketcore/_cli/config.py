@@ -1,6 +1,7 @@
 """Configuration files for the command line: JSON or TOML, one section per kind of configuration (private to cli).
 
-A file holds any of these top-level sections; each is the data form ``ticketcore.codec`` loads::
+A file holds any of these top-level sections (and, for editors, the address of its JSON Schema under ``"$schema"``:
+``ticketcore schema config`` prints it); each is the data form ``ticketcore.codec`` loads::
 
     workflow    a Workflow                  (default: ticketcore.default_workflow())
     priorities  a PriorityPolicy
@@ -201,12 +202,19 @@ def check_data(data: Mapping[str, Any]) -> list[ConfigError]:
     """Every problem of a configuration mapping, each with the path of its field (empty when it loads)."""
     errors: list[ConfigError] = []
     for key in data:
-        if key not in SECTIONS:
+        if key not in SECTIONS and key != "$schema":
             errors.append(
                 ConfigError(f"unknown section {key!r}; valid sections: {', '.join(SECTIONS)}", str(key))
             )
-    if not errors and not data:
+    if not errors and not set(data) - {"$schema"}:
         errors.append(ConfigError(f"the file has no sections; give any of: {', '.join(SECTIONS)}"))
+    if not isinstance(data.get("$schema", ""), str):
+        shown = data["$schema"]
+        errors.append(
+            ConfigError(
+                f"expected the address of a JSON Schema file, got {type(shown).__name__} {shown!r}", "$schema"
+            )
+        )
     shapes = {key: _shape(key, data[key]) for key in SECTIONS if key in data}
     errors.extend(error for error in shapes.values() if error is not None)
     resolved = _resolve({key: data[key] for key, error in shapes.items() if error is None}, errors)
