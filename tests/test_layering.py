@@ -69,7 +69,10 @@ CROSS_AREA = {
     ("aio", "ticketcore._desk"): "AsyncHelpDesk checks its arguments as HelpDesk does",
     ("aio", "ticketcore._desk.check"): "with the same checks",
     ("aio", "ticketcore._desk.decide"): "decides the plain commands with the same deciders",
-    ("aio", "ticketcore._desk.face"): "runs every command's step machine, the clock and the listeners of HelpDesk",
+    (
+        "aio",
+        "ticketcore._desk.face",
+    ): "runs every command's step machine, the clock and the listeners of HelpDesk",
     ("aio", "ticketcore._desk.opening"): "checks an opening's arguments as HelpDesk does",
     ("aio", "ticketcore._desk.steps"): "awaits the steps the shared step machines yield",
 }
