@@ -32,7 +32,7 @@ from ticketcore import codec
 from ticketcore._aio.drive import drive
 from ticketcore._desk import check
 from ticketcore._desk.decide import Decide, assigning, noting, rating, tagging, unassigning
-from ticketcore._desk.face import DeskFace, Progress, SLAEvaluator, plainly
+from ticketcore._desk.face import DeskFace, Progress, SLAEvaluator
 from ticketcore._desk.opening import OpenRequest
 from ticketcore.adapters.threaded import ThreadedStore
 from ticketcore.automation import AutomationSet, Notification
@@ -427,4 +427,4 @@ class AsyncHelpDesk(DeskFace):
     # internals
 
     async def _update(self, ticket_id: str, decide: Decide) -> Ticket:
-        return await drive(self.store, self._update_steps(ticket_id, plainly(decide)))
+        return await drive(self.store, self._update_steps(ticket_id, decide))

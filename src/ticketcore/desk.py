@@ -23,7 +23,7 @@ import attrs
 from ticketcore import codec
 from ticketcore._desk import check
 from ticketcore._desk.decide import Decide, assigning, noting, rating, tagging, unassigning
-from ticketcore._desk.face import DeskFace, Listener, Progress, SLAEvaluator, plainly
+from ticketcore._desk.face import DeskFace, Listener, Progress, SLAEvaluator
 from ticketcore._desk.opening import OpenRequest
 from ticketcore._desk.steps import drive
 from ticketcore.automation import AutomationSet, Notification
@@ -355,4 +355,4 @@ class HelpDesk(DeskFace):
     # internals
 
     def _update(self, ticket_id: str, decide: Decide) -> Ticket:
-        return drive(self.store, self._update_steps(ticket_id, plainly(decide)))
+        return drive(self.store, self._update_steps(ticket_id, decide))

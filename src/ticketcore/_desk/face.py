@@ -31,7 +31,7 @@ from ticketcore.routing import Agent, Router, RoutingDecision
 from ticketcore.sla import SLAReport, Upcoming
 from ticketcore.sla import upcoming as upcoming_alerts
 
-__all__ = ["DeskFace", "Listener", "Opened", "Progress", "SLAEvaluator", "plainly"]
+__all__ = ["DeskFace", "Listener", "Opened", "Progress", "SLAEvaluator"]
 
 Listener = Callable[[Ticket, Sequence[Event]], None]
 """Called with the ticket after the append and the events just stored."""
@@ -50,17 +50,6 @@ Opened = tuple[Ticket, tuple[Event, ...], PriorityAssessment | None, SLAReport |
 
 Progress = tuple[int, int, str | None]
 """How far a reschedule got: tickets seen, tickets skipped, the cursor to resume from."""
-
-
-def plainly(decide: Decide) -> StepDecide:
-    """``decide`` as a step machine that reads nothing from the store."""
-
-    def steps(ticket: Ticket, at: datetime) -> Steps[list[Event]]:
-        events = decide(ticket, at)
-        yield from ()
-        return events
-
-    return steps
 
 
 class DeskFace:
@@ -201,21 +190,29 @@ class DeskFace:
         self._send(notes)
         return ticket, tuple(events), assessment, report, decision
 
-    def _update_steps(self, ticket_id: str, decide: StepDecide) -> Steps[Ticket]:
-        """Read the ticket, decide, run the triggers, append with the version read; after a conflict, decide once
-        more on the fresh ticket (if the command is no longer allowed, ``decide`` says so)."""
+    def _update_steps(
+        self, ticket_id: str, decide: Decide | None, reading: StepDecide | None = None
+    ) -> Steps[Ticket]:
+        """Read the ticket, decide (``decide``, or ``reading`` for a decision that reads the store), run the
+        triggers, append with the version read; after a conflict, decide once more on the fresh ticket (if the
+        command is no longer allowed, the decision says so)."""
         check.text(ticket_id, "ticket_id")
         ticket: Ticket = yield step("get", ticket_id)
         for attempt in range(2):
             at = self._at(ticket)  # one instant for the command, its triggers and its due instant
-            events = yield from decide(ticket, at)
+            # A plain decision is called directly: a command costs no more steps than it needs.
+            if decide is not None:
+                events = decide(ticket, at)
+            else:
+                assert reading is not None
+                events = yield from reading(ticket, at)
             if not events:
                 return ticket
             notes: tuple[Notification, ...] = ()
             if self._automation is not None:
                 # Triggers are decided with the command, so both go into the same append.
                 events, notes = yield from self._automation.triggered(ticket, events, at)
-            prior = yield from self._schedule.history(ticket_id)
+            prior = (yield step("events", ticket_id)) if self._schedule.needs_history else None
             after, due = self._schedule.after(ticket, events, at, prior)
             try:
                 yield "append", (ticket_id, events, ticket.version), {"due": due}
@@ -235,7 +232,7 @@ class DeskFace:
             raise self._no("router", "router", "Router(...)")
         decisions: list[RoutingDecision] = []
         yield from self._update_steps(
-            ticket_id, routing(self._source, self.workflow, router, waited, decisions)
+            ticket_id, None, routing(self._source, self.workflow, router, waited, decisions)
         )
         return decisions[-1]
 
@@ -249,7 +246,7 @@ class DeskFace:
             outcome = yield from automation.macro(ticket, macro_id, actor, at)
             return list(outcome.events)
 
-        return (yield from self._update_steps(ticket_id, decide))
+        return (yield from self._update_steps(ticket_id, None, decide))
 
     def _timer_steps(self, now: datetime | None) -> Steps[list[Event]]:
         """Walk the due index at ``now`` and fire what is due; a listener's first failure raised at the end."""
