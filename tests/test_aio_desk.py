@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -268,11 +270,13 @@ def outcome(result: Any) -> object:
     return type(result).__name__
 
 
-@given(COMMANDS)
+@given(COMMANDS, st.booleans())
 @settings(max_examples=40, deadline=None)
 def test_both_desks_store_the_same_histories_and_send_the_same_notifications(
-    commands: list[tuple[Any, ...]],
+    commands: list[tuple[Any, ...]], on_sqlite: bool
 ) -> None:
+    """HelpDesk on a MemoryStore, AsyncHelpDesk on a ThreadedStore over a MemoryStore or an SQLite file."""
+
     def configure(clock: Clock, sent: list[Notification]) -> dict[str, Any]:
         return {
             "clock": clock,
@@ -295,7 +299,11 @@ def test_both_desks_store_the_same_histories_and_send_the_same_notifications(
 
     async def through_asyncio() -> tuple[list[object], list[list[Event]], list[Notification]]:
         clock, sent = Clock(), []
-        store = ThreadedStore(MemoryStore("acme"))
+        scratch = tempfile.TemporaryDirectory()
+        inner = (
+            SQLiteStore(Path(scratch.name) / "desk.db", tenant="acme") if on_sqlite else MemoryStore("acme")
+        )
+        store = ThreadedStore(inner)
         desk = AsyncHelpDesk(store, **configure(clock, sent))
         for agent in AGENTS:
             await desk.put_agent(agent)
@@ -308,6 +316,7 @@ def test_both_desks_store_the_same_histories_and_send_the_same_notifications(
         page = await desk.find(TicketQuery(limit=100))
         histories = [await desk.events(t.id) for t in sorted(page, key=lambda t: t.id)]
         await store.close()
+        scratch.cleanup()
         return results, histories, sent
 
     results, histories, sent = run(through_asyncio())
