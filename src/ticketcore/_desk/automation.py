@@ -64,8 +64,7 @@ class DeskAutomation:
         """``run(route)``; the agents and loads are read only when a rule routes (the rules are pure, so running
         them again once the agents are read decides the same)."""
         router = self.router
-        if router is None:
-            return run(None)
+        assert router is not None  # without one, the callers run the rules directly (no step machine)
         read: list[tuple[list[Agent], dict[str, AgentLoad]]] = []
 
         def route(ticket: Ticket, at: datetime) -> str | None:
@@ -89,8 +88,9 @@ class DeskAutomation:
             return events, ()
         history = [*(yield from self._history(before)), *events] if self._reads_sla else []
         report = self._report(history, now)
-        outcome = yield from self._run(
-            lambda route: self.rules.run(
+
+        def evaluate(route: RouteFn | None) -> AutomationOutcome:
+            return self.rules.run(
                 before,
                 events,
                 now=now,
@@ -99,17 +99,20 @@ class DeskAutomation:
                 route=route,
                 format_datetime=_format,
             )
-        )
+
+        outcome = evaluate(None) if self.router is None else (yield from self._run(evaluate))
         return [*events, *outcome.events], outcome.notifications
 
     def fire(self, ticket: Ticket, now: datetime) -> Steps[tuple[list[Event], tuple[Notification, ...]]]:
         """The events of the first time-based rule due on ``ticket`` at ``now`` and of the triggers they set off."""
-        report = self._report((yield from self._history(ticket)), now)
-        outcome = yield from self._run(
-            lambda route: self.rules.fire(
+        report = self._report((yield from self._history(ticket)) if self._reads_sla else [], now)
+
+        def evaluate(route: RouteFn | None) -> AutomationOutcome:
+            return self.rules.fire(
                 ticket, now=now, workflow=self.workflow, sla=report, route=route, format_datetime=_format
             )
-        )
+
+        outcome = evaluate(None) if self.router is None else (yield from self._run(evaluate))
         if not outcome.events:
             return [], ()
         events, notes = yield from self.triggered(ticket, list(outcome.events), now)
@@ -117,21 +120,21 @@ class DeskAutomation:
 
     def macro(self, ticket: Ticket, macro_id: str, actor: Actor, at: datetime) -> Steps[AutomationOutcome]:
         """The events of ``actor`` applying macro ``macro_id`` to ``ticket`` at ``at``."""
-        report = self._report((yield from self._history(ticket)), at)
-        return (
-            yield from self._run(
-                lambda route: self.rules.apply_macro(
-                    ticket,
-                    macro_id,
-                    at=at,
-                    actor=actor,
-                    workflow=self.workflow,
-                    sla=report,
-                    route=route,
-                    format_datetime=_format,
-                )
+        report = self._report((yield from self._history(ticket)) if self._reads_sla else [], at)
+
+        def evaluate(route: RouteFn | None) -> AutomationOutcome:
+            return self.rules.apply_macro(
+                ticket,
+                macro_id,
+                at=at,
+                actor=actor,
+                workflow=self.workflow,
+                sla=report,
+                route=route,
+                format_datetime=_format,
             )
-        )
+
+        return evaluate(None) if self.router is None else (yield from self._run(evaluate))
 
     def send(self, notifications: Iterable[Notification]) -> None:
         """Hand each notification to the application's ``deliver`` callable (dropped without one)."""

@@ -59,14 +59,16 @@ def fire_due(  # noqa: PLR0917 (the desk's parts, passed once)
     ticket = scheduled.ticket
     stored_due: datetime | None = scheduled.due_at
     conflicts = 0
+    reads = schedule.needs_history  # the history is read inline: a step machine per read would cost more
     for _ in range(TIMER_ROUNDS):
         events, notes = yield from next_firing(workflow, ticket, calendar, now, automation)
         if not events:
-            due = schedule.due(ticket, now, (yield from schedule.history(ticket.id)))
+            due = schedule.due(ticket, now, (yield step("events", ticket.id)) if reads else None)
             if due != stored_due:
                 yield step("set_due", ticket.id, ticket.version, due)
             break
-        after, due = schedule.after(ticket, events, now, (yield from schedule.history(ticket.id)))
+        prior = (yield step("events", ticket.id)) if reads else None
+        after, due = schedule.after(ticket, events, now, prior)
         try:
             yield "append", (ticket.id, events, ticket.version), {"due": due}
         except ConcurrencyError:
