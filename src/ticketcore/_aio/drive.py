@@ -21,7 +21,8 @@ async def drive(store: object, steps: Steps[T]) -> T:
         name, args, keywords = next(steps)
         while True:
             try:
-                result = await getattr(store, name)(*args, **keywords)
+                call = getattr(store, name)
+                result = await (call(*args, **keywords) if keywords else call(*args))
             except Exception as error:
                 name, args, keywords = steps.throw(error)
             else:

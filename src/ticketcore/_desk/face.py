@@ -18,7 +18,7 @@ from ticketcore._desk.decide import Decide
 from ticketcore._desk.opening import OpenRequest
 from ticketcore._desk.routing import AgentSource, StepDecide, routing
 from ticketcore._desk.schedule import DeskSchedule, due_walk
-from ticketcore._desk.steps import Steps, step
+from ticketcore._desk.steps import NO_KEYWORDS, Steps, step
 from ticketcore._desk.timers import fire_due
 from ticketcore._time import require_aware
 from ticketcore.automation import AutomationSet, Notification
@@ -99,6 +99,8 @@ class DeskFace:
                 automations, self.workflow, self._source, self._evaluate, router, notifications
             )
         )
+        # Only a rule set with triggers has anything to do after each command's decision.
+        self._on_update = self._automation if automations is not None and automations.triggers else None
 
     def _router_needs_agents(self, directory: bool, store: object, examples: str) -> None:
         if self.router is not None and self._agents is None and not directory:
@@ -165,7 +167,11 @@ class DeskFace:
     def _open_steps(self, request: OpenRequest) -> Steps[Opened]:
         """Open a ticket: draw its id, read the agents when routing, decide, run the triggers, append, tell."""
         now = self.now()
-        new_id = request.ticket_id if request.ticket_id is not None else (yield step("next_ticket_id"))
+        new_id = (
+            request.ticket_id
+            if request.ticket_id is not None
+            else (yield ("next_ticket_id", (), NO_KEYWORDS))
+        )
         router = self.router
         route: Callable[[Ticket], RoutingDecision] | None = None
         if router is not None and request.agent is None:
@@ -179,8 +185,8 @@ class DeskFace:
             self.workflow, self.priorities, ticket_id=new_id, now=now, route=route
         )
         notes: tuple[Notification, ...] = ()
-        if self._automation is not None:
-            events, notes = yield from self._automation.triggered(None, events, now)
+        if self._on_update is not None:
+            events, notes = yield from self._on_update.triggered(None, events, now)
             ticket = Ticket.from_events(events)
         # Everything the command needs is computed before the append: a failure leaves the store as it was.
         report = None if self.sla_policies is None else self.sla_policies.evaluate(events, now=now)
@@ -197,7 +203,7 @@ class DeskFace:
         triggers, append with the version read; after a conflict, decide once more on the fresh ticket (if the
         command is no longer allowed, the decision says so)."""
         check.text(ticket_id, "ticket_id")
-        ticket: Ticket = yield step("get", ticket_id)
+        ticket: Ticket = yield ("get", (ticket_id,), NO_KEYWORDS)
         for attempt in range(2):
             at = self._at(ticket)  # one instant for the command, its triggers and its due instant
             # A plain decision is called directly: a command costs no more steps than it needs.
@@ -209,10 +215,10 @@ class DeskFace:
             if not events:
                 return ticket
             notes: tuple[Notification, ...] = ()
-            if self._automation is not None:
+            if self._on_update is not None:
                 # Triggers are decided with the command, so both go into the same append.
-                events, notes = yield from self._automation.triggered(ticket, events, at)
-            prior = (yield step("events", ticket_id)) if self._schedule.needs_history else None
+                events, notes = yield from self._on_update.triggered(ticket, events, at)
+            prior = (yield ("events", (ticket_id,), NO_KEYWORDS)) if self._schedule.needs_history else None
             after, due = self._schedule.after(ticket, events, at, prior)
             try:
                 yield "append", (ticket_id, events, ticket.version), {"due": due}

@@ -36,7 +36,8 @@ def drive(store: object, steps: Steps[T]) -> T:
         name, args, keywords = next(steps)
         while True:
             try:
-                result = getattr(store, name)(*args, **keywords)
+                call = getattr(store, name)
+                result = call(*args, **keywords) if keywords else call(*args)
             except Exception as error:
                 name, args, keywords = steps.throw(error)
             else:
