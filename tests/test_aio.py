@@ -22,7 +22,7 @@ from ticketcore import (
     Ticket,
     TicketcoreError,
 )
-from ticketcore._aio import timers as aio_timers
+from ticketcore._desk import schedule as desk_schedule
 from ticketcore.adapters import threaded
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
@@ -190,7 +190,7 @@ async def test_a_command_that_conflicts_twice_raises() -> None:
 async def test_timers_are_retried_once_after_a_conflict_then_left_for_the_next_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(aio_timers, "_PAGE", 1)  # the due index read one ticket a page
+    monkeypatch.setattr(desk_schedule, "_PAGE", 1)  # the due index read one ticket a page
     clock = Clock()
     store = RacingStore()
     desk = AsyncHelpDesk(

@@ -73,10 +73,12 @@ CROSS_AREA = {
     ("aio", "ticketcore._desk"): "AsyncHelpDesk checks its arguments as HelpDesk does",
     ("aio", "ticketcore._desk.check"): "with the same checks",
     ("aio", "ticketcore._desk.decide"): "decides the plain commands with the same deciders",
-    ("aio", "ticketcore._desk.face"): "shares the clock, the listeners and the configuration checks",
-    ("aio", "ticketcore._desk.opening"): "decides an opening as HelpDesk does",
-    ("aio", "ticketcore._desk.schedule"): "stores the same due instant with every append",
-    ("aio", "ticketcore._desk.timers"): "fires the same timers",
+    (
+        "aio",
+        "ticketcore._desk.face",
+    ): "runs every command's step machine, the clock and the listeners of HelpDesk",
+    ("aio", "ticketcore._desk.opening"): "checks an opening's arguments as HelpDesk does",
+    ("aio", "ticketcore._desk.steps"): "awaits the steps the shared step machines yield",
 }
 """Deliberate imports of another area's private module, with the reason for each."""
 

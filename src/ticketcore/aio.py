@@ -1,8 +1,9 @@
-"""asyncio faces: :class:`AsyncTicketStore` (the storage port, awaited) and :class:`AsyncHelpDesk`.
+"""asyncio faces: :class:`AsyncTicketStore` and :class:`AsyncAgentDirectory` (the storage ports, awaited) and
+:class:`AsyncHelpDesk`.
 
-``AsyncHelpDesk`` takes the same commands as :class:`~ticketcore.desk.HelpDesk` and decides them with the same
-code (the workflow, the priority policy, the SLA policies, the due-instant schedule); only its reads and writes are
-awaited. Stores: :class:`~ticketcore.adapters.threaded.ThreadedStore` gives any blocking store (memory, SQLite) an
+``AsyncHelpDesk`` takes every command of :class:`~ticketcore.desk.HelpDesk` and runs it with the same code (the
+workflow, the priority policy, the router, the automation rules, the SLA policies, the due-instant schedule, the
+retry after a conflict); only its reads and writes are awaited. Stores: :class:`~ticketcore.adapters.threaded.ThreadedStore` gives any blocking store (memory, SQLite) an
 asyncio face on a thread of its own; ``ticketcore.adapters.aio_postgres.AsyncPostgresStore`` talks to PostgreSQL
 through psycopg's ``AsyncConnection`` (``[postgres]`` extra). ``ticketcore.testing.aio_contract`` proves an
 asyncio adapter meets the contract.
@@ -22,27 +23,29 @@ asyncio adapter meets the contract.
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from ticketcore._aio.timers import due_tickets, fire_due, history
+from ticketcore import codec
+from ticketcore._aio.drive import drive
 from ticketcore._desk import check
 from ticketcore._desk.decide import Decide, assigning, noting, rating, tagging, unassigning
-from ticketcore._desk.face import DeskFace, SLAEvaluator
+from ticketcore._desk.face import DeskFace, Progress, SLAEvaluator
 from ticketcore._desk.opening import OpenRequest
-from ticketcore.desk import Opening
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, WrongType
+from ticketcore.adapters.threaded import ThreadedStore
+from ticketcore.automation import AutomationSet, Notification
+from ticketcore.desk import Opening, Rescheduled
+from ticketcore.errors import ConfigError, InvalidEvent
 from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow
 from ticketcore.model import Actor, Event, FieldValue, Ticket
 from ticketcore.priority import Priority, PriorityPolicy
-from ticketcore.repositories import NOT_DUE, DuePage, Page, TicketQuery
+from ticketcore.repositories import DuePage, JSONData, Page, TicketQuery
+from ticketcore.routing import Agent, Router, RoutingDecision
 from ticketcore.sla import SLAReport, Upcoming
-from ticketcore.sla import upcoming as upcoming_alerts
 
-__all__ = ["AsyncHelpDesk", "AsyncTicketStore"]
+__all__ = ["AsyncAgentDirectory", "AsyncHelpDesk", "AsyncTicketStore"]
 
 
 @runtime_checkable
@@ -99,13 +102,71 @@ class AsyncTicketStore(Protocol):
         ...
 
 
-class AsyncHelpDesk(DeskFace):
-    """:class:`~ticketcore.desk.HelpDesk` for asyncio: the same commands, awaited, over an :class:`AsyncTicketStore`.
+@runtime_checkable
+class AsyncAgentDirectory(Protocol):
+    """:class:`~ticketcore.repositories.AgentDirectory`, awaited: the same methods with the same behaviour.
 
-    The arguments mean what they mean for ``HelpDesk``; ``clock`` and the listeners given to :meth:`subscribe` are
-    plain (not async) callables. Routing, agent directories and automation rules are ``HelpDesk``'s alone for now.
-    Concurrency is ``HelpDesk``'s: each command appends with the version it read, and after a conflict is decided
-    once more on the fresh ticket (several tasks, like several threads, may write one ticket).
+    The agents of one tenant as JSON-ready data (``codec.dump(agent)``), and their loads. An asyncio store that is
+    one (``AsyncPostgresStore``; ``ThreadedStore`` over a store that is an ``AgentDirectory``) gives
+    :class:`AsyncHelpDesk` its agents for routing.
+    """
+
+    async def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
+        """See :meth:`AgentDirectory.put_agent`."""
+        ...
+
+    async def get_agent(self, agent_id: str) -> JSONData:
+        """See :meth:`AgentDirectory.get_agent`."""
+        ...
+
+    async def remove_agent(self, agent_id: str) -> None:
+        """See :meth:`AgentDirectory.remove_agent`."""
+        ...
+
+    async def list_agents(self) -> list[tuple[str, JSONData]]:
+        """See :meth:`AgentDirectory.list_agents`."""
+        ...
+
+    async def agent_loads(self) -> dict[str, dict[str, int]]:
+        """See :meth:`AgentDirectory.agent_loads`."""
+        ...
+
+
+def _is_directory(store: object) -> bool:
+    # A ThreadedStore has the directory's methods whatever it wraps: what it wraps decides.
+    if isinstance(store, ThreadedStore):
+        return store.is_agent_directory
+    return isinstance(store, AsyncAgentDirectory) and inspect.iscoroutinefunction(store.agent_loads)
+
+
+class AsyncHelpDesk(DeskFace):
+    """:class:`~ticketcore.desk.HelpDesk` for asyncio: every command, awaited, over an :class:`AsyncTicketStore`.
+
+    The arguments mean what they mean for ``HelpDesk``; ``clock``, ``agents``, ``notifications`` and the listeners
+    given to :meth:`subscribe` are plain (not async) callables. ``automations`` run as for ``HelpDesk``: triggers
+    on every command, in the same append; time-based rules in :meth:`run_timers`. ``router`` assigns new tickets
+    (and :meth:`route` re-routes) among the agents of ``agents()``, or of the store when it is an
+    :class:`AsyncAgentDirectory` (see :meth:`put_agent`).
+
+    Every command is ``HelpDesk``'s own code (the same decisions, retry and triggers), with the store's calls
+    awaited, so the two desks store the same events for the same commands. Concurrency is ``HelpDesk``'s: each
+    command appends with the version it read, and after a conflict is decided once more on the fresh ticket
+    (several tasks, like several threads, may write one ticket).
+
+    >>> import asyncio
+    >>> from datetime import UTC, datetime
+    >>> from ticketcore.adapters.memory import MemoryStore
+    >>> from ticketcore.adapters.threaded import ThreadedStore
+    >>> from ticketcore.routing import Agent, Router
+    >>> async def main() -> str | None:
+    ...     store = ThreadedStore(MemoryStore("acme"))
+    ...     desk = AsyncHelpDesk(store, clock=lambda: datetime(2025, 3, 3, 9, tzinfo=UTC), router=Router())
+    ...     await desk.put_agent(Agent("ada", capacity={"email": 5}))
+    ...     opening = await desk.open(requester="cy", subject="VPN down")
+    ...     await store.close()
+    ...     return opening.ticket.assignee
+    >>> asyncio.run(main())
+    'ada'
     """
 
     def __init__(
@@ -117,14 +178,33 @@ class AsyncHelpDesk(DeskFace):
         priorities: PriorityPolicy | None = None,
         sla: SLAEvaluator | None = None,
         calendar: TimerCalendar | None = None,
+        router: Router | None = None,
+        agents: Callable[[], Iterable[Agent]] | None = None,
+        automations: AutomationSet | None = None,
+        notifications: Callable[[Notification], None] | None = None,
     ) -> None:
-        super().__init__(clock=clock, workflow=workflow, priorities=priorities, sla=sla, calendar=calendar)
+        directory = _is_directory(store)
+        super().__init__(
+            clock=clock,
+            workflow=workflow,
+            priorities=priorities,
+            sla=sla,
+            calendar=calendar,
+            automations=automations,
+            notifications=notifications,
+            router=router,
+            agents=agents,
+            directory=directory,
+        )
         # A blocking store has the same method names: only coroutines tell them apart.
         if not isinstance(store, AsyncTicketStore) or not inspect.iscoroutinefunction(store.append):
             raise ConfigError(
                 f"AsyncHelpDesk needs an AsyncTicketStore (e.g. ThreadedStore(MemoryStore(...))), got {store!r}",
                 "store",
             )
+        self._router_needs_agents(
+            directory, store, "AsyncAgentDirectory (ThreadedStore(MemoryStore(...)), AsyncPostgresStore)"
+        )
         self.store = store
 
     def __repr__(self) -> str:
@@ -190,7 +270,8 @@ class AsyncHelpDesk(DeskFace):
         fields: Mapping[str, FieldValue] | None = None,
         agent: str | None = None,
     ) -> Opening:
-        """Open a ticket (see :meth:`HelpDesk.open`); the opening and its assignment to ``agent`` are one append."""
+        """Open a ticket (see :meth:`HelpDesk.open`): its priority assessed, routed, the triggers run, all stored as
+        one append."""
         request = OpenRequest(
             requester=requester,
             subject=subject,
@@ -210,16 +291,7 @@ class AsyncHelpDesk(DeskFace):
             fields=fields,
             agent=agent,
         ).checked()
-        now = self.now()
-        new_id = ticket_id if ticket_id is not None else await self.store.next_ticket_id()
-        events, ticket, assessment, _ = request.decide(
-            self.workflow, self.priorities, ticket_id=new_id, now=now, route=None
-        )
-        report = None if self.sla_policies is None else self.sla_policies.evaluate(events, now=now)
-        due = self._schedule.due(ticket, now, events)
-        await self.store.append(new_id, events, 0, due=due)
-        self._notify(ticket, events)
-        return Opening(ticket, tuple(events), assessment, report)
+        return Opening(*await drive(self.store, self._open_steps(request)))
 
     async def act(self, ticket_id: str, action: str, actor: Actor, *, reason: str | None = None) -> Ticket:
         """Take a workflow ``action`` as ``actor`` (see :meth:`HelpDesk.act`)."""
@@ -300,69 +372,59 @@ class AsyncHelpDesk(DeskFace):
             lambda ticket, at: [policy.override(ticket, priority, reason=reason, actor=actor, at=at)],
         )
 
+    async def put_agent(self, agent: Agent) -> None:
+        """Add or replace ``agent`` in the store's agent directory (stored as ``codec.dump(agent)``)."""
+        if not isinstance(agent, Agent):
+            raise ConfigError(f"expected an Agent, got {type(agent).__name__} {agent!r}", "agent")
+        if not self._source.directory:
+            raise ConfigError(
+                f"{self.store!r} is not an AsyncAgentDirectory; pass agents=... to AsyncHelpDesk instead",
+                "store",
+            )
+        assert isinstance(self.store, AsyncAgentDirectory)  # what directory says
+        await self.store.put_agent(agent.id, codec.dump(agent))
+
+    async def route(self, ticket_id: str, *, waited: timedelta | None = None) -> RoutingDecision:
+        """Ask the router who should take the ticket now, and assign it when that is someone new (see
+        :meth:`HelpDesk.route`)."""
+        return await drive(self.store, self._route_steps(ticket_id, waited))
+
+    async def apply_macro(self, ticket_id: str, macro_id: str, actor: Actor) -> Ticket:
+        """Apply the macro ``macro_id`` of the desk's automations to the ticket as ``actor`` (triggers follow)."""
+        return await drive(self.store, self._macro_steps(ticket_id, macro_id, actor))
+
     async def run_timers(self, now: datetime | None = None) -> list[Event]:
-        """Fire every workflow timer due at ``now``; the events stored (see :meth:`HelpDesk.run_timers`).
+        """Fire every workflow timer and time-based rule due at ``now``; the events stored (see
+        :meth:`HelpDesk.run_timers`).
 
         Reads only the store's due index, and is idempotent: a fired timer is an event, so running again (or from
         several tasks or processes at once) fires nothing twice. A failing listener does not stop the run: its
         first exception is raised after every due timer has fired.
         """
-        instant = self.now() if now is None else check.moment(now, "now")
-        fired: list[Event] = []
-        failures: list[Exception] = []
-        notify = functools.partial(self._notify, defer=failures)
-        async for scheduled in due_tickets(self.store, instant):
-            fired.extend(
-                await fire_due(
-                    self.store,
-                    self.workflow,
-                    scheduled,
-                    calendar=self.calendar,
-                    now=instant,
-                    notify=notify,
-                    schedule=self._schedule,
-                )
-            )
-        if failures:
-            raise failures[0]
-        return fired
+        return await drive(self.store, self._timer_steps(now))
 
     async def upcoming(self, *, within: timedelta, now: datetime | None = None) -> list[Upcoming]:
         """The SLA warnings and breaches of every ticket due in ``[now, now + within]``, ordered by instant."""
-        policies = self._policies()
-        instant = self.now() if now is None else check.moment(now, "now")
-        if not isinstance(within, timedelta) or within < timedelta(0):
-            raise WrongType("within", within, "a timedelta of zero or more, e.g. timedelta(hours=1)")
-        try:
-            horizon = instant + within
-        except OverflowError:
-            horizon = NOT_DUE
-        reports = [
-            policies.evaluate(await self.store.events(scheduled.ticket.id), now=instant)
-            async for scheduled in due_tickets(self.store, horizon)
-        ]
-        return upcoming_alerts(reports, now=instant, within=within)
+        return await drive(self.store, self._upcoming_steps(within, now))
+
+    async def reschedule(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int | None = None,
+        batch: int = 500,
+        progress: Callable[[Rescheduled], None] | None = None,
+    ) -> Rescheduled:
+        """Store every ticket's due instant again after a configuration change (see :meth:`HelpDesk.reschedule`);
+        ``progress`` is a plain callable, called after each page."""
+
+        def report(done: Progress) -> None:
+            if progress is not None:
+                progress(Rescheduled(*done))
+
+        return Rescheduled(*await drive(self.store, self._reschedule_steps(cursor, limit, batch, report)))
 
     # internals
 
     async def _update(self, ticket_id: str, decide: Decide) -> Ticket:
-        ticket = await self.store.get(check.text(ticket_id, "ticket_id"))  # type: ignore[arg-type]  # a str
-        for attempt in range(2):
-            at = self._at(ticket)
-            events = decide(ticket, at)
-            if not events:
-                return ticket
-            after, due = self._schedule.after(
-                ticket, events, at, await history(self.store, self._schedule, ticket_id)
-            )
-            try:
-                await self.store.append(ticket_id, events, ticket.version, due=due)
-            except ConcurrencyError:
-                if attempt:
-                    raise
-                # Decide again on what is stored now: if the command is no longer allowed, decide() says so.
-                ticket = await self.store.get(ticket_id)
-                continue
-            self._notify(after, events)
-            return after
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await drive(self.store, self._update_steps(ticket_id, decide))

@@ -15,37 +15,25 @@ in another process — carries on exactly where the last one stopped, timers inc
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 import attrs
 
 from ticketcore import codec
 from ticketcore._desk import check
-from ticketcore._desk.automation import DeskAutomation
-from ticketcore._desk.decide import (
-    Decide,
-    assigning,
-    noting,
-    rating,
-    tagging,
-    unassigning,
-)
-from ticketcore._desk.face import DeskFace, Listener, SLAEvaluator
+from ticketcore._desk.decide import Decide, assigning, noting, rating, tagging, unassigning
+from ticketcore._desk.face import DeskFace, Listener, Progress, SLAEvaluator
 from ticketcore._desk.opening import OpenRequest
-from ticketcore._desk.routing import agent_list, loads, routing
-from ticketcore._desk.schedule import due_tickets
-from ticketcore._desk.timers import fire_due
+from ticketcore._desk.steps import drive
 from ticketcore.automation import AutomationSet, Notification
-from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, WrongType
+from ticketcore.errors import ConfigError, InvalidEvent
 from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow
 from ticketcore.model import Actor, Event, FieldValue, Ticket
 from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
-from ticketcore.repositories import NOT_DUE, AgentDirectory, Page, TicketQuery, TicketStore
+from ticketcore.repositories import AgentDirectory, Page, TicketQuery, TicketStore
 from ticketcore.routing import Agent, Router, RoutingDecision
 from ticketcore.sla import SLAReport, Upcoming
-from ticketcore.sla import upcoming as upcoming_alerts
 
 __all__ = ["HelpDesk", "Listener", "Opening", "Rescheduled", "SLAEvaluator"]
 
@@ -107,6 +95,7 @@ class HelpDesk(DeskFace):
         automations: AutomationSet | None = None,
         notifications: Callable[[Notification], None] | None = None,
     ) -> None:
+        directory = isinstance(store, AgentDirectory)
         super().__init__(
             clock=clock,
             workflow=workflow,
@@ -114,20 +103,13 @@ class HelpDesk(DeskFace):
             sla=sla,
             calendar=calendar,
             automations=automations,
+            notifications=notifications,
+            router=router,
+            agents=agents,
+            directory=directory,
         )
-        if router is not None and agents is None and not isinstance(store, AgentDirectory):
-            raise ConfigError(
-                f"a router needs agents: pass agents=<callable returning Agent objects>, or a store that is an "
-                f"AgentDirectory (MemoryStore, SQLiteStore); {store!r} is not",
-                "agents",
-            )
+        self._router_needs_agents(directory, store, "AgentDirectory (MemoryStore, SQLiteStore)")
         self.store = store
-        self.router = router
-        self._agents = agents
-        self.automations = automations
-        self._automation = (
-            None if automations is None else self._automation_for(automations, notifications, self._evaluate)
-        )
 
     def __repr__(self) -> str:
         return f"HelpDesk({self.store!r})"
@@ -219,32 +201,7 @@ class HelpDesk(DeskFace):
             fields=fields,
             agent=agent,
         ).checked()
-        now = self.now()
-        new_id = ticket_id if ticket_id is not None else self.store.next_ticket_id()
-        router = self.router
-
-        def route(ticket: Ticket) -> RoutingDecision:
-            assert router is not None
-            return router.route(ticket, agent_list(self.store, self._agents), loads(self.store), now=now)
-
-        events, ticket, assessment, decision = request.decide(
-            self.workflow,
-            self.priorities,
-            ticket_id=new_id,
-            now=now,
-            route=None if router is None else route,
-        )
-        notes: tuple[Notification, ...] = ()
-        if self._automation is not None:
-            events, notes = self._automation.triggered(None, events, now)
-            ticket = Ticket.from_events(events)
-        # Everything the command needs is computed before the append: a failure leaves the store as it was.
-        report = None if self.sla_policies is None else self.sla_policies.evaluate(events, now=now)
-        due = self._schedule.due(ticket, now, events)
-        self.store.append(new_id, events, 0, due=due)
-        self._notify(ticket, events)
-        self._send(notes)
-        return Opening(ticket, tuple(events), assessment, report, decision)
+        return Opening(*drive(self.store, self._open_steps(request)))
 
     def act(self, ticket_id: str, action: str, actor: Actor, *, reason: str | None = None) -> Ticket:
         """Take a workflow ``action`` (``"solve"``, ``"wait_for_customer"`` …) as ``actor``.
@@ -343,13 +300,7 @@ class HelpDesk(DeskFace):
 
         ``waited`` (for the router's relaxation steps) defaults to the time since the ticket entered its status.
         """
-        router = self.router
-        if router is None:
-            raise ConfigError("this HelpDesk has no router; pass router=Router(...)", "router")
-        decisions: list[RoutingDecision] = []
-        decide = routing(self.store, self.workflow, router, self._agents, waited, decisions)
-        self._update(ticket_id, decide)
-        return decisions[-1]
+        return drive(self.store, self._route_steps(ticket_id, waited))
 
     def run_timers(self, now: datetime | None = None) -> list[Event]:
         """Fire every workflow timer and time-based rule due at ``now`` (the clock's instant by default); return
@@ -364,27 +315,7 @@ class HelpDesk(DeskFace):
         writer is changing at that moment is retried once and otherwise left for the next run. A failing listener
         does not stop the run: its first exception is raised after every due timer has fired.
         """
-        instant = self.now() if now is None else check.moment(now, "now")
-        fired: list[Event] = []
-        failures: list[Exception] = []
-        notify = functools.partial(self._notify, defer=failures)
-        for scheduled in due_tickets(self.store, instant):
-            fired.extend(
-                fire_due(
-                    self.store,
-                    self.workflow,
-                    scheduled,
-                    calendar=self.calendar,
-                    now=instant,
-                    notify=notify,
-                    schedule=self._schedule,
-                    automation=self._automation,
-                )
-            )
-        if failures:
-            # Every due timer has fired and is stored; only then is a listener's failure reported.
-            raise failures[0]
-        return fired
+        return drive(self.store, self._timer_steps(now))
 
     def upcoming(self, *, within: timedelta, now: datetime | None = None) -> list[Upcoming]:
         """The SLA warnings and breaches of every ticket due in ``[now, now + within]``, ordered by instant.
@@ -392,19 +323,7 @@ class HelpDesk(DeskFace):
         For dashboards and alerting. Reads only the tickets the due index holds up to ``now + within`` (a ticket's
         due instant is never later than its next SLA warning or breach) and evaluates their SLA.
         """
-        policies = self._policies()
-        instant = self.now() if now is None else check.moment(now, "now")
-        if not isinstance(within, timedelta) or within < timedelta(0):
-            raise WrongType("within", within, "a timedelta of zero or more, e.g. timedelta(hours=1)")
-        try:
-            horizon = instant + within
-        except OverflowError:
-            horizon = NOT_DUE
-        reports = (
-            policies.evaluate(self.store.events(scheduled.ticket.id), now=instant)
-            for scheduled in due_tickets(self.store, horizon)
-        )
-        return upcoming_alerts(reports, now=instant, within=within)
+        return drive(self.store, self._upcoming_steps(within, now))
 
     def reschedule(
         self,
@@ -422,79 +341,18 @@ class HelpDesk(DeskFace):
         called after each page. Stops after about ``limit`` tickets (all by default): pass the returned
         ``cursor`` to carry on, in this process or another, after an interruption or in slices.
         """
-        check.integer(batch, "batch")
-        check.integer(limit, "limit", optional=True)
-        instant = self.now()
-        seen = skipped = 0
-        while True:
-            page = self.store.find(TicketQuery(limit=batch, cursor=cursor))
-            for ticket in page:
-                if not self.store.set_due(ticket.id, ticket.version, self._due(ticket, instant)):
-                    skipped += 1
-            seen += len(page)
-            cursor = page.next_cursor
-            done = Rescheduled(seen, skipped, cursor)
+
+        def report(done: Progress) -> None:
             if progress is not None:
-                progress(done)
-            if cursor is None or (limit is not None and seen >= limit):
-                return done
+                progress(Rescheduled(*done))
+
+        return Rescheduled(*drive(self.store, self._reschedule_steps(cursor, limit, batch, report)))
 
     def apply_macro(self, ticket_id: str, macro_id: str, actor: Actor) -> Ticket:
         """Apply the macro ``macro_id`` of the desk's automations to the ticket as ``actor`` (triggers follow)."""
-        rules = self.automations
-        if rules is None:
-            raise ConfigError(
-                "this HelpDesk has no automations; pass automations=AutomationSet(...)", "automations"
-            )
-        rules.macro(macro_id)
-        automation = self._automation
-        assert automation is not None
-        return self._update(
-            ticket_id,
-            lambda ticket, at: list(automation.macro(ticket, macro_id, actor, at).events),
-        )
+        return drive(self.store, self._macro_steps(ticket_id, macro_id, actor))
 
     # internals
 
-    def _automation_for(
-        self,
-        automations: AutomationSet,
-        deliver: Callable[[Notification], None] | None,
-        evaluate: Callable[[Sequence[Event], datetime], SLAReport] | None,
-    ) -> DeskAutomation:
-        return DeskAutomation(
-            automations, self.workflow, self.store, evaluate, self.router, self._agents, deliver
-        )
-
-    def _send(self, notifications: tuple[Notification, ...]) -> None:
-        if self._automation is not None and notifications:
-            self._automation.send(notifications)
-
-    def _due(self, ticket: Ticket, now: datetime) -> datetime:
-        return self._schedule.due(ticket, now, self._schedule.history(self.store, ticket.id))
-
     def _update(self, ticket_id: str, decide: Decide) -> Ticket:
-        ticket = self.store.get(check.text(ticket_id, "ticket_id"))  # type: ignore[arg-type]  # checked: a str
-        for attempt in range(2):
-            at = self._at(ticket)  # one instant for the command, its triggers and its due instant
-            events = decide(ticket, at)
-            if not events:
-                return ticket
-            notes: tuple[Notification, ...] = ()
-            if self._automation is not None:
-                # Triggers are decided with the command, so both go into the same append.
-                events, notes = self._automation.triggered(ticket, events, at)
-            prior = self._schedule.history(self.store, ticket_id)
-            after, due = self._schedule.after(ticket, events, at, prior)
-            try:
-                self.store.append(ticket_id, events, ticket.version, due=due)
-            except ConcurrencyError:
-                if attempt:
-                    raise
-                # Decide again on what is stored now: if the command is no longer allowed, decide() says so.
-                ticket = self.store.get(ticket_id)
-                continue
-            self._notify(after, events)
-            self._send(notes)
-            return after
-        raise AssertionError("unreachable")  # pragma: no cover
+        return drive(self.store, self._update_steps(ticket_id, decide))

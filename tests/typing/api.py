@@ -31,9 +31,10 @@ from ticketcore import (
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.adapters.threaded import ThreadedStore
-from ticketcore.aio import AsyncHelpDesk, AsyncTicketStore
+from ticketcore.aio import AsyncAgentDirectory, AsyncHelpDesk, AsyncTicketStore
+from ticketcore.automation import AutomationSet
 from ticketcore.codec import dump, load
-from ticketcore.desk import HelpDesk, Opening
+from ticketcore.desk import HelpDesk, Opening, Rescheduled
 from ticketcore.i18n import format_duration, label
 from ticketcore.repositories import TicketQuery, TicketStore
 
@@ -102,6 +103,16 @@ async def on_asyncio() -> Ticket:
     opening: Opening = await async_desk.open(requester="cy", subject="Printer on fire")
     positions: list[int] = [position async for position, _ in async_store.stream()]
     assert positions
+    threaded = ThreadedStore(MemoryStore())
+    directory: AsyncAgentDirectory = threaded
+    routed = AsyncHelpDesk(threaded, clock=lambda: at, router=Router(), automations=AutomationSet())
+    await routed.put_agent(Agent("ada"))
+    decision: RoutingDecision = await routed.route((await routed.open(requester="cy")).ticket.id)
+    assert decision.ticket_id
+    assert await directory.list_agents()
+    rescheduled: Rescheduled = await routed.reschedule(batch=100)
+    assert rescheduled.cursor is None
+    await threaded.close()
     await async_store.close()
     return opening.ticket
 

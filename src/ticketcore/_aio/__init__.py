@@ -1,1 +1,1 @@
-"""The private parts of ``ticketcore.aio``: the scheduler's walk and timer firing, awaiting the store."""
+"""The private parts of ``ticketcore.aio``: the driver that awaits the desk's step machines on an asyncio store."""

@@ -1,1 +1,2 @@
-"""The private parts of ``ticketcore.desk``: what commands decide, routing inputs and timers."""
+"""The private parts of ``ticketcore.desk``: the commands as step machines both desks drive, what they decide,
+routing inputs and timers."""

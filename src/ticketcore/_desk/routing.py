@@ -1,75 +1,90 @@
-"""Agents and their loads as ``HelpDesk`` routes with them, and paging through a store (private to ``desk``)."""
+"""Agents and their loads as the desks route with them, read through steps (private to ``desk``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 import attrs
 
 from ticketcore import codec
-from ticketcore._desk.decide import Decide, refuse_if_closed
+from ticketcore._desk.decide import refuse_if_closed
+from ticketcore._desk.steps import Steps, step
 from ticketcore.lifecycle import Workflow
 from ticketcore.model import Actor, Assigned, Category, Event, Ticket
-from ticketcore.repositories import AgentDirectory, TicketQuery, TicketStore
+from ticketcore.repositories import Page, TicketQuery
 from ticketcore.routing import Agent, AgentLoad, Router, RoutingDecision
 
-__all__ = ["agent_list", "all_tickets", "loads", "routing"]
+__all__ = ["AgentSource", "StepDecide", "routing"]
+
+StepDecide = Callable[[Ticket, datetime], Steps[list[Event]]]
+"""A command's decision that may read the store first: the events to append at the instant given."""
+
+_UNSOLVED = TicketQuery(category={c for c in Category if c.is_unsolved}, limit=1_000)
 
 
-def agent_list(store: TicketStore, agents: Callable[[], Iterable[Agent]] | None) -> list[Agent]:
-    """The agents to route among: from ``agents()`` when given, otherwise from the store's agent directory."""
-    if agents is not None:
-        return list(agents())
-    assert isinstance(store, AgentDirectory)  # checked by HelpDesk.__init__
-    return [codec.load(Agent, data) for _, data in store.list_agents()]
+@attrs.frozen
+class AgentSource:
+    """Where the agents come from: ``agents()`` when given, otherwise the store's agent directory (``directory``:
+    whether the store is one; without it, loads are counted from the tickets)."""
+
+    agents: Callable[[], Iterable[Agent]] | None
+    directory: bool
+
+    def agent_list(self) -> Steps[list[Agent]]:
+        """The agents to route among."""
+        if self.agents is not None:
+            return list(self.agents())
+        assert self.directory  # checked by the desk's __init__
+        listed = yield step("list_agents")
+        return [codec.load(Agent, data) for _, data in listed]
+
+    def loads(self, excluding: Ticket | None = None) -> Steps[dict[str, AgentLoad]]:
+        """Unsolved tickets per agent and channel; ``excluding`` (the ticket being routed) is not counted."""
+        counts: dict[str, dict[str, int]]
+        if self.directory:
+            counts = yield step("agent_loads")
+        else:
+            counts = {}
+            query = _UNSOLVED
+            while True:
+                page: Page = yield step("find", query)
+                for ticket in page:
+                    if ticket.assignee is not None:
+                        per = counts.setdefault(ticket.assignee, {})
+                        per[ticket.channel] = per.get(ticket.channel, 0) + 1
+                if page.next_cursor is None:
+                    break
+                query = attrs.evolve(query, cursor=page.next_cursor)
+        if excluding is not None and excluding.assignee is not None and excluding.is_unsolved:
+            per = counts.get(excluding.assignee, {})
+            if per.get(excluding.channel, 0) > 0:
+                per[excluding.channel] -= 1
+        return {agent_id: AgentLoad(agent_id, per_channel=per) for agent_id, per in counts.items()}
+
+    def route(self, router: Router, ticket: Ticket, now: datetime) -> Steps[RoutingDecision]:
+        """The router's decision for a ticket not yet stored (or routed by a rule), at ``now``."""
+        agents = yield from self.agent_list()
+        return router.route(ticket, agents, (yield from self.loads()), now=now)
 
 
-def loads(store: TicketStore, excluding: Ticket | None = None) -> dict[str, AgentLoad]:
-    """Unsolved tickets per agent and channel; ``excluding`` (the ticket being routed) is not counted."""
-    if isinstance(store, AgentDirectory):
-        counts = store.agent_loads()
-    else:
-        counts = {}
-        query = TicketQuery(category={c for c in Category if c.is_unsolved}, limit=1_000)
-        for ticket in all_tickets(store, query):
-            if ticket.assignee is not None:
-                per = counts.setdefault(ticket.assignee, {})
-                per[ticket.channel] = per.get(ticket.channel, 0) + 1
-    if excluding is not None and excluding.assignee is not None and excluding.is_unsolved:
-        per = counts.get(excluding.assignee, {})
-        if per.get(excluding.channel, 0) > 0:
-            per[excluding.channel] -= 1
-    return {agent_id: AgentLoad(agent_id, per_channel=per) for agent_id, per in counts.items()}
-
-
-def all_tickets(store: TicketStore, query: TicketQuery) -> Iterator[Ticket]:
-    """Every ticket matching ``query``, page after page."""
-    page = store.find(query)
-    while True:
-        yield from page
-        if page.next_cursor is None:
-            return
-        page = store.find(attrs.evolve(query, cursor=page.next_cursor))
-
-
-def routing(  # noqa: PLR0917 (the desk's parts, passed once)
-    store: TicketStore,
+def routing(
+    source: AgentSource,
     workflow: Workflow,
     router: Router,
-    agents: Callable[[], Iterable[Agent]] | None,
     waited: timedelta | None,
     decisions: list[RoutingDecision],
-) -> Decide:
+) -> StepDecide:
     """Route the ticket and assign it when the router picks someone new; each decision is added to ``decisions``.
 
     ``waited`` (for the router's relaxation steps) defaults to the time since the ticket entered its status.
     """
 
-    def decide(ticket: Ticket, at: datetime) -> list[Event]:
+    def decide(ticket: Ticket, at: datetime) -> Steps[list[Event]]:
         wait = waited if waited is not None else at - ticket.status_since
+        agents = yield from source.agent_list()
         decision = router.route(
-            ticket, agent_list(store, agents), loads(store, excluding=ticket), now=at, waited=wait
+            ticket, agents, (yield from source.loads(excluding=ticket)), now=at, waited=wait
         )
         decisions.append(decision)
         if decision.agent_id is None or decision.agent_id == ticket.assignee:

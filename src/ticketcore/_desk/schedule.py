@@ -2,25 +2,26 @@
 
 Every command, fired timer and rescheduled ticket stores ``scheduling.next_due`` of the state it leaves, so the
 store's due index always says when each ticket next needs the scheduler; ``run_timers`` and ``upcoming`` read only
-that index. :class:`DeskSchedule` only decides: the caller reads the history it needs (``needs_history``), so the
-blocking and the asyncio desks share it.
+that index. :class:`DeskSchedule` only decides; the history it needs (``needs_history``) and the index are read
+through steps, so the blocking and the asyncio desks share it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import attrs
 
+from ticketcore._desk.steps import Steps, step
 from ticketcore.automation import AutomationSet
 from ticketcore.lifecycle import TimerCalendar, Workflow
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import NOT_DUE, Scheduled, TicketStore
+from ticketcore.repositories import NOT_DUE, DuePage, Scheduled
 from ticketcore.scheduling import next_due
 from ticketcore.sla import SLAReport
 
-__all__ = ["DeskSchedule", "due_tickets"]
+__all__ = ["DeskSchedule", "due_walk"]
 
 _PAGE = 500
 """How many due tickets one read of the index returns."""
@@ -71,20 +72,24 @@ class DeskSchedule:
         history = None if prior is None else [*prior, *events]
         return ticket, self.due(ticket, now, history)
 
-    def history(self, store: TicketStore, ticket_id: str) -> list[Event] | None:
-        """What :meth:`due` and :meth:`after` need from a blocking ``store``: the history, or ``None``."""
-        return store.events(ticket_id) if self.needs_history else None
+    def history(self, ticket_id: str) -> Steps[list[Event] | None]:
+        """What :meth:`due` and :meth:`after` need from the store: the history, or ``None`` (no read)."""
+        if not self.needs_history:
+            return None
+        events: list[Event] = yield step("events", ticket_id)
+        return events
 
 
-def due_tickets(store: TicketStore, at_or_before: datetime) -> Iterator[Scheduled]:
-    """Every ticket of the due index due at ``at_or_before``, page by page in ``(due_at, id)`` order.
+def due_walk(at_or_before: datetime, handle: Callable[[Scheduled], Steps[None]]) -> Steps[None]:
+    """``handle`` every ticket of the due index due at ``at_or_before``, page by page in ``(due_at, id)`` order.
 
     The cursor moves past each page, so a ticket handled (its instant moved on) or left as it was is read once.
     """
     cursor: str | None = None
     while True:
-        page = store.due(at_or_before, limit=_PAGE, cursor=cursor)
-        yield from page.items
+        page: DuePage = yield ("due", (at_or_before,), {"limit": _PAGE, "cursor": cursor})
+        for scheduled in page.items:
+            yield from handle(scheduled)
         if page.next_cursor is None:
             return
         cursor = page.next_cursor

@@ -1,4 +1,4 @@
-"""Firing a ticket's due workflow timers and time-based rules for ``HelpDesk.run_timers`` (private to ``desk``)."""
+"""Firing a ticket's due workflow timers and time-based rules for ``run_timers`` (private to ``desk``)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from datetime import datetime
 
 from ticketcore._desk.automation import DeskAutomation
 from ticketcore._desk.schedule import DeskSchedule
+from ticketcore._desk.steps import Steps, step
 from ticketcore.automation import Notification
 from ticketcore.errors import ConcurrencyError
 from ticketcore.lifecycle import TimerCalendar, Workflow
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import Scheduled, TicketStore
+from ticketcore.repositories import Scheduled
 
 __all__ = ["TIMER_ROUNDS", "fire_due", "next_firing"]
 
@@ -25,31 +26,31 @@ def next_firing(
     calendar: TimerCalendar | None,
     now: datetime,
     automation: DeskAutomation | None,
-) -> tuple[list[Event], tuple[Notification, ...]]:
+) -> Steps[tuple[list[Event], tuple[Notification, ...]]]:
     """The events of the next due timer: a workflow timer first, then a time-based rule; triggers follow both."""
     due = [d for d in workflow.timers(ticket, now=now, calendar=calendar) if d.due]
     if due:
         events = workflow.fire(ticket, due[0], at=max(now, ticket.updated_at))
         if events and automation is not None:
-            return automation.triggered(ticket, events, now)
+            return (yield from automation.triggered(ticket, events, now))
         return events, ()
     if automation is not None:
-        return automation.fire(ticket, now)
+        return (yield from automation.fire(ticket, now))
     return [], ()
 
 
-def fire_due(
-    store: TicketStore,
+def fire_due(  # noqa: PLR0917 (the desk's parts, passed once)
     workflow: Workflow,
     scheduled: Scheduled,
-    *,
     calendar: TimerCalendar | None,
     now: datetime,
     notify: Callable[[Ticket, Sequence[Event]], None],
     schedule: DeskSchedule,
-    automation: DeskAutomation | None = None,
-) -> list[Event]:
-    """Fire the ticket's due timers one after another, retrying once after a concurrent write; the events stored.
+    automation: DeskAutomation | None,
+    fired: list[Event],
+) -> Steps[None]:
+    """Fire the ticket's due timers one after another, retrying once after a concurrent write; the events stored
+    are added to ``fired``.
 
     Each firing is appended with the due instant of the state it leaves. When nothing (more) fires, the ticket's
     instant is moved on to the next thing due after ``now``; a ticket that another writer kept changing is left
@@ -57,23 +58,24 @@ def fire_due(
     """
     ticket = scheduled.ticket
     stored_due: datetime | None = scheduled.due_at
-    fired: list[Event] = []
     conflicts = 0
+    reads = schedule.needs_history  # the history is read inline: a step machine per read would cost more
     for _ in range(TIMER_ROUNDS):
-        events, notes = next_firing(workflow, ticket, calendar, now, automation)
+        events, notes = yield from next_firing(workflow, ticket, calendar, now, automation)
         if not events:
-            due = schedule.due(ticket, now, schedule.history(store, ticket.id))
+            due = schedule.due(ticket, now, (yield step("events", ticket.id)) if reads else None)
             if due != stored_due:
-                store.set_due(ticket.id, ticket.version, due)
+                yield step("set_due", ticket.id, ticket.version, due)
             break
-        after, due = schedule.after(ticket, events, now, schedule.history(store, ticket.id))
+        prior = (yield step("events", ticket.id)) if reads else None
+        after, due = schedule.after(ticket, events, now, prior)
         try:
-            store.append(ticket.id, events, ticket.version, due=due)
+            yield "append", (ticket.id, events, ticket.version), {"due": due}
         except ConcurrencyError:
             conflicts += 1
             if conflicts > 1:
                 break
-            ticket = store.get(ticket.id)
+            ticket = yield step("get", ticket.id)
             stored_due = None  # not known: the other writer set it
             continue
         ticket, stored_due = after, due
@@ -81,4 +83,3 @@ def fire_due(
         notify(ticket, events)
         if automation is not None:
             automation.send(notes)
-    return fired

@@ -27,7 +27,20 @@ from ticketcore.repositories import (
     encode_cursor,
 )
 
-__all__ = ["EVENTS", "SET_DUE", "STREAM", "STREAM_BATCH", "SQLStore", "due_page", "due_statement"]
+__all__ = [
+    "AGENT_LOADS",
+    "EVENTS",
+    "GET_AGENT",
+    "LIST_AGENTS",
+    "PUT_AGENT",
+    "REMOVE_AGENT",
+    "SET_DUE",
+    "STREAM",
+    "STREAM_BATCH",
+    "SQLStore",
+    "due_page",
+    "due_statement",
+]
 
 STREAM_BATCH = 1_000
 """How many events one read of :meth:`SQLStore.stream` fetches."""
@@ -40,6 +53,27 @@ STREAM = "SELECT position, ticket_id, seq, data FROM events WHERE tenant = ? AND
 
 SET_DUE = "UPDATE tickets SET due_us = ? WHERE tenant = ? AND ticket_id = ? AND version = ?"
 """Move a ticket's due instant if it is still at a version: ``(due_us, tenant, ticket_id, version)``."""
+
+PUT_AGENT = (
+    "INSERT INTO agents (tenant, agent_id, data) VALUES (?, ?, ?) "
+    "ON CONFLICT (tenant, agent_id) DO UPDATE SET data = excluded.data"
+)
+"""Add or replace an agent: ``(tenant, agent_id, data)``."""
+
+GET_AGENT = "SELECT data FROM agents WHERE tenant = ? AND agent_id = ?"
+"""An agent's data: ``(tenant, agent_id)``."""
+
+REMOVE_AGENT = "DELETE FROM agents WHERE tenant = ? AND agent_id = ?"
+"""Remove an agent: ``(tenant, agent_id)``."""
+
+LIST_AGENTS = "SELECT agent_id, data FROM agents WHERE tenant = ? ORDER BY agent_id"
+"""Every agent of a tenant, by id: ``(tenant,)``."""
+
+AGENT_LOADS = (
+    "SELECT assignee, channel, COUNT(*) FROM tickets WHERE tenant = ? AND assignee IS NOT NULL "
+    "AND category NOT IN ('solved', 'closed') GROUP BY assignee, channel"
+)
+"""Unsolved tickets per assignee and channel: ``(tenant,)``."""
 
 
 def due_statement(
@@ -168,22 +202,13 @@ class SQLStore:
             raise ConfigError(
                 f"{self._database} cannot store agent {agent_id!r} or its data (NUL or invalid text)"
             )
-        self._change(
-            self._sql(
-                "INSERT INTO agents (tenant, agent_id, data) VALUES (?, ?, ?) "
-                "ON CONFLICT (tenant, agent_id) DO UPDATE SET data = excluded.data"
-            ),
-            (self._tenant_name, agent_id, text),
-        )
+        self._change(self._sql(PUT_AGENT), (self._tenant_name, agent_id, text))
 
     def get_agent(self, agent_id: str) -> JSONData:
         """See :meth:`AgentDirectory.get_agent`."""
         row = None
         if self._keepable(agent_id):
-            row = self._fetch_one(
-                self._sql("SELECT data FROM agents WHERE tenant = ? AND agent_id = ?"),
-                (self._tenant_name, agent_id),
-            )
+            row = self._fetch_one(self._sql(GET_AGENT), (self._tenant_name, agent_id))
         if row is None:
             raise AgentNotFound(agent_id)
         return decode_agent(repr(self), agent_id, row[0])
@@ -192,29 +217,15 @@ class SQLStore:
         """See :meth:`AgentDirectory.remove_agent`."""
         removed = 0
         if self._keepable(agent_id):
-            removed = self._change(
-                self._sql("DELETE FROM agents WHERE tenant = ? AND agent_id = ?"),
-                (self._tenant_name, agent_id),
-            )
+            removed = self._change(self._sql(REMOVE_AGENT), (self._tenant_name, agent_id))
         if not removed:
             raise AgentNotFound(agent_id)
 
     def list_agents(self) -> list[tuple[str, JSONData]]:
         """See :meth:`AgentDirectory.list_agents`."""
-        rows = self._fetch_all(
-            self._sql("SELECT agent_id, data FROM agents WHERE tenant = ? ORDER BY agent_id"),
-            (self._tenant_name,),
-        )
+        rows = self._fetch_all(self._sql(LIST_AGENTS), (self._tenant_name,))
         return [(agent_id, decode_agent(repr(self), agent_id, data)) for agent_id, data in rows]
 
     def agent_loads(self) -> dict[str, dict[str, int]]:
         """See :meth:`AgentDirectory.agent_loads`."""
-        return agent_loads(
-            self._fetch_all(
-                self._sql(
-                    "SELECT assignee, channel, COUNT(*) FROM tickets WHERE tenant = ? AND assignee IS NOT NULL "
-                    "AND category NOT IN ('solved', 'closed') GROUP BY assignee, channel"
-                ),
-                (self._tenant_name,),
-            )
-        )
+        return agent_loads(self._fetch_all(self._sql(AGENT_LOADS), (self._tenant_name,)))

@@ -35,7 +35,14 @@ from typing import Any
 from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
 
-from ticketcore.adapters._common import TicketCache, check_ticket_id, decode_event
+from ticketcore.adapters._common import (
+    TicketCache,
+    agent_json,
+    agent_loads,
+    check_ticket_id,
+    decode_agent,
+    decode_event,
+)
 from ticketcore.adapters._postgres.schema import APPEND_LOCK
 from ticketcore.adapters._postgres.sql import (
     APPEND,
@@ -52,13 +59,33 @@ from ticketcore.adapters._postgres.sql import (
     psycopg_statement,
     storable,
 )
-from ticketcore.adapters._sql import EVENTS, SET_DUE, STREAM, STREAM_BATCH, due_page, due_statement
+from ticketcore.adapters._sql import (
+    AGENT_LOADS,
+    EVENTS,
+    GET_AGENT,
+    LIST_AGENTS,
+    PUT_AGENT,
+    REMOVE_AGENT,
+    SET_DUE,
+    STREAM,
+    STREAM_BATCH,
+    due_page,
+    due_statement,
+)
 from ticketcore.adapters.postgres import PostgresStore
-from ticketcore.errors import ConcurrencyError, InvalidEvent, StorageError, TicketNotFound
+from ticketcore.errors import (
+    AgentNotFound,
+    ConcurrencyError,
+    ConfigError,
+    InvalidEvent,
+    StorageError,
+    TicketNotFound,
+)
 from ticketcore.model import Event, Ticket
 from ticketcore.repositories import (
     TICKET_ID_PREFIX,
     DuePage,
+    JSONData,
     Page,
     TicketQuery,
     check_batch,
@@ -76,7 +103,8 @@ _CACHE_SIZE = 4_096
 
 
 class AsyncPostgresStore:
-    """An :class:`~ticketcore.aio.AsyncTicketStore` in PostgreSQL; make one with :meth:`open`."""
+    """An :class:`~ticketcore.aio.AsyncTicketStore` and :class:`~ticketcore.aio.AsyncAgentDirectory` in PostgreSQL;
+    make one with :meth:`open`."""
 
     def __init__(
         self,
@@ -176,6 +204,15 @@ class AsyncPostgresStore:
                 cursor = await conn.execute(statement, params, prepare=prepare)
                 rows: list[Any] = await cursor.fetchall()
                 return rows
+        except psycopg.Error as error:
+            raise self._storage_error(error) from error
+
+    async def _change(self, statement: str, params: Sequence[Any]) -> int:
+        try:
+            async with self._pool.connection() as conn:
+                cursor = await conn.execute(statement, params)
+                changed: int = cursor.rowcount
+                return changed
         except psycopg.Error as error:
             raise self._storage_error(error) from error
 
@@ -292,15 +329,10 @@ class AsyncPostgresStore:
         instant = check_due(due)
         if not storable(ticket_id):
             return False
-        try:
-            async with self._pool.connection() as conn:
-                cursor = await conn.execute(
-                    psycopg_statement(SET_DUE), (instant, self._tenant_name, ticket_id, version)
-                )
-                changed: int = cursor.rowcount
-                return changed > 0
-        except psycopg.Error as error:
-            raise self._storage_error(error) from error
+        changed = await self._change(
+            psycopg_statement(SET_DUE), (instant, self._tenant_name, ticket_id, version)
+        )
+        return changed > 0
 
     async def next_ticket_id(self) -> str:
         """See :meth:`TicketStore.next_ticket_id`: the counter row ``PostgresStore`` draws from, under the same lock."""
@@ -316,6 +348,41 @@ class AsyncPostgresStore:
                         return candidate
         except psycopg.Error as error:
             raise self._storage_error(error) from error
+
+    # AsyncAgentDirectory: the statements of PostgresStore's directory (adapters._sql), awaited
+
+    async def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
+        """See :meth:`AgentDirectory.put_agent`."""
+        text = agent_json(agent_id, data)
+        if not self._keepable(agent_id) or not self._keepable(text):
+            raise ConfigError(f"PostgreSQL cannot store agent {agent_id!r} or its data (NUL or invalid text)")
+        await self._change(psycopg_statement(PUT_AGENT), (self._tenant_name, agent_id, text))
+
+    async def get_agent(self, agent_id: str) -> JSONData:
+        """See :meth:`AgentDirectory.get_agent`."""
+        row = None
+        if self._keepable(agent_id):
+            row = await self._row(psycopg_statement(GET_AGENT), (self._tenant_name, agent_id))
+        if row is None:
+            raise AgentNotFound(agent_id)
+        return decode_agent(repr(self), agent_id, row[0])
+
+    async def remove_agent(self, agent_id: str) -> None:
+        """See :meth:`AgentDirectory.remove_agent`."""
+        removed = 0
+        if self._keepable(agent_id):
+            removed = await self._change(psycopg_statement(REMOVE_AGENT), (self._tenant_name, agent_id))
+        if not removed:
+            raise AgentNotFound(agent_id)
+
+    async def list_agents(self) -> list[tuple[str, JSONData]]:
+        """See :meth:`AgentDirectory.list_agents`."""
+        rows = await self._rows(psycopg_statement(LIST_AGENTS), (self._tenant_name,))
+        return [(agent_id, decode_agent(repr(self), agent_id, data)) for agent_id, data in rows]
+
+    async def agent_loads(self) -> dict[str, dict[str, int]]:
+        """See :meth:`AgentDirectory.agent_loads`."""
+        return agent_loads(await self._rows(psycopg_statement(AGENT_LOADS), (self._tenant_name,)))
 
     async def close(self) -> None:
         """Close the pool's connections. Closing twice is harmless."""

@@ -11,6 +11,10 @@ an ``append`` of one event through ``ThreadedStore(SQLiteStore(...))`` costs the
 the thread and back, 84 µs; aiosqlite pays about that hop per statement (+90 µs for an INSERT and its commit, +145 µs
 for a SELECT and its fetch), and an append is several statements.
 
+When the wrapped store is also an :class:`~ticketcore.repositories.AgentDirectory` (``MemoryStore``, ``SQLiteStore``,
+``PostgresStore``), the ``ThreadedStore`` is an :class:`~ticketcore.aio.AsyncAgentDirectory`: its agent methods run
+the wrapped store's on the same thread.
+
 Concurrency: tasks that append to one ticket with expected versions conflict exactly as threads do
 (:class:`~ticketcore.errors.ConcurrencyError`, nothing written), since the wrapped store checks each append.
 """
@@ -20,14 +24,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ticketcore.errors import ConfigError, StorageError
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import DuePage, Page, TicketQuery, TicketStore
+from ticketcore.repositories import AgentDirectory, DuePage, JSONData, Page, TicketQuery, TicketStore
 
 __all__ = ["ThreadedStore"]
 
@@ -124,6 +128,43 @@ class ThreadedStore:
     async def next_ticket_id(self) -> str:
         """See :meth:`TicketStore.next_ticket_id`."""
         return await self._run(self._store.next_ticket_id)
+
+    # AsyncAgentDirectory
+
+    @property
+    def is_agent_directory(self) -> bool:
+        """Whether the wrapped store is an :class:`~ticketcore.repositories.AgentDirectory` (otherwise the agent
+        methods refuse with :class:`~ticketcore.errors.ConfigError`)."""
+        return isinstance(self._store, AgentDirectory)
+
+    def _directory(self) -> AgentDirectory:
+        if not isinstance(self._store, AgentDirectory):
+            raise ConfigError(
+                f"{self._store!r} is not an AgentDirectory, so {self!r} keeps no agents; wrap a store that does "
+                "(MemoryStore, SQLiteStore, PostgresStore)",
+                "store",
+            )
+        return self._store
+
+    async def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
+        """See :meth:`AgentDirectory.put_agent`."""
+        await self._run(functools.partial(self._directory().put_agent, agent_id, data))
+
+    async def get_agent(self, agent_id: str) -> JSONData:
+        """See :meth:`AgentDirectory.get_agent`."""
+        return await self._run(functools.partial(self._directory().get_agent, agent_id))
+
+    async def remove_agent(self, agent_id: str) -> None:
+        """See :meth:`AgentDirectory.remove_agent`."""
+        await self._run(functools.partial(self._directory().remove_agent, agent_id))
+
+    async def list_agents(self) -> list[tuple[str, JSONData]]:
+        """See :meth:`AgentDirectory.list_agents`."""
+        return await self._run(self._directory().list_agents)
+
+    async def agent_loads(self) -> dict[str, dict[str, int]]:
+        """See :meth:`AgentDirectory.agent_loads`."""
+        return await self._run(self._directory().agent_loads)
 
     async def close(self) -> None:
         """Close the wrapped store and stop the thread. Closing twice is harmless."""

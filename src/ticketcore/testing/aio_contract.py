@@ -15,7 +15,8 @@ Every check of :class:`~ticketcore.testing.contract.TicketStoreContract` runs ag
 event loop of the store's own (so its "threads" are concurrent tasks), and the checks below run as asyncio tests
 (``pytest-asyncio``): the store is an ``AsyncTicketStore``, its stream is an asynchronous iterator, concurrent tasks
 appending to one ticket with expected versions and retries lose no update, and concurrent tasks never get the same
-ticket id. The hooks and knobs are the blocking kit's (:meth:`fresh_storage`, :attr:`unsupported` …), with
+ticket id; a store that is also an :class:`~ticketcore.aio.AsyncAgentDirectory` passes the blocking kit's
+agent-directory checks, awaited. The hooks and knobs are the blocking kit's (:meth:`fresh_storage`, :attr:`unsupported` …), with
 :meth:`make_async_store` and :meth:`dispose_async_store` in place of ``make_store`` and ``dispose_store``.
 """
 
@@ -29,7 +30,7 @@ from typing import ClassVar
 
 import pytest
 
-from ticketcore.aio import AsyncTicketStore
+from ticketcore.aio import AsyncAgentDirectory, AsyncTicketStore
 from ticketcore.errors import ConcurrencyError
 from ticketcore.model import NoteAdded, Ticket
 from ticketcore.repositories import NOT_DUE, TicketStore
@@ -48,7 +49,8 @@ class AsyncTicketStoreContract(TicketStoreContract):
 
     Subclasses provide :meth:`make_async_store`, and may override :meth:`dispose_async_store`,
     :meth:`fresh_storage`, :attr:`unsupported`, :attr:`tasks` and the blocking kit's knobs. The agent-directory
-    checks are skipped: the asyncio protocol has no agent directory.
+    checks run when the store is an :class:`~ticketcore.aio.AsyncAgentDirectory` (name ``"agents"`` in
+    :attr:`unsupported` for a store that is not).
     """
 
     tasks: ClassVar[int] = 20
@@ -84,11 +86,6 @@ class AsyncTicketStoreContract(TicketStoreContract):
         finally:
             store.loop.stop()
 
-    def _require(self, capability: str) -> None:
-        if capability == "agents":
-            pytest.skip("the asyncio store protocol has no agent directory")
-        super()._require(capability)
-
     @contextlib.asynccontextmanager
     async def _async_storage(self) -> AsyncIterator[Callable[[str], Awaitable[AsyncTicketStore]]]:
         made: list[AsyncTicketStore] = []
@@ -113,6 +110,20 @@ class AsyncTicketStoreContract(TicketStoreContract):
             store = await make("acme")
             assert isinstance(store, AsyncTicketStore)
             assert store.tenant == "acme"
+
+    @pytest.mark.asyncio
+    async def test_agent_directory_is_awaited(self) -> None:
+        self._require("agents")
+        async with self._async_storage() as make:
+            store = await make("acme")
+            assert isinstance(store, AsyncAgentDirectory)
+            await asyncio.gather(*(store.put_agent(f"a{n}", {"id": f"a{n}"}) for n in range(self.tasks)))
+            listed = await store.list_agents()
+            assert [agent_id for agent_id, _ in listed] == sorted(f"a{n}" for n in range(self.tasks))
+            assert await store.get_agent("a0") == {"id": "a0"}
+            await store.remove_agent("a0")
+            assert len(await store.list_agents()) == self.tasks - 1
+            assert await store.agent_loads() == {}
 
     @pytest.mark.asyncio
     async def test_stream_is_an_async_iterator_in_commit_order(self) -> None:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ticketcore.model import Event, Ticket
-from ticketcore.repositories import DuePage, Page, TicketQuery
+from ticketcore.repositories import DuePage, JSONData, Page, TicketQuery
 
 if TYPE_CHECKING:
-    from ticketcore.aio import AsyncTicketStore
+    from ticketcore.aio import AsyncAgentDirectory, AsyncTicketStore
 
 __all__ = ["BlockingStore", "LoopThread"]
 
@@ -106,6 +106,34 @@ class BlockingStore:
     def next_ticket_id(self) -> str:
         """``await store.next_ticket_id()``."""
         return self.loop.run(self.store.next_ticket_id())
+
+    # the agent directory, when the asyncio store is one
+
+    def _directory(self) -> AsyncAgentDirectory:
+        from ticketcore.aio import AsyncAgentDirectory
+
+        assert isinstance(self.store, AsyncAgentDirectory)
+        return self.store
+
+    def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
+        """``await store.put_agent(...)``."""
+        self.loop.run(self._directory().put_agent(agent_id, data))
+
+    def get_agent(self, agent_id: str) -> JSONData:
+        """``await store.get_agent(...)``."""
+        return self.loop.run(self._directory().get_agent(agent_id))
+
+    def remove_agent(self, agent_id: str) -> None:
+        """``await store.remove_agent(...)``."""
+        self.loop.run(self._directory().remove_agent(agent_id))
+
+    def list_agents(self) -> list[tuple[str, JSONData]]:
+        """``await store.list_agents()``."""
+        return self.loop.run(self._directory().list_agents())
+
+    def agent_loads(self) -> dict[str, dict[str, int]]:
+        """``await store.agent_loads()``."""
+        return self.loop.run(self._directory().agent_loads())
 
     def close(self) -> None:
         """``await store.close()``."""
