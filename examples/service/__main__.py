@@ -38,12 +38,12 @@ def sqlite_stores(folder: Path) -> StoreFactory:
     return stores
 
 
-def postgres_stores(dsn: str, *, pool_size: int) -> StoreFactory:
-    """One AsyncPostgresStore (a pool of ``pool_size`` connections) per tenant."""
+def postgres_stores(dsn: str, *, schema: str, pool_size: int) -> StoreFactory:
+    """One AsyncPostgresStore (a pool of ``pool_size`` connections) per tenant, all in ``schema``."""
     from ticketcore.adapters.aio_postgres import AsyncPostgresStore
 
     async def stores(tenant: str) -> AsyncTicketStore:
-        return await AsyncPostgresStore.open(dsn, tenant=tenant, pool_size=pool_size)
+        return await AsyncPostgresStore.open(dsn, tenant=tenant, schema=schema, pool_size=pool_size)
 
     return stores
 
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--sqlite", type=Path, metavar="DIR", help="a folder for one SQLite file per tenant")
     where.add_argument("--postgres", metavar="DSN", help="a libpq connection string")
+    parser.add_argument("--schema", default="ticketcore", help="the PostgreSQL schema")
     parser.add_argument("--pool-size", type=int, default=8, help="PostgreSQL connections per tenant")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         args.sqlite.mkdir(parents=True, exist_ok=True)
         stores = sqlite_stores(args.sqlite)
     else:
-        stores = postgres_stores(args.postgres, pool_size=args.pool_size)
+        stores = postgres_stores(args.postgres, schema=args.schema, pool_size=args.pool_size)
     app = create_app(stores, clock=lambda: datetime.now(UTC), sla=SAMPLE_SLA)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
