@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeAlias, runtime_checkable
 import attrs
 
 from ticketcore._repositories.records import INT_MAX, INT_MIN, check_record
-from ticketcore._time import require_aware, to_micros
+from ticketcore._time import require_aware, to_micros, utc
 from ticketcore.errors import (
     ConcurrencyError,
     ConfigError,
@@ -116,16 +116,22 @@ def _to_tags(values: Iterable[str] | str) -> frozenset[str]:
     return frozenset({values}) if isinstance(values, str) else frozenset(values)
 
 
+def _instant(value: datetime | None, name: str) -> datetime | None:
+    # In UTC, as every instant is compared: an instant in a zone's repeated hour never equals the same instant in
+    # another zone (Python's rule for aware datetimes of different zones), so a query would not load back equal.
+    return None if value is None else utc(value, name)
+
+
 def _to_created_from(value: datetime | None) -> datetime | None:
-    return None if value is None else require_aware(value, "created_from")
+    return _instant(value, "created_from")
 
 
 def _to_created_before(value: datetime | None) -> datetime | None:
-    return None if value is None else require_aware(value, "created_before")
+    return _instant(value, "created_before")
 
 
 def _to_updated_since(value: datetime | None) -> datetime | None:
-    return None if value is None else require_aware(value, "updated_since")
+    return _instant(value, "updated_since")
 
 
 def _check_limit(_: object, __: object, value: object) -> None:
