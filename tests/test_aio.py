@@ -29,7 +29,7 @@ from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.adapters.threaded import ThreadedStore
 from ticketcore.aio import AsyncHelpDesk, AsyncTicketStore
 from ticketcore.desk import HelpDesk
-from ticketcore.errors import StorageError, WrongType
+from ticketcore.errors import StorageError, TicketNotFound, WrongType
 from ticketcore.lifecycle import itil_incident_workflow
 from ticketcore.model import NoteAdded, StatusChanged, TimerFired
 from ticketcore.priority import PriorityMatrix, PriorityPolicy
@@ -276,6 +276,8 @@ async def test_refusals_name_what_is_missing() -> None:
         with pytest.raises(WrongType, match="within"):
             await sla_desk.upcoming(within=timedelta(hours=-1))
         assert await sla_desk.upcoming(within=timedelta.max) == []  # the horizon overflows: everything due
+        with pytest.raises(TicketNotFound, match="no ticket with id 'T-404'"):
+            await sla_desk.sla("T-404")
     finally:
         await store.close()
 

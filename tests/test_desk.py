@@ -20,6 +20,7 @@ from ticketcore import (
     NaiveDatetimeError,
     Role,
     Ticket,
+    TicketNotFound,
 )
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.desk import HelpDesk
@@ -49,6 +50,14 @@ def make_desk(store: MemoryStore | None = None, clock: Clock | None = None) -> t
         sla=standard_sla(),
     )
     return desk, clock
+
+
+def test_the_sla_of_an_unknown_ticket_is_refused_by_its_id() -> None:
+    desk, _ = make_desk()
+    with pytest.raises(TicketNotFound, match="no ticket with id 'T-404'"):
+        desk.sla("T-404")
+    with pytest.raises(InvalidEvent, match="ticket_id"):
+        desk.sla(404)  # type: ignore[arg-type]
 
 
 def test_a_ticket_through_its_life() -> None:

@@ -239,7 +239,7 @@ class AsyncHelpDesk(DeskFace):
         policies = self._policies()
         instant = self.now() if now is None else check.moment(now, "now")
         check.text(ticket_id, "ticket_id")
-        return policies.evaluate(await self.store.events(ticket_id), now=instant)
+        return policies.evaluate(check.history(await self.store.events(ticket_id), ticket_id), now=instant)
 
     async def timers(self, ticket_id: str, *, now: datetime | None = None) -> list[TimerDue]:
         """The workflow timers that apply to the ticket, each with its due instant (fired ones left out)."""

@@ -142,7 +142,8 @@ class HelpDesk(DeskFace):
         """The ticket's SLA report at ``now`` (the clock's instant by default)."""
         policies = self._policies()
         instant = self.now() if now is None else check.moment(now, "now")
-        return policies.evaluate(self.store.events(ticket_id), now=instant)
+        check.text(ticket_id, "ticket_id")
+        return policies.evaluate(check.history(self.store.events(ticket_id), ticket_id), now=instant)
 
     def timers(self, ticket_id: str, *, now: datetime | None = None) -> list[TimerDue]:
         """The workflow timers that apply to the ticket, each with its due instant (fired ones left out)."""

@@ -8,14 +8,14 @@ the last word to the stores' append path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from ticketcore._time import require_aware
-from ticketcore.errors import InvalidEvent
-from ticketcore.model import Actor, FieldValue
+from ticketcore.errors import InvalidEvent, TicketNotFound
+from ticketcore.model import Actor, Event, FieldValue
 
-__all__ = ["actor", "fields", "flag", "integer", "moment", "tags", "text"]
+__all__ = ["actor", "fields", "flag", "history", "integer", "moment", "tags", "text"]
 
 _FIELD_TYPES = (str, int, float, bool, type(None))
 
@@ -89,3 +89,10 @@ def fields(values: object, name: str = "fields") -> dict[str, FieldValue]:
             raise _refuse(f"{name}[{key!r}]", value, "a string, number, true/false or None")
         result[key] = value
     return result
+
+
+def history(events: Sequence[Event], ticket_id: str) -> Sequence[Event]:
+    """``events`` when the ticket has any; a store gives none for an unknown ticket, which is refused by its id."""
+    if not events:
+        raise TicketNotFound(ticket_id)
+    return events
