@@ -21,9 +21,11 @@ ADMIN = Actor("root", Role.ADMIN)
 SYSTEM = Actor.system()
 
 
-def opened(ticket_id: str = "T-1", *, at: datetime = T0, **fields: Any) -> Opened:
-    """The first event of a ticket: opened by ``REQUESTER`` (requester ``"cy"``) at ``at`` with ``fields``."""
-    return Opened(ticket_id=ticket_id, seq=1, at=at, actor=REQUESTER, requester=REQUESTER.id, **fields)
+def opened(ticket_id: str = "T-1", **fields: Any) -> Opened:
+    """The first event of a ticket: opened by ``REQUESTER`` (requester ``"cy"``) at ``T0``; ``fields`` override any
+    of these (``at=``, ``requester=123`` to see it refused, ...) or add others."""
+    defaults: dict[str, Any] = {"seq": 1, "at": T0, "actor": REQUESTER, "requester": REQUESTER.id}
+    return Opened(ticket_id=ticket_id, **(defaults | fields))
 
 
 class Clock:

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import helpers
+from helpers import T0
 from ticketcore import codec
 from ticketcore.automation import (
     Action,
@@ -38,22 +40,13 @@ from ticketcore.model import (
 )
 from ticketcore.sla import BusinessCalendar, MetricTargets, SLAPolicy
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 WORKFLOW = default_workflow()
 NOTE = {"type": "note", "text": "n"}
 
 
 def opened(**fields: object) -> Opened:
-    base: dict[str, object] = {
-        "ticket_id": "T-1",
-        "seq": 1,
-        "at": T0,
-        "actor": Actor("cy", Role.REQUESTER),
-        "requester": "cy",
-        "priority": 3,
-    }
-    base.update(fields)
-    return Opened(**base)  # type: ignore[arg-type]
+    """The shared ``opened()`` with priority 3, which the rules here read."""
+    return helpers.opened(**({"priority": 3} | fields))
 
 
 def rule(

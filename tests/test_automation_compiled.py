@@ -4,12 +4,13 @@ hold on an update (and a whole replay with them) with checking every rule."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import attrs
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from helpers import T0
 from ticketcore._automation.conditions import Facts, failed_condition, update_facts
 from ticketcore._automation.engine import Triggers
 from ticketcore.automation import (
@@ -24,7 +25,6 @@ from ticketcore.automation import (
 from ticketcore.errors import ConfigError
 from ticketcore.model import Actor, Event, NoteAdded, Opened, Replied, Role, TagsChanged, Ticket
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 TAGS = ("vip", "outage", "billing")
 VALUES: dict[str, list[object]] = {
     "status": ["new", "open", "pending"],

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from helpers import T0
 from ticketcore import Actor, BusinessCalendar, ConfigError, InvalidEvent, NaiveDatetimeError, Role, codec
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
@@ -22,7 +23,6 @@ from ticketcore.priority import PriorityMatrix, PriorityPolicy
 from ticketcore.repositories import TicketStore
 from ticketcore.sla import MetricTargets, SLAPolicy
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 ADA = Actor("ada", Role.AGENT)
 CY = Actor("cy", Role.REQUESTER)
 

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import postgres_dsn
+from helpers import T0, opened, postgres_dsn
 from ticketcore import Actor, ConfigError, InvalidEvent, Role, TicketcoreError
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.errors import WrongType
-from ticketcore.model import Opened
 from ticketcore.repositories import TicketQuery, TicketStore, encode_cursor
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 CY = Actor("cy", Role.REQUESTER)
 KINDS = ["memory", "sqlite", "postgres"]
 
@@ -43,11 +40,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TicketStor
         made = PostgresStore(dsn, tenant=f"b-{uuid.uuid4().hex}")
     yield made
     made.close()
-
-
-def opened(**fields: Any) -> Opened:
-    data: dict[str, Any] = {"ticket_id": "T-1", "seq": 1, "at": T0, "actor": CY, "requester": "cy"}
-    return Opened(**(data | fields))
 
 
 MISTYPED: list[tuple[dict[str, Any], str, str]] = [

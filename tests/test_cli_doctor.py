@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from helpers import T0
 from ticketcore import Actor, Role, codec
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.cli import EXIT_OK, EXIT_REFUSED, main
 from ticketcore.model import NoteAdded, Opened
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 CY = Actor("cy", Role.REQUESTER)
 
 

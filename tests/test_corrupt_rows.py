@@ -12,18 +12,16 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from helpers import postgres_dsn
+from helpers import T0, postgres_dsn
 from ticketcore import Actor, CorruptRecord, Role
 from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.model import NoteAdded, Opened
 from ticketcore.repositories import TicketQuery, TicketStore, read_stream
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 CY = Actor("cy", Role.REQUESTER)
 BAD_EVENTS = {
     "not JSON": "{oops",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import T0
 from ticketcore import Actor, Event, Role, Ticket, TicketcoreError
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
@@ -24,7 +25,6 @@ from ticketcore.priority import PriorityMatrix, PriorityPolicy
 from ticketcore.routing import Agent, Router
 from ticketcore.sla import MetricTargets, SLAPolicy, SLAReport
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 ADA = Actor("ada", Role.AGENT)
 CY = Actor("cy", Role.REQUESTER)
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ticketcore
+from helpers import T0
 from ticketcore import TicketcoreError, backlog, codec, lifecycle, model, priority, routing, scheduling, sla
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.threaded import ThreadedStore
@@ -167,7 +168,6 @@ def test_codec_load_raises_only_our_errors(type_: type[Any], data: object) -> No
         pass
 
 
-T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
 DESK_METHODS = sorted(
     name for name, member in inspect.getmembers(HelpDesk, inspect.isfunction) if not name.startswith("_")
 )
