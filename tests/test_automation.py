@@ -13,7 +13,6 @@ from helpers import T0
 from ticketcore import codec
 from ticketcore.automation import (
     Action,
-    AutomationLoop,
     AutomationSet,
     Condition,
     Conditions,
@@ -21,7 +20,7 @@ from ticketcore.automation import (
     Rule,
     Schedule,
 )
-from ticketcore.errors import ConfigError, TicketcoreError
+from ticketcore.errors import AutomationLoop, ConfigError, TicketcoreError
 from ticketcore.lifecycle import default_workflow
 from ticketcore.model import (
     Actor,

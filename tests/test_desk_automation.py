@@ -13,9 +13,9 @@ from helpers import T0, Clock
 from ticketcore import codec
 from ticketcore.adapters.memory import MemoryStore
 from ticketcore.adapters.sqlite import SQLiteStore
-from ticketcore.automation import AutomationLoop, AutomationSet, Notification
+from ticketcore.automation import AutomationSet, Notification
 from ticketcore.desk import HelpDesk
-from ticketcore.errors import ConfigError
+from ticketcore.errors import AutomationLoop, ConfigError
 from ticketcore.model import Actor, PriorityChanged, Replied, Role, TimerFired
 from ticketcore.sla import MetricTargets, SLAPolicy
 

@@ -32,7 +32,7 @@ from ticketcore import codec
 from ticketcore._aio.drive import drive
 from ticketcore._desk import check
 from ticketcore._desk.decide import Decide, assigning, noting, rating, tagging, unassigning
-from ticketcore._desk.face import DeskFace, Progress, SLAEvaluator
+from ticketcore._desk.face import DeskFace, Progress
 from ticketcore._desk.opening import OpenRequest
 from ticketcore.adapters.threaded import ThreadedStore
 from ticketcore.automation import AutomationSet, Notification
@@ -43,7 +43,7 @@ from ticketcore.model import Actor, Event, FieldValue, Ticket
 from ticketcore.priority import Priority, PriorityPolicy
 from ticketcore.repositories import DuePage, JSONData, Page, TicketQuery
 from ticketcore.routing import Agent, Router, RoutingDecision
-from ticketcore.sla import SLAReport, Upcoming
+from ticketcore.sla import SLAEvaluator, SLAReport, Upcoming
 
 __all__ = ["AsyncAgentDirectory", "AsyncHelpDesk", "AsyncTicketStore"]
 

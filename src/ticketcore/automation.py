@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
 
 import attrs
 
@@ -60,10 +59,10 @@ from ticketcore._automation.presets import (
 from ticketcore._automation.simulate import Firing, Replay, Simulation, simulate_all
 from ticketcore._calendar import BusinessCalendar
 from ticketcore._time import utc
-from ticketcore.errors import AutomationLoop, ConfigError
+from ticketcore.errors import ConfigError
 from ticketcore.lifecycle import Workflow, default_workflow
 from ticketcore.model import Actor, Event, Ticket, TimerFired
-from ticketcore.sla import SLAReport
+from ticketcore.sla import SLAEvaluator, SLAReport
 
 __all__ = [
     "DEFAULT_TIER",
@@ -73,7 +72,6 @@ __all__ = [
     "UPDATE_FIELDS",
     "Action",
     "ActionType",
-    "AutomationLoop",
     "AutomationOutcome",
     "AutomationSet",
     "Condition",
@@ -85,7 +83,6 @@ __all__ = [
     "Refusal",
     "Rule",
     "RuleCheck",
-    "SLAEvaluator",
     "Schedule",
     "ScheduledDue",
     "Simulation",
@@ -102,14 +99,6 @@ TIMER_PREFIX = "automation:"
 """The ``timer`` of a :class:`~ticketcore.model.TimerFired` event recording a time-based rule is this plus its id."""
 
 RouteFn = Callable[[Ticket, datetime], str | None]
-
-
-class SLAEvaluator(Protocol):
-    """What simulating SLA conditions needs: ``SLAPolicy`` and ``SLAPolicySet`` both fit."""
-
-    def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
-        """The ticket's SLA report at ``now``."""
-        ...
 
 
 FormatFn = Callable[[datetime, str], str]

@@ -97,7 +97,6 @@ __all__ = [
     "BacklogSeries",
     "Csat",
     "DurationStats",
-    "Elapsed",
     "Flow",
     "FlowPoint",
     "FoldedHistory",

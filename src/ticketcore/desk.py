@@ -23,7 +23,7 @@ import attrs
 from ticketcore import codec
 from ticketcore._desk import check
 from ticketcore._desk.decide import Decide, assigning, noting, rating, tagging, unassigning
-from ticketcore._desk.face import DeskFace, Listener, Progress, SLAEvaluator
+from ticketcore._desk.face import DeskFace, Listener, Progress
 from ticketcore._desk.opening import OpenRequest
 from ticketcore._desk.steps import drive
 from ticketcore.automation import AutomationSet, Notification
@@ -33,9 +33,9 @@ from ticketcore.model import Actor, Event, FieldValue, Ticket
 from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
 from ticketcore.repositories import AgentDirectory, Page, TicketQuery, TicketStore
 from ticketcore.routing import Agent, Router, RoutingDecision
-from ticketcore.sla import SLAReport, Upcoming
+from ticketcore.sla import SLAEvaluator, SLAReport, Upcoming
 
-__all__ = ["HelpDesk", "Listener", "Opening", "Rescheduled", "SLAEvaluator"]
+__all__ = ["HelpDesk", "Listener", "Opening", "Rescheduled"]
 
 
 @attrs.frozen

@@ -48,7 +48,6 @@ __all__ = [
     "KINDS",
     "SHIPPED_LOCALES",
     "UNITS",
-    "Elapsed",
     "Glossary",
     "Length",
     "LocaleLike",

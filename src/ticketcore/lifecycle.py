@@ -20,7 +20,6 @@ from ticketcore._lifecycle.audit import audit_history
 from ticketcore._lifecycle.build import follow_up_events, status_changed, timer_dues
 from ticketcore._lifecycle.defs import (
     REPLY_ACTION,
-    STAFF_ROLES,
     Anchor,
     SystemRules,
     Timer,
@@ -58,7 +57,6 @@ from ticketcore.model import (
 __all__ = [
     "CONFIRMATION_FIELD",
     "REPLY_ACTION",
-    "STAFF_ROLES",
     "Anchor",
     "GuardCheck",
     "SystemRules",

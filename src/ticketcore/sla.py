@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import attrs
 
-from ticketcore._calendar import BusinessCalendar, Holidays, RecurringClosure
+from ticketcore._calendar import BusinessCalendar, Elapsed, Holidays, RecurringClosure
 from ticketcore._check import each, instance, listed, mapped
 from ticketcore._sla.clock import CompiledMetric, PauseRule, compile_metric, run_clocks
 from ticketcore._sla.config import (
@@ -68,6 +69,7 @@ __all__ = [
     "ClockState",
     "ComplianceRow",
     "CycleReport",
+    "Elapsed",
     "Holidays",
     "MetricReport",
     "MetricTargets",
@@ -77,6 +79,7 @@ __all__ = [
     "PolicyMatch",
     "PriorityChangeMode",
     "RecurringClosure",
+    "SLAEvaluator",
     "SLAPolicy",
     "SLAPolicySet",
     "SLAReport",
@@ -191,6 +194,15 @@ class SLAPolicy:
                 "use shorter targets or evaluate nearer the present"
             ) from None
         return SLAReport(events[0].ticket_id, self.name, now, priority, reports, match)  # packed until read
+
+
+class SLAEvaluator(Protocol):
+    """What the desks and the automation rules need from an SLA configuration: ``SLAPolicy`` and ``SLAPolicySet``
+    both fit."""
+
+    def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
+        """The ticket's SLA report at ``now``."""
+        ...
 
 
 def _to_policies(values: Iterable[SLAPolicy]) -> tuple[SLAPolicy, ...]:

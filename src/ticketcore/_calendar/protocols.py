@@ -3,7 +3,7 @@
 Each area asks only for the methods it calls, so a caller may pass its own calendar-like object: a timer needs
 :class:`TimerCalendar`, backlog metrics and deadline phrases need :class:`Elapsed`, and the vectorised DataFrame
 arithmetic needs :class:`Segmented`. The public faces re-export them where users import them
-(``ticketcore.lifecycle.TimerCalendar``, ``ticketcore.backlog.Elapsed``, ``ticketcore.i18n.Elapsed``).
+(``ticketcore.lifecycle.TimerCalendar``, ``ticketcore.sla.Elapsed``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from ticketcore._desk import check
 from ticketcore._desk.automation import DeskAutomation
@@ -28,21 +27,13 @@ from ticketcore.model import Actor, Event, Ticket
 from ticketcore.priority import PriorityAssessment, PriorityPolicy
 from ticketcore.repositories import NOT_DUE, Page, Scheduled, TicketQuery
 from ticketcore.routing import Agent, Router, RoutingDecision
-from ticketcore.sla import SLAReport, Upcoming
+from ticketcore.sla import SLAEvaluator, SLAReport, Upcoming
 from ticketcore.sla import upcoming as upcoming_alerts
 
-__all__ = ["DeskFace", "Listener", "Opened", "Progress", "SLAEvaluator"]
+__all__ = ["DeskFace", "Listener", "Opened", "Progress"]
 
 Listener = Callable[[Ticket, Sequence[Event]], None]
 """Called with the ticket after the append and the events just stored."""
-
-
-class SLAEvaluator(Protocol):
-    """What the desk needs from its SLA configuration: ``SLAPolicy`` and ``SLAPolicySet`` both fit."""
-
-    def evaluate(self, events: Sequence[Event], *, now: datetime) -> SLAReport:
-        """The ticket's SLA report at ``now``."""
-        ...
 
 
 Opened = tuple[Ticket, tuple[Event, ...], PriorityAssessment | None, SLAReport | None, RoutingDecision | None]
