@@ -317,3 +317,20 @@ def test_a_header_alone_reads_as_no_events() -> None:
         assert_same(got, engine(path, "servicenow"))
     assert got.report.rows_in == 0
     assert list(got.events.columns) == list(events_to_frame([]).columns)
+
+
+def test_stamps_with_their_own_offsets_read_as_in_the_engine() -> None:
+    rows = servicenow_rows("INC0000001", STATES) + servicenow_rows("INC0000002", STATES)
+    for n, row in enumerate(rows):
+        for column in ("sys_updated_at", "opened_at"):
+            row[column] += " +0100" if n % 2 else " +0000"  # offsets differ from cell to cell
+    rows[-1]["sys_updated_at"] = "1/1/0001 00:30 +0100"  # before the first instant a datetime holds in UTC
+    overrides = {"timestamp_format": "%d/%m/%Y %H:%M %z"}
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_rows(folder, rows)
+        got = read_frame(path, "servicenow", mapping_for("servicenow", overrides))
+        assert got.vectorised
+        assert_same(got, engine(path, "servicenow", overrides))
+    assert got.report.tickets_refused == 1
+    (refused,) = [a for a in got.anomalies if a.kind is AnomalyKind.BAD_ROW]
+    assert "outside the instants a datetime holds" in refused.detail

@@ -119,7 +119,9 @@ def _instants(cells: pd.Series, mapping: SnapshotMapping) -> pd.Series:
 
         parsed = pd.to_datetime(unique.map(one), utc=True)
     else:
-        parsed = pd.to_datetime(unique, format=mapping.timestamp_format, errors="coerce")
+        # Stamps with their own offsets may differ in offset from cell to cell, which pandas reads only into UTC.
+        offsets = "%z" in mapping.timestamp_format
+        parsed = pd.to_datetime(unique, format=mapping.timestamp_format, errors="coerce", utc=offsets)
         if parsed.dt.tz is None:
             parsed = parsed.dt.tz_localize(mapping.tz, ambiguous="NaT", nonexistent="NaT")
         parsed = parsed.dt.tz_convert("UTC")

@@ -155,7 +155,14 @@ class SnapshotMapping:
             ) from None
         if stamp.tzinfo is None:
             stamp = stamp.replace(tzinfo=ZoneInfo(self.tz))
-        return stamp.astimezone(ZoneInfo("UTC"))
+        try:
+            return stamp.astimezone(ZoneInfo("UTC"))
+        except OverflowError:
+            raise BadInput(
+                f"{cell!r} is outside the instants a datetime holds in UTC (years 1 to 9999)",
+                line=line,
+                column=column or self.at,
+            ) from None
 
     def level(self, cell: str) -> int | None:
         """A priority, impact or urgency level from its cell (the value map first, then the leading integer)."""
