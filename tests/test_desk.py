@@ -58,6 +58,8 @@ def test_the_sla_of_an_unknown_ticket_is_refused_by_its_id() -> None:
         desk.sla("T-404")
     with pytest.raises(InvalidEvent, match="ticket_id"):
         desk.sla(404)  # type: ignore[arg-type]
+    with pytest.raises(InvalidEvent, match="ticket_id"):
+        desk.timers(404)  # type: ignore[arg-type]
 
 
 def test_a_ticket_through_its_life() -> None:

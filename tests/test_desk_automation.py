@@ -119,6 +119,23 @@ def test_sla_notifications_are_handed_to_the_application() -> None:
     assert "5:00" in notification.text  # 17:00 UTC, written by i18n in the ticket's locale
 
 
+def test_a_failing_listener_does_not_withhold_the_triggers_notifications() -> None:
+    clock = Clock()
+    sent: list[Notification] = []
+    help_desk = desk(MemoryStore("acme"), clock, sent)
+    help_desk.open(requester="cy", subject="printer")
+
+    def failing(ticket: object, events: object) -> None:
+        raise RuntimeError("the listener's own failure")
+
+    help_desk.subscribe(failing)
+    clock.now = T0 + timedelta(hours=7)
+    with pytest.raises(RuntimeError, match="the listener's own failure"):
+        help_desk.note("T-1", ADA, "looking")
+    assert [n.recipient for n in sent] == ["group_lead"]  # owed, as the note and its trigger are stored
+    assert help_desk.get("T-1").version == 2
+
+
 def test_a_looping_rule_set_refuses_the_command_and_stores_nothing() -> None:
     looping = codec.load(
         AutomationSet,

@@ -22,12 +22,12 @@ import attrs
 
 from ticketcore import codec
 from ticketcore._desk import check
-from ticketcore._desk.decide import Decide, assigning, noting, rating, tagging, unassigning
+from ticketcore._desk.decide import Decide
 from ticketcore._desk.face import DeskFace, Listener, Progress
 from ticketcore._desk.opening import OpenRequest
 from ticketcore._desk.steps import drive
 from ticketcore.automation import AutomationSet, Notification
-from ticketcore.errors import ConfigError, InvalidEvent
+from ticketcore.errors import ConfigError
 from ticketcore.lifecycle import TimerCalendar, TimerDue, Workflow
 from ticketcore.model import Actor, Event, FieldValue, Ticket
 from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
@@ -148,6 +148,7 @@ class HelpDesk(DeskFace):
     def timers(self, ticket_id: str, *, now: datetime | None = None) -> list[TimerDue]:
         """The workflow timers that apply to the ticket, each with its due instant (fired ones left out)."""
         instant = self.now() if now is None else check.moment(now, "now")
+        check.text(ticket_id, "ticket_id")
         return self.workflow.timers(self.store.get(ticket_id), now=instant, calendar=self.calendar)
 
     # commands
@@ -209,82 +210,43 @@ class HelpDesk(DeskFace):
 
         Raises :class:`InvalidTransition` (or :class:`GuardRefused`) listing the actions allowed now.
         """
-        check.text(action, "action")
-        check.actor(actor)
-        check.text(reason, "reason", optional=True)
-        return self._update(
-            ticket_id,
-            lambda ticket, at: self.workflow.apply(ticket, action, actor=actor, at=at, reason=reason),
-        )
+        return self._update(ticket_id, self._acting(action, actor, reason))
 
     def reply(self, ticket_id: str, actor: Actor, body: str = "", *, public: bool = True) -> Ticket:
         """Add a comment; a requester's public reply may reopen the ticket (the workflow's system rules)."""
-        check.actor(actor)
-        check.text(body, "body")
-        check.flag(public, "public")
-        return self._update(
-            ticket_id,
-            lambda ticket, at: self.workflow.reply(ticket, actor=actor, at=at, body=body, public=public),
-        )
+        return self._update(ticket_id, self._replying(actor, body, public))
 
     def note(self, ticket_id: str, actor: Actor, body: str) -> Ticket:
         """Add an internal note (never seen by the requester)."""
-        check.actor(actor)
-        check.text(body, "body")
-        return self._update(ticket_id, noting(self.workflow, actor, body))
+        return self._update(ticket_id, self._noting(actor, body))
 
     def assign(
         self, ticket_id: str, actor: Actor, *, agent: str | None = None, group: str | None = None
     ) -> Ticket:
         """Assign the ticket to an ``agent`` and/or a ``group``; nothing is stored when neither changes."""
-        check.actor(actor)
-        check.text(agent, "agent", optional=True)
-        check.text(group, "group", optional=True)
-        if agent is None and group is None:
-            raise InvalidEvent("assign needs an agent, a group or both", ticket_id=ticket_id)
-        return self._update(ticket_id, assigning(self.workflow, actor, agent, group))
+        return self._update(ticket_id, self._assigning(ticket_id, actor, agent, group))
 
     def unassign(self, ticket_id: str, actor: Actor, *, reason: str | None = None) -> Ticket:
         """Remove the assignee (the group stays); nothing is stored when there is none."""
-        check.actor(actor)
-        check.text(reason, "reason", optional=True)
-        return self._update(ticket_id, unassigning(self.workflow, actor, reason))
+        return self._update(ticket_id, self._unassigning(actor, reason))
 
     def tag(
         self, ticket_id: str, actor: Actor, *, add: Iterable[str] = (), remove: Iterable[str] = ()
     ) -> Ticket:
         """Add and remove tags; only real changes are recorded, and nothing is stored when there are none."""
-        check.actor(actor)
-        adding, removing = check.tags(add, "add"), check.tags(remove, "remove")
-        return self._update(ticket_id, tagging(self.workflow, actor, adding, removing))
+        return self._update(ticket_id, self._tagging(actor, add, remove))
 
     def rate(
         self, ticket_id: str, actor: Actor, score: int, *, scale: int = 5, comment: str | None = None
     ) -> Ticket:
         """Record the requester's satisfaction rating (``score`` from 1 to ``scale``)."""
-        check.actor(actor)
-        check.integer(score, "score")
-        check.integer(scale, "scale")
-        check.text(comment, "comment", optional=True)
-        return self._update(ticket_id, rating(actor, score, scale, comment))
+        return self._update(ticket_id, self._rating(actor, score, scale, comment))
 
     def override_priority(
         self, ticket_id: str, actor: Actor, priority: Priority | int, *, reason: str
     ) -> Ticket:
         """Set the priority by hand, with a reason (needs a priority policy, whose ``override_roles`` apply)."""
-        check.actor(actor)
-        if not isinstance(priority, Priority):
-            check.integer(priority, "priority")
-        check.text(reason, "reason")
-        policy = self.priorities
-        if policy is None:
-            raise ConfigError(
-                "this HelpDesk has no priority policy; pass priorities=PriorityPolicy(...)", "priorities"
-            )
-        return self._update(
-            ticket_id,
-            lambda ticket, at: [policy.override(ticket, priority, reason=reason, actor=actor, at=at)],
-        )
+        return self._update(ticket_id, self._overriding(actor, priority, reason))
 
     def put_agent(self, agent: Agent) -> None:
         """Add or replace ``agent`` in the store's agent directory (stored as ``codec.dump(agent)``)."""

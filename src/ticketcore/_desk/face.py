@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from ticketcore._desk import check
 from ticketcore._desk.automation import DeskAutomation
-from ticketcore._desk.decide import Decide
+from ticketcore._desk.decide import Decide, assigning, noting, rating, tagging, unassigning
 from ticketcore._desk.opening import OpenRequest
 from ticketcore._desk.routing import AgentSource, StepDecide, routing
 from ticketcore._desk.schedule import DeskSchedule, due_walk
@@ -21,10 +21,10 @@ from ticketcore._desk.steps import NO_KEYWORDS, Steps, step
 from ticketcore._desk.timers import fire_due
 from ticketcore._time import require_aware
 from ticketcore.automation import AutomationSet, Notification
-from ticketcore.errors import ConcurrencyError, ConfigError, WrongType
+from ticketcore.errors import ConcurrencyError, ConfigError, InvalidEvent, WrongType
 from ticketcore.lifecycle import TimerCalendar, Workflow, default_workflow
 from ticketcore.model import Actor, Event, Ticket
-from ticketcore.priority import PriorityAssessment, PriorityPolicy
+from ticketcore.priority import Priority, PriorityAssessment, PriorityPolicy
 from ticketcore.repositories import NOT_DUE, Page, Scheduled, TicketQuery
 from ticketcore.routing import Agent, Router, RoutingDecision
 from ticketcore.sla import SLAEvaluator, SLAReport, Upcoming
@@ -150,8 +150,72 @@ class DeskFace:
         if self._automation is not None and notifications:
             self._automation.send(notifications)
 
+    def _tell(self, ticket: Ticket, events: Sequence[Event], notifications: tuple[Notification, ...]) -> None:
+        """After an append: the listeners, then the triggers' notifications, which a failing listener does not stop
+        (the events are stored; their notifications are owed), then the listener's failure."""
+        failures: list[Exception] = []
+        self._notify(ticket, events, defer=failures)
+        self._send(notifications)
+        if failures:
+            raise failures[0]
+
     def _no(self, what: str, argument: str, example: str) -> ConfigError:
         return ConfigError(f"this {type(self).__name__} has no {what}; pass {argument}={example}", argument)
+
+    # the commands' decisions: arguments checked here, once for both faces, before anything is read
+
+    def _acting(self, action: str, actor: Actor, reason: str | None) -> Decide:
+        check.text(action, "action")
+        check.actor(actor)
+        check.text(reason, "reason", optional=True)
+        workflow = self.workflow
+        return lambda ticket, at: workflow.apply(ticket, action, actor=actor, at=at, reason=reason)
+
+    def _replying(self, actor: Actor, body: str, public: bool) -> Decide:
+        check.actor(actor)
+        check.text(body, "body")
+        check.flag(public, "public")
+        workflow = self.workflow
+        return lambda ticket, at: workflow.reply(ticket, actor=actor, at=at, body=body, public=public)
+
+    def _noting(self, actor: Actor, body: str) -> Decide:
+        check.actor(actor)
+        check.text(body, "body")
+        return noting(self.workflow, actor, body)
+
+    def _assigning(self, ticket_id: str, actor: Actor, agent: str | None, group: str | None) -> Decide:
+        check.actor(actor)
+        check.text(agent, "agent", optional=True)
+        check.text(group, "group", optional=True)
+        if agent is None and group is None:
+            raise InvalidEvent("assign needs an agent, a group or both", ticket_id=ticket_id)
+        return assigning(self.workflow, actor, agent, group)
+
+    def _unassigning(self, actor: Actor, reason: str | None) -> Decide:
+        check.actor(actor)
+        check.text(reason, "reason", optional=True)
+        return unassigning(self.workflow, actor, reason)
+
+    def _tagging(self, actor: Actor, add: Iterable[str], remove: Iterable[str]) -> Decide:
+        check.actor(actor)
+        return tagging(self.workflow, actor, check.tags(add, "add"), check.tags(remove, "remove"))
+
+    def _rating(self, actor: Actor, score: int, scale: int, comment: str | None) -> Decide:
+        check.actor(actor)
+        check.integer(score, "score")
+        check.integer(scale, "scale")
+        check.text(comment, "comment", optional=True)
+        return rating(actor, score, scale, comment)
+
+    def _overriding(self, actor: Actor, priority: Priority | int, reason: str) -> Decide:
+        check.actor(actor)
+        if not isinstance(priority, Priority):
+            check.integer(priority, "priority")
+        check.text(reason, "reason")
+        policy = self.priorities
+        if policy is None:
+            raise self._no("priority policy", "priorities", "PriorityPolicy(...)")
+        return lambda ticket, at: [policy.override(ticket, priority, reason=reason, actor=actor, at=at)]
 
     # the commands, as step machines
 
@@ -183,8 +247,7 @@ class DeskFace:
         report = None if self.sla_policies is None else self.sla_policies.evaluate(events, now=now)
         due = self._schedule.due(ticket, now, events)
         yield "append", (new_id, events, 0), {"due": due}
-        self._notify(ticket, events)
-        self._send(notes)
+        self._tell(ticket, events, notes)
         return ticket, tuple(events), assessment, report, decision
 
     def _update_steps(
@@ -218,8 +281,7 @@ class DeskFace:
                     raise
                 ticket = yield step("get", ticket_id)
                 continue
-            self._notify(after, events)
-            self._send(notes)
+            self._tell(after, events, notes)
             return after
         raise AssertionError("unreachable")  # pragma: no cover
 
