@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from ticketcore import codec
@@ -62,6 +62,20 @@ def agent_json(agent_id: object, data: Mapping[str, Any]) -> str:
         return json.dumps(dict(data), sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"agent data must be JSON-ready (use codec.dump(agent)): {error}") from None
+
+
+def storable_agent(
+    agent_id: object, data: Mapping[str, Any], *, keepable: Callable[[object], bool], database: str
+) -> str:
+    """:func:`agent_json` of an agent, refusing an id or data that ``database`` would not keep as given."""
+    text = agent_json(agent_id, data)
+    if not keepable(agent_id) or not keepable(text):
+        raise ConfigError(
+            f"{database} cannot store agent {agent_id!r} or its data as given: remove NUL characters and lone "
+            "surrogates from the id and the data",
+            "agent_id",
+        )
+    return text
 
 
 def agent_loads(rows: Iterable[tuple[Any, Any, Any]]) -> dict[str, dict[str, int]]:

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from ticketcore._time import from_micros
-from ticketcore.adapters._common import TicketCache, agent_json, agent_loads, decode_agent, decode_event
+from ticketcore.adapters._common import TicketCache, agent_loads, decode_agent, decode_event, storable_agent
 from ticketcore.errors import AgentNotFound, ConfigError, CorruptRecord
-from ticketcore.model import Event, Ticket
+from ticketcore.model import Category, Event, Ticket
 from ticketcore.repositories import (
     DuePage,
     JSONData,
@@ -69,9 +69,11 @@ REMOVE_AGENT = "DELETE FROM agents WHERE tenant = ? AND agent_id = ?"
 LIST_AGENTS = "SELECT agent_id, data FROM agents WHERE tenant = ? ORDER BY agent_id"
 """Every agent of a tenant, by id: ``(tenant,)``."""
 
+# From the model, so that a new done category cannot be counted as load.
+_DONE = ", ".join(f"'{category.value}'" for category in Category if not category.is_unsolved)
 AGENT_LOADS = (
     "SELECT assignee, channel, COUNT(*) FROM tickets WHERE tenant = ? AND assignee IS NOT NULL "
-    "AND category NOT IN ('solved', 'closed') GROUP BY assignee, channel"
+    f"AND category NOT IN ({_DONE}) GROUP BY assignee, channel"
 )
 """Unsolved tickets per assignee and channel: ``(tenant,)``."""
 
@@ -197,11 +199,7 @@ class SQLStore:
 
     def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
         """See :meth:`AgentDirectory.put_agent`."""
-        text = agent_json(agent_id, data)
-        if not self._keepable(agent_id) or not self._keepable(text):
-            raise ConfigError(
-                f"{self._database} cannot store agent {agent_id!r} or its data (NUL or invalid text)"
-            )
+        text = storable_agent(agent_id, data, keepable=self._keepable, database=self._database)
         self._change(self._sql(PUT_AGENT), (self._tenant_name, agent_id, text))
 
     def get_agent(self, agent_id: str) -> JSONData:

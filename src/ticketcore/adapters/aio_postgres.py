@@ -37,11 +37,11 @@ from psycopg import sql as pg_sql
 
 from ticketcore.adapters._common import (
     TicketCache,
-    agent_json,
     agent_loads,
     check_ticket_id,
     decode_agent,
     decode_event,
+    storable_agent,
 )
 from ticketcore.adapters._postgres.schema import APPEND_LOCK
 from ticketcore.adapters._postgres.sql import (
@@ -76,7 +76,6 @@ from ticketcore.adapters.postgres import PostgresStore
 from ticketcore.errors import (
     AgentNotFound,
     ConcurrencyError,
-    ConfigError,
     InvalidEvent,
     StorageError,
     TicketNotFound,
@@ -353,9 +352,7 @@ class AsyncPostgresStore:
 
     async def put_agent(self, agent_id: str, data: Mapping[str, Any]) -> None:
         """See :meth:`AgentDirectory.put_agent`."""
-        text = agent_json(agent_id, data)
-        if not self._keepable(agent_id) or not self._keepable(text):
-            raise ConfigError(f"PostgreSQL cannot store agent {agent_id!r} or its data (NUL or invalid text)")
+        text = storable_agent(agent_id, data, keepable=self._keepable, database="PostgreSQL")
         await self._change(psycopg_statement(PUT_AGENT), (self._tenant_name, agent_id, text))
 
     async def get_agent(self, agent_id: str) -> JSONData:
