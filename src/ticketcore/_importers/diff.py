@@ -44,6 +44,12 @@ State = dict[str, Value]
 UNKNOWN = "unknown"
 """The requester or channel of a ticket whose first row leaves it missing (the model needs one)."""
 
+IMPORT_ACTOR = Actor.system("import")
+"""Who a row was recorded by when the export does not say."""
+
+ROW_ROLE = Role.AGENT
+"""The role of a row's named actor: exports do not say who is a requester; those updating tickets are staff."""
+
 
 @attrs.define
 class _Step:
@@ -136,9 +142,7 @@ class Reader:
                 ) from None
         actor_id = cells.get(m.actor) if m.actor is not None else None
         actor = (
-            Actor.system("import")
-            if actor_id is None or m.is_missing(actor_id)
-            else Actor(actor_id.strip(), Role.AGENT)
+            IMPORT_ACTOR if actor_id is None or m.is_missing(actor_id) else Actor(actor_id.strip(), ROW_ROLE)
         )
         opened_cell = cells.get(m.opened_at) if m.opened_at is not None else None
         opened = (

@@ -23,7 +23,6 @@ import pandas as pd
 from ticketcore.dataframes import events_to_frame
 from ticketcore.model import (
     FIELD_ATTRIBUTES,
-    Actor,
     Assigned,
     Category,
     Event,
@@ -34,13 +33,13 @@ from ticketcore.model import (
     Unassigned,
 )
 
-from .diff import EVENT_FIELDS, FORMULA_STARTS, KEPT, UNKNOWN, Reader, diff_ticket
+from .diff import EVENT_FIELDS, FORMULA_STARTS, IMPORT_ACTOR, KEPT, ROW_ROLE, UNKNOWN, Reader, diff_ticket
 from .mapping import SnapshotMapping, StatusValue, formula_like
 from .reading import ROW_ERROR, Row, read_csv
 from .report import Anomaly, ImportReport, TicketImport
 
 _EPOCH = pd.Timestamp("2000-01-01", tz="UTC")
-_ACTOR = Actor.system("import")
+_ACTOR = IMPORT_ACTOR
 _NEW = StatusValue(status="new", category=Category.NEW)
 
 
@@ -288,7 +287,7 @@ def _build(
         actor_cells = frame[m.actor]
         absent = actor_cells.map(m.is_missing).to_numpy(dtype=bool)
         actor_id = np.where(absent, _ACTOR.id, actor_cells.str.strip().to_numpy(dtype=object))
-        actor_role = np.where(absent, _ACTOR.role.value, "agent")
+        actor_role = np.where(absent, _ACTOR.role.value, ROW_ROLE.value)
     else:
         actor_id = np.full(len(frame), _ACTOR.id, dtype=object)
         actor_role = np.full(len(frame), _ACTOR.role.value, dtype=object)
