@@ -12,7 +12,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from ticketcore._cli.config import SECTIONS, check_data
 from ticketcore._codec.schema import SCHEMAS, schema_of
 from ticketcore.cli import EXIT_OK, EXIT_USAGE, main
 from ticketcore.errors import ConfigError
-from ticketcore.sla import SLAPolicySet
+from ticketcore.sla import MetricTargets, SLAPolicy, SLAPolicySet
 from ticketcore.testing.strategies import json_like
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,6 +145,14 @@ def test_every_schema_is_valid_under_the_draft_2020_12_metaschema(name: str) -> 
 
 def test_the_schema_of_a_type_is_the_schema_of_its_name() -> None:
     assert codec.json_schema(SLAPolicySet) == codec.json_schema("sla-policies")
+
+
+def test_a_class_a_configuration_holds_has_a_schema_of_its_own() -> None:
+    policy = SLAPolicy("std", {"resolution": MetricTargets(default=timedelta(hours=8))})
+    schema = codec.json_schema(SLAPolicy)
+    assert schema["title"] == "SLAPolicy"
+    jsonschema.Draft202012Validator(schema).validate(codec.dump(policy))
+    assert not jsonschema.Draft202012Validator(schema).is_valid({"name": "std"})
 
 
 @pytest.mark.parametrize("wrong", ["sla", "", 3, dict, None])

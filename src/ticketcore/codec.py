@@ -354,7 +354,7 @@ def json_schema(name_or_type: str | Any) -> dict[str, Any]:
 
     ``name_or_type`` is one of :data:`SCHEMA_NAMES` (``ticketcore schema NAME`` prints the same): ``workflow``,
     ``calendar``, ``sla-policies``, ``priorities``, ``routing``, ``agents``, ``automations``, or the type itself
-    (``SLAPolicySet``); ``config`` is a whole file of the ``ticketcore`` command, whose sections name their calendars.
+    (``SLAPolicySet``, or a class a configuration holds, such as ``SLAPolicy``); ``config`` is a whole file of the ``ticketcore`` command, whose sections name their calendars.
     The schema describes the data form :func:`load` reads: unknown keys, wrong types, unknown enum values and
     malformed durations are refused; what only the type's own checks find (an incomplete priority matrix, a
     workflow with unreachable statuses) is left to :func:`check` and ``ticketcore check``.
@@ -371,8 +371,15 @@ def json_schema(name_or_type: str | Any) -> dict[str, Any]:
     for name, type_ in names.items():
         if type_ == name_or_type:
             return _codec_schema.schema_of(type_, name)
+    # A class a configuration holds (``SLAPolicy``, ``Agent``) has a schema of its own, for files of just one.
+    if isinstance(name_or_type, type) and any(
+        name_or_type.__name__ in _codec_schema.schema_of(type_, name).get("$defs", {})
+        for name, type_ in names.items()
+    ):
+        return _codec_schema.schema_of(name_or_type, name_or_type.__name__)
     raise ConfigError(
-        f"{name_or_type!r} is not a configuration type; give one of {', '.join(names)} or its type"
+        f"{name_or_type!r} is not a configuration type or a class one holds; give one of {', '.join(names)} or "
+        "its type"
     )
 
 
