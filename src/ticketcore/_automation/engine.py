@@ -32,7 +32,7 @@ class AutomationOutcome:
 Fired = tuple[str, tuple[Event, ...], tuple[Notification, ...], tuple[Refusal, ...]]
 """One firing of a trigger: the rule's id, and the events, notifications and refusals its actions made."""
 
-_REMEMBERED = 4096
+_REMEMBERED = 65536
 """How many combinations of tags a rule set remembers its candidate rules for."""
 
 
@@ -46,7 +46,18 @@ class Triggers:
     changes the tags or the update facts, the rest of its pass goes on with the candidates for them (:meth:`after`).
     """
 
-    __slots__ = ("_always", "_by_tag", "_conditional", "_found", "_index", "_needs", "_order", "rules")
+    __slots__ = (
+        "_always",
+        "_by_named",
+        "_by_tag",
+        "_conditional",
+        "_found",
+        "_index",
+        "_named",
+        "_needs",
+        "_order",
+        "rules",
+    )
 
     def __init__(self, rules: Iterable[Rule], *, index: bool = True) -> None:
         self.rules = tuple(rules)
@@ -73,6 +84,10 @@ class Triggers:
         # Tickets share a few combinations of tags: remember the answer for each (bounded, for endless variety).
         # With it, whether any of those rules needs an added tag or an update fact (if none, nothing to filter).
         self._found: dict[frozenset[str], tuple[list[Rule], bool]] = {}
+        # The answer depends only on the tags some rule requires: a replay of many tickets meets more combinations
+        # of tags than are remembered, but few of those named ones, and a new combination costs one intersection.
+        self._named = frozenset[str]().union(*self._needs) if index else frozenset[str]()
+        self._by_named: dict[frozenset[str], tuple[list[Rule], bool]] = {}
 
     def candidates(self, tags: frozenset[str]) -> list[Rule]:
         """The rules, in order, whose required tags are all among ``tags`` (do not change the list)."""
@@ -100,6 +115,16 @@ class Triggers:
             return known
         if len(self._found) >= _REMEMBERED:
             self._found.clear()
+        named = tags & self._named
+        known = self._by_named.get(named)
+        if known is None:
+            if len(self._by_named) >= _REMEMBERED:
+                self._by_named.clear()
+            self._by_named[named] = known = self._compute(named)
+        self._found[tags] = known
+        return known
+
+    def _compute(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
         found = list(self._always)
         needs = self._needs
         for tag in tags:
@@ -109,8 +134,7 @@ class Triggers:
         found.sort()
         rules = [self.rules[position] for position in found]
         conditional = not self._conditional.isdisjoint(found)
-        self._found[tags] = known = (rules, conditional)
-        return known
+        return rules, conditional
 
 
 def _state(ticket: Ticket) -> tuple[object, ...]:
@@ -192,6 +216,7 @@ def fire_triggers(
     tools: Tools,
     calendars: Mapping[str, BusinessCalendar],
     max_passes: int,
+    updated: frozenset[str] | None = None,
 ) -> tuple[Ticket, list[Fired]]:
     """Run the triggers ``rules`` on ``update`` (the events that turned ``before`` into ``ticket``); the ticket as
     they leave it, and each firing in the order they fired.
@@ -199,10 +224,12 @@ def fire_triggers(
     Each pass checks the rules in order against the ticket as the earlier firings left it; a rule fires at most once
     per update, and a firing rule with ``stop`` ends the pass. Passes repeat until one fires nothing. Raises
     :class:`AutomationLoop` when rules undo each other (the ticket returns to a state it already had in this run)
-    or more than ``max_passes`` passes would be needed.
+    or more than ``max_passes`` passes would be needed. ``updated``, when given, is ``update_facts(update)``
+    (a caller that has read them already).
     """
     had = frozenset() if before is None else before.tags
-    updated = update_facts(update)
+    if updated is None:
+        updated = update_facts(update)
     pending = rules.possible(ticket.tags, ticket.tags - had, updated)
     if not pending:
         return (
