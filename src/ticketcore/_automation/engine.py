@@ -32,8 +32,8 @@ class AutomationOutcome:
 Fired = tuple[str, tuple[Event, ...], tuple[Notification, ...], tuple[Refusal, ...]]
 """One firing of a trigger: the rule's id, and the events, notifications and refusals its actions made."""
 
-_REMEMBERED = 65536
-"""How many combinations of tags a rule set remembers its candidate rules for."""
+_REMEMBERED = 4096
+"""How many combinations of the tags its rules require a rule set remembers its candidate rules for."""
 
 
 class Triggers:
@@ -48,7 +48,6 @@ class Triggers:
 
     __slots__ = (
         "_always",
-        "_by_named",
         "_by_tag",
         "_conditional",
         "_found",
@@ -81,13 +80,12 @@ class Triggers:
                 always.append(position)
         self._by_tag = {tag: tuple(positions) for tag, positions in by_tag.items()}
         self._always = tuple(always)
-        # Tickets share a few combinations of tags: remember the answer for each (bounded, for endless variety).
-        # With it, whether any of those rules needs an added tag or an update fact (if none, nothing to filter).
-        self._found: dict[frozenset[str], tuple[list[Rule], bool]] = {}
-        # The answer depends only on the tags some rule requires: a replay of many tickets meets more combinations
-        # of tags than are remembered, but few of those named ones, and a new combination costs one intersection.
+        # The answer depends only on the tags some rule requires, and tickets share a few combinations of those:
+        # remember the answer for each (bounded, for endless variety), with whether any of those rules needs an
+        # added tag or an update fact (if none, nothing to filter). Keyed by the ticket's own tags, it would keep
+        # (and the garbage collector walk) tens of thousands of sets in a replay of many tickets.
         self._named = frozenset[str]().union(*self._needs) if index else frozenset[str]()
-        self._by_named: dict[frozenset[str], tuple[list[Rule], bool]] = {}
+        self._found: dict[frozenset[str], tuple[list[Rule], bool]] = {}
 
     def candidates(self, tags: frozenset[str]) -> list[Rule]:
         """The rules, in order, whose required tags are all among ``tags`` (do not change the list)."""
@@ -110,18 +108,12 @@ class Triggers:
         return [later for later in self.possible(tags, added, update) if order[later.id] > position]
 
     def _candidates(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
-        known = self._found.get(tags)
-        if known is not None:
-            return known
-        if len(self._found) >= _REMEMBERED:
-            self._found.clear()
         named = tags & self._named
-        known = self._by_named.get(named)
+        known = self._found.get(named)
         if known is None:
-            if len(self._by_named) >= _REMEMBERED:
-                self._by_named.clear()
-            self._by_named[named] = known = self._compute(named)
-        self._found[tags] = known
+            if len(self._found) >= _REMEMBERED:
+                self._found.clear()
+            self._found[named] = known = self._compute(named)
         return known
 
     def _compute(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
