@@ -209,6 +209,7 @@ def fire_triggers(
     calendars: Mapping[str, BusinessCalendar],
     max_passes: int,
     updated: frozenset[str] | None = None,
+    possible: list[Rule] | None = None,
 ) -> tuple[Ticket, list[Fired]]:
     """Run the triggers ``rules`` on ``update`` (the events that turned ``before`` into ``ticket``); the ticket as
     they leave it, and each firing in the order they fired.
@@ -216,13 +217,13 @@ def fire_triggers(
     Each pass checks the rules in order against the ticket as the earlier firings left it; a rule fires at most once
     per update, and a firing rule with ``stop`` ends the pass. Passes repeat until one fires nothing. Raises
     :class:`AutomationLoop` when rules undo each other (the ticket returns to a state it already had in this run)
-    or more than ``max_passes`` passes would be needed. ``updated``, when given, is ``update_facts(update)``
-    (a caller that has read them already).
+    or more than ``max_passes`` passes would be needed. A caller that has asked already may pass ``updated``
+    (``update_facts(update)``) and ``possible`` (``rules.possible`` for this update: see :class:`Triggers`).
     """
     had = frozenset() if before is None else before.tags
     if updated is None:
         updated = update_facts(update)
-    pending = rules.possible(ticket.tags, ticket.tags - had, updated)
+    pending = rules.possible(ticket.tags, ticket.tags - had, updated) if possible is None else possible
     if not pending:
         return (
             ticket,

@@ -122,7 +122,7 @@ def simulate_history(
         if ticket is not None and replay.fire is not None:
             ticket = _fire_until(ticket, original[0].at, replay, history, firings)
         batch = _renumbered(original, len(history))
-        updated = None
+        updated = possible = None
         if ticket is None:
             before = None
             ticket = Ticket.from_events(batch)
@@ -131,7 +131,8 @@ def simulate_history(
             for event in batch:
                 tags = attribute_changes(tags, _NO_FIELDS, event).get("tags", tags)  # type: ignore[assignment]
             updated = update_facts(batch)
-            if not triggers.possible(tags, tags - had, updated):
+            possible = triggers.possible(tags, tags - had, updated)
+            if not possible:
                 unfolded.extend(batch)
                 history.extend(batch)
                 continue  # no trigger may hold on this command: nothing fires, the snapshot is not needed yet
@@ -158,6 +159,7 @@ def simulate_history(
                 calendars=replay.calendars,
                 max_passes=replay.max_passes,
                 updated=updated,
+                possible=possible,
             )
         except AutomationLoop as loop:
             return history, firings, loop, read
