@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import AGENT, REQUESTER, T0, opened
 from ticketcore import (
@@ -102,6 +103,55 @@ def test_apply_one_by_one_equals_from_events() -> None:
     for event in events[1:]:
         ticket = ticket.apply(event)
     assert ticket == Ticket.from_events(events)
+
+
+def _one_by_one(ticket: Ticket, events: list[Event]) -> Ticket | str:
+    try:
+        for event in events:
+            ticket = ticket.apply(event)
+    except InvalidEvent as error:
+        return f"{error} ({error.ticket_id} {error.seq})"
+    return ticket
+
+
+def _all_at_once(ticket: Ticket, events: list[Event]) -> Ticket | str:
+    try:
+        return ticket.apply_all(events)
+    except InvalidEvent as error:
+        return f"{error} ({error.ticket_id} {error.seq})"
+
+
+@given(histories(min_events=2), st.data())
+def test_apply_all_equals_applying_one_event_at_a_time(events: list[Event], data: st.DataObject) -> None:
+    start = data.draw(st.integers(1, len(events)))
+    stretch = list(events[start:])
+    if stretch and data.draw(st.booleans()):
+        # A stretch with one event that cannot continue it: the same error, for the same event.
+        where = data.draw(st.integers(0, len(stretch) - 1))
+        broken = stretch[where]
+        stretch[where] = data.draw(
+            st.sampled_from(
+                [
+                    attrs.evolve(broken, seq=broken.seq + 1),
+                    attrs.evolve(broken, ticket_id="T-other"),
+                    attrs.evolve(broken, at=events[0].at - timedelta(seconds=1)),
+                    attrs.evolve(events[0], seq=broken.seq, at=broken.at),
+                ]
+            )
+        )
+    ticket = Ticket.from_events(events[:start])
+    kept = attrs.asdict(ticket, recurse=False)
+    expected = _one_by_one(ticket, stretch)
+    assert _all_at_once(ticket, stretch) == expected
+    assert attrs.asdict(ticket, recurse=False) == kept  # the snapshot it started from is unchanged
+    if not isinstance(expected, str):
+        assert Ticket.from_events([*events[:start], *stretch]) == expected
+        assert hash(ticket.apply_all(stretch)) == hash(expected)
+
+
+def test_apply_all_of_nothing_is_the_same_snapshot() -> None:
+    ticket = Ticket.from_events(story())
+    assert ticket.apply_all([]) is ticket
 
 
 @given(histories())

@@ -432,10 +432,7 @@ class Ticket:
         first = next(iterator, None)
         if first is None:
             raise InvalidEvent("a history needs at least one event (an 'opened' event with seq 1); got none")
-        ticket = cls._opened(first)
-        for event in iterator:
-            ticket = ticket.apply(event)
-        return ticket
+        return cls._opened(first).apply_all(iterator)
 
     @classmethod
     def _opened(cls, event: Event) -> Ticket:
@@ -471,6 +468,27 @@ class Ticket:
 
     def apply(self, event: Event) -> Ticket:
         """The snapshot after ``event``, which must continue this history (same ticket, next seq, not earlier)."""
+        # The changed values come from a checked event, so the converters need not run again (see _copy).
+        return copier(self.__class__)(self, self._changes(event))
+
+    def apply_all(self, events: Iterable[Event]) -> Ticket:
+        """The snapshot after ``events``, in order: the same snapshot as applying them one at a time with
+        :meth:`apply`, and the same :class:`InvalidEvent` for the first that cannot continue the history, but the
+        snapshot is copied once rather than once per event (a replay folds long stretches of events)."""
+        iterator = iter(events)
+        first = next(iterator, None)
+        if first is None:
+            return self
+        ticket = self.apply(first)
+        # ``ticket`` is a new instance no one else holds yet: each later event's changes are set on it in place,
+        # as :meth:`apply` would set them on a copy, and it is frozen from the moment it is returned.
+        for event in iterator:
+            for name, value in ticket._changes(event).items():
+                object.__setattr__(ticket, name, value)
+        return ticket
+
+    def _changes(self, event: Event) -> dict[str, object]:
+        """The attributes ``event`` changes, after checking that it continues this history."""
         if event.ticket_id != self.id:
             raise _event_error(f"belongs to ticket {event.ticket_id!r}, not to {self.id!r}", event)
         if event.seq != self.version + 1:
@@ -486,8 +504,7 @@ class Ticket:
         if folder is None:
             raise _event_error(f"event type {event.type!r} cannot follow the first event", event)
         changes.update(folder(self, event))
-        # The changed values come from a checked event, so the converters need not run again (see _copy).
-        return copier(self.__class__)(self, changes)
+        return changes
 
 
 def _fold_status(ticket: Ticket, event: Event) -> dict[str, object]:

@@ -33,7 +33,7 @@ Fired = tuple[str, tuple[Event, ...], tuple[Notification, ...], tuple[Refusal, .
 """One firing of a trigger: the rule's id, and the events, notifications and refusals its actions made."""
 
 _REMEMBERED = 4096
-"""How many combinations of tags a rule set remembers its candidate rules for."""
+"""How many combinations of the tags its rules require a rule set remembers its candidate rules for."""
 
 
 class Triggers:
@@ -46,7 +46,17 @@ class Triggers:
     changes the tags or the update facts, the rest of its pass goes on with the candidates for them (:meth:`after`).
     """
 
-    __slots__ = ("_always", "_by_tag", "_conditional", "_found", "_index", "_needs", "_order", "rules")
+    __slots__ = (
+        "_always",
+        "_by_tag",
+        "_conditional",
+        "_found",
+        "_index",
+        "_named",
+        "_needs",
+        "_order",
+        "rules",
+    )
 
     def __init__(self, rules: Iterable[Rule], *, index: bool = True) -> None:
         self.rules = tuple(rules)
@@ -70,8 +80,11 @@ class Triggers:
                 always.append(position)
         self._by_tag = {tag: tuple(positions) for tag, positions in by_tag.items()}
         self._always = tuple(always)
-        # Tickets share a few combinations of tags: remember the answer for each (bounded, for endless variety).
-        # With it, whether any of those rules needs an added tag or an update fact (if none, nothing to filter).
+        # The answer depends only on the tags some rule requires, and tickets share a few combinations of those:
+        # remember the answer for each (bounded, for endless variety), with whether any of those rules needs an
+        # added tag or an update fact (if none, nothing to filter). Keyed by the ticket's own tags, it would keep
+        # (and the garbage collector walk) tens of thousands of sets in a replay of many tickets.
+        self._named = frozenset[str]().union(*self._needs) if index else frozenset[str]()
         self._found: dict[frozenset[str], tuple[list[Rule], bool]] = {}
 
     def candidates(self, tags: frozenset[str]) -> list[Rule]:
@@ -95,11 +108,15 @@ class Triggers:
         return [later for later in self.possible(tags, added, update) if order[later.id] > position]
 
     def _candidates(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
-        known = self._found.get(tags)
-        if known is not None:
-            return known
-        if len(self._found) >= _REMEMBERED:
-            self._found.clear()
+        named = tags & self._named
+        known = self._found.get(named)
+        if known is None:
+            if len(self._found) >= _REMEMBERED:
+                self._found.clear()
+            self._found[named] = known = self._compute(named)
+        return known
+
+    def _compute(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
         found = list(self._always)
         needs = self._needs
         for tag in tags:
@@ -109,8 +126,7 @@ class Triggers:
         found.sort()
         rules = [self.rules[position] for position in found]
         conditional = not self._conditional.isdisjoint(found)
-        self._found[tags] = known = (rules, conditional)
-        return known
+        return rules, conditional
 
 
 def _state(ticket: Ticket) -> tuple[object, ...]:
@@ -192,6 +208,8 @@ def fire_triggers(
     tools: Tools,
     calendars: Mapping[str, BusinessCalendar],
     max_passes: int,
+    updated: frozenset[str] | None = None,
+    possible: list[Rule] | None = None,
 ) -> tuple[Ticket, list[Fired]]:
     """Run the triggers ``rules`` on ``update`` (the events that turned ``before`` into ``ticket``); the ticket as
     they leave it, and each firing in the order they fired.
@@ -199,11 +217,13 @@ def fire_triggers(
     Each pass checks the rules in order against the ticket as the earlier firings left it; a rule fires at most once
     per update, and a firing rule with ``stop`` ends the pass. Passes repeat until one fires nothing. Raises
     :class:`AutomationLoop` when rules undo each other (the ticket returns to a state it already had in this run)
-    or more than ``max_passes`` passes would be needed.
+    or more than ``max_passes`` passes would be needed. A caller that has asked already may pass ``updated``
+    (``update_facts(update)``) and ``possible`` (``rules.possible`` for this update: see :class:`Triggers`).
     """
     had = frozenset() if before is None else before.tags
-    updated = update_facts(update)
-    pending = rules.possible(ticket.tags, ticket.tags - had, updated)
+    if updated is None:
+        updated = update_facts(update)
+    pending = rules.possible(ticket.tags, ticket.tags - had, updated) if possible is None else possible
     if not pending:
         return (
             ticket,

@@ -8,11 +8,12 @@ from datetime import datetime
 import attrs
 
 from ticketcore._automation.actions import Notification, Refusal, Tools
+from ticketcore._automation.conditions import update_facts
 from ticketcore._automation.engine import Triggers, fire_triggers
 from ticketcore._calendar import BusinessCalendar
 from ticketcore._copy import copier
 from ticketcore.errors import AutomationLoop
-from ticketcore.model import Event, Ticket
+from ticketcore.model import Event, FieldValue, Ticket, attribute_changes
 from ticketcore.sla import SLAReport
 
 __all__ = ["Firing", "Replay", "Simulation", "commands", "simulate_all", "simulate_history"]
@@ -75,11 +76,11 @@ def _with_seq(event: Event, seq: int) -> Event:
     return copier(type(event))(event, {"seq": seq})
 
 
-def _renumbered(batch: Sequence[Event], ticket: Ticket | None) -> list[Event]:
-    start = 1 if ticket is None else ticket.version + 1
-    if batch[0].seq == start:
-        return list(batch)
-    return [_with_seq(event, start + offset) for offset, event in enumerate(batch)]
+def _renumbered(batch: list[Event], before: int) -> list[Event]:
+    """``batch`` (a fresh list from :func:`commands`) numbered to follow ``before`` events."""
+    if batch[0].seq == before + 1:
+        return batch
+    return [_with_seq(event, before + 1 + offset) for offset, event in enumerate(batch)]
 
 
 @attrs.frozen
@@ -92,13 +93,27 @@ class Replay:
     sla: SLAFn | None
 
 
+_NO_FIELDS: Mapping[str, FieldValue] = {}
+
+
 def simulate_history(
     events: Sequence[Event], replay: Replay, until: datetime
 ) -> tuple[list[Event], list[Firing], AutomationLoop | None, int]:
-    """Replay one history up to ``until``; the simulated history, the firings, a loop error and the events read."""
+    """Replay one history up to ``until``; the simulated history, the firings, a loop error and the events read.
+
+    Without time-based rules or SLA conditions, only the triggers read the snapshot, and most commands admit none
+    (:meth:`Triggers.possible` says so from the tags and the update alone): the stored events of those commands
+    are folded, in one copy, only when a later command may fire a trigger (or at the end, where folding them
+    checks them as a replay folding every command would).
+    """
     history: list[Event] = []
     firings: list[Firing] = []
     ticket: Ticket | None = None
+    # The stored events after ``ticket`` not folded into it yet, and the tags they leave.
+    unfolded: list[Event] = []
+    tags: frozenset[str] = frozenset()
+    lazy = replay.fire is None and replay.sla is None
+    triggers = replay.triggers
     read = 0
     for original in commands(events):
         if original[0].at > until:
@@ -106,20 +121,36 @@ def simulate_history(
         read += len(original)
         if ticket is not None and replay.fire is not None:
             ticket = _fire_until(ticket, original[0].at, replay, history, firings)
-        batch = _renumbered(original, ticket)
-        before = ticket
-        for event in batch:
-            ticket = Ticket.from_events([event]) if ticket is None else ticket.apply(event)
-        assert ticket is not None
+        batch = _renumbered(original, len(history))
+        updated = possible = None
+        if ticket is None:
+            before = None
+            ticket = Ticket.from_events(batch)
+        elif lazy:
+            had = tags
+            for event in batch:
+                tags = attribute_changes(tags, _NO_FIELDS, event).get("tags", tags)  # type: ignore[assignment]
+            updated = update_facts(batch)
+            possible = triggers.possible(tags, tags - had, updated)
+            if not possible:
+                unfolded.extend(batch)
+                history.extend(batch)
+                continue  # no trigger may hold on this command: nothing fires, the snapshot is not needed yet
+            before = ticket.apply_all(unfolded)
+            unfolded = []
+            ticket = before.apply_all(batch)
+        else:
+            before = ticket
+            ticket = ticket.apply_all(batch)
         history.extend(batch)
         tools = replay.tools
         if replay.sla is not None:
-            if not replay.triggers.candidates(ticket.tags):
+            if not triggers.candidates(ticket.tags):
                 continue  # every trigger requires a tag this ticket lacks: no need for the report
             tools = attrs.evolve(tools, sla=replay.sla(history, batch[-1].at))
         try:
             ticket, fired = fire_triggers(
-                replay.triggers,
+                triggers,
                 before=before,
                 ticket=ticket,
                 update=batch,
@@ -127,13 +158,19 @@ def simulate_history(
                 tools=tools,
                 calendars=replay.calendars,
                 max_passes=replay.max_passes,
+                updated=updated,
+                possible=possible,
             )
         except AutomationLoop as loop:
             return history, firings, loop, read
+        tags = ticket.tags
         at = batch[-1].at
         for rule, produced, notes, refusals in fired:
             firings.append(Firing(ticket.id, rule, at, produced, notes, refusals))
             history.extend(produced)
+    if unfolded:
+        assert ticket is not None
+        ticket.apply_all(unfolded)  # raises InvalidEvent as folding them one by one would
     if ticket is not None and replay.fire is not None:
         _fire_until(ticket, until, replay, history, firings)
     return history, firings, None, read
