@@ -33,9 +33,10 @@ from ticketcore.adapters.sqlite import SQLiteStore
 from ticketcore.adapters.threaded import ThreadedStore
 from ticketcore.aio import AsyncAgentDirectory, AsyncHelpDesk, AsyncTicketStore
 from ticketcore.automation import AutomationSet
-from ticketcore.codec import dump, load
+from ticketcore.codec import SCHEMA_NAMES, dump, json_schema, load
 from ticketcore.desk import HelpDesk, Opening, Rescheduled
 from ticketcore.i18n import format_duration, label
+from ticketcore.importers import FrameImport, read_frame
 from ticketcore.repositories import TicketQuery, TicketStore
 
 at = datetime(2025, 3, 3, 9, tzinfo=UTC)
@@ -47,6 +48,7 @@ events: list[Event] = [
     Replied(ticket_id="T-1", seq=2, at=at + timedelta(minutes=3), actor=agent),
 ]
 ticket: Ticket = Ticket.from_events(events)
+folded: Ticket = Ticket.from_events(events[:1]).apply_all(events[1:])
 version: int = ticket.version
 first_reply: datetime | None = ticket.first_replied_at
 again: list[Event] = load(list[Event], dump(events))
@@ -116,6 +118,12 @@ async def on_asyncio() -> Ticket:
     await async_store.close()
     return opening.ticket
 
+
+# configuration schemas and the frame path of imports
+schema: dict[str, object] = json_schema(SCHEMA_NAMES[0])
+policy_schema: dict[str, object] = json_schema(SLAPolicySet)
+imported: FrameImport = read_frame(Path("incidents.csv"), "servicenow")
+vectorised: bool = imported.vectorised
 
 # metrics and i18n
 ratio = backlog.backlog_ratio([events], at + timedelta(days=1))
