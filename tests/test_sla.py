@@ -451,6 +451,12 @@ def test_a_custom_clock_with_status_triggers_reset_and_cancel() -> None:
         (rome(3, 10, 30), rome(3, 10, 45), ClockState.CANCELLED, 10 * M),
     ]
     assert cycles[1].paused == (PausedInterval(rome(3, 10, 40), rome(3, 10, 45)),)
+    rows = compliance([resolution.evaluate(history.events, now=rome(3, 12))])
+    # Each cycle is counted under the priority it ran at (3 until the change to 2 reset the clock).
+    assert [(r.priority, r.achieved, r.breached, r.active, r.cancelled) for r in rows] == [
+        (2, 0, 0, 0, 1),
+        (3, 1, 0, 0, 0),
+    ]
 
 
 def test_calendar_time_and_a_calendar_per_target() -> None:
