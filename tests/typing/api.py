@@ -122,8 +122,12 @@ async def on_asyncio() -> Ticket:
 # configuration schemas and the frame path of imports
 schema: dict[str, object] = json_schema(SCHEMA_NAMES[0])
 policy_schema: dict[str, object] = json_schema(SLAPolicySet)
-imported: FrameImport = read_frame(Path("incidents.csv"), "servicenow")
-vectorised: bool = imported.vectorised
+
+
+def frame_path(export: Path) -> bool:
+    imported: FrameImport = read_frame(export, "servicenow")
+    return imported.vectorised
+
 
 # metrics and i18n
 ratio = backlog.backlog_ratio([events], at + timedelta(days=1))
