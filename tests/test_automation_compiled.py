@@ -20,6 +20,7 @@ from ticketcore.automation import (
     Condition,
     Conditions,
     Rule,
+    Schedule,
     Simulation,
 )
 from ticketcore.errors import ConfigError
@@ -315,3 +316,57 @@ def test_simulate_with_the_filters_equals_checking_every_rule(
     until = T0 + timedelta(days=1)
     fast = automations.simulate(stored, until=until)
     assert _seen(fast) == _seen(_plain(automations).simulate(stored, until=until))
+
+
+TIMED_RULES = st.sampled_from(
+    [
+        Rule(
+            "quiet", actions=[Action("note", text="still there?")], schedule=Schedule(timedelta(minutes=25))
+        ),
+        Rule(
+            "tag_later",
+            Conditions(all=[Condition("tags", "includes", "vip")]),
+            [Action("add_tags", ["auto"])],
+            schedule=Schedule(timedelta(minutes=15), since="created_at"),
+        ),
+    ]
+)
+
+
+@given(
+    simulated_rules(),
+    st.lists(TIMED_RULES, max_size=2, unique_by=lambda rule: rule.id),
+    st.lists(histories(), max_size=3),
+)
+@settings(max_examples=150, deadline=None)
+def test_a_simulated_history_is_the_stored_events_with_each_firing_in_its_place(
+    triggers: AutomationSet, timed: list[Rule], stored: list[list[Event]]
+) -> None:
+    automations = AutomationSet(rules=[*triggers.rules, *timed], max_passes=triggers.max_passes)
+    until = T0 + timedelta(hours=2)
+    stored = list({events[0].ticket_id: events for events in stored}.values())
+    simulation = automations.simulate(stored, until=until)
+    assert len(simulation.histories) == len(stored)
+    assert repr(simulation.histories) == repr(dict(simulation.histories))
+    timed_ids = {rule.id for rule in timed}
+    for events in stored:
+        ticket_id = events[0].ticket_id
+        history = simulation.histories[ticket_id]
+        assert simulation.histories[ticket_id] is history  # built once
+        Ticket.from_events(history)  # numbered 1, 2, … and in time order
+        # The oracle: a time-based rule due at an instant fires before that instant's stored command, a trigger
+        # after it; both in firing order. The stored events end at ``until`` or at the command the rules loop on.
+        loop = ticket_id in dict(simulation.loops)
+        kept = [event for event in history if not event.actor.id.startswith("automation:")]
+        replayed = events[: len(kept)] if loop else [event for event in events if event.at <= until]
+        placed: list[tuple[object, ...]] = [
+            (event.at, 1, index, event) for index, event in enumerate(replayed)
+        ]
+        for index, firing in enumerate(f for f in simulation.firings if f.ticket_id == ticket_id):
+            order = 0 if firing.rule in timed_ids else 2
+            placed += [(firing.at, order, index, n, event) for n, event in enumerate(firing.events)]
+        expected = [entry[-1] for entry in sorted(placed, key=lambda entry: entry[:-1])]
+        assert [attrs.evolve(event, seq=1) for event in history] == [
+            attrs.evolve(event, seq=1)
+            for event in expected  # type: ignore[attr-defined]
+        ]

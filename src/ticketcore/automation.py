@@ -346,7 +346,7 @@ class AutomationSet:
         for due in self.due(ticket):
             if due.due_at > now:
                 break
-            facts = Facts(ticket, None, (), now, sla, self.calendars)
+            facts = Facts(ticket, None, (), now, sla=sla, calendars=self.calendars)
             if due.rule.check(facts) is not None:
                 continue
             at = max(now, ticket.updated_at)
@@ -376,7 +376,7 @@ class AutomationSet:
         """For each rule, in order: whether it matches ``ticket`` after ``update`` at ``now``, or which condition
         failed (for a time-based rule, also whether it is due)."""
         now = utc(now, "now")
-        facts = Facts(ticket, before, tuple(update), now, sla, self.calendars)
+        facts = Facts(ticket, before, tuple(update), now, sla=sla, calendars=self.calendars)
         due = {d.rule.id: d for d in self.due(ticket)}
         checks = []
         for rule in self.rules:

@@ -19,7 +19,7 @@ from typing import ClassVar, TypeAlias, TypeVar
 import attrs
 
 from ticketcore._check import listed
-from ticketcore._copy import copier
+from ticketcore._copy import copier, setters
 from ticketcore._time import utc
 from ticketcore.errors import ConfigError, InvalidEvent
 
@@ -46,6 +46,7 @@ __all__ = [
     "TimerFired",
     "Unassigned",
     "attribute_changes",
+    "tags_after",
 ]
 
 FieldValue: TypeAlias = str | int | float | bool | None
@@ -170,11 +171,16 @@ def _to_utc(value: datetime) -> datetime:
     return utc(value, "event time 'at'")
 
 
+_NO_TAGS: frozenset[str] = frozenset()
+"""The one empty set of tags events share: each ``frozenset()`` is a new object the garbage collector tracks, and
+most tag events leave one of their two sets empty."""
+
+
 def _frozenset(values: Iterable[str]) -> frozenset[str]:
     if isinstance(values, str):
         # A bare string is almost always a mistake for a one-element collection; say so rather than split it.
         raise TypeError(f"expected a collection of strings, got the string {values!r}; write [{values!r}]")
-    return frozenset(values)
+    return frozenset(values) or _NO_TAGS
 
 
 def _fields_dict(values: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
@@ -217,7 +223,7 @@ class Opened(Event):
     country: str | None = None
     language: str | None = None
     group: str | None = None
-    tags: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
+    tags: frozenset[str] = attrs.field(default=_NO_TAGS, converter=_frozenset)
     fields: dict[str, FieldValue] = attrs.field(factory=dict, converter=_fields_dict, hash=False)
     follow_up_of: str | None = None
 
@@ -295,8 +301,8 @@ class TagsChanged(Event):
 
     type: ClassVar[str] = "tags_changed"
 
-    added: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
-    removed: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
+    added: frozenset[str] = attrs.field(default=_NO_TAGS, converter=_frozenset)
+    removed: frozenset[str] = attrs.field(default=_NO_TAGS, converter=_frozenset)
 
 
 FIELD_ATTRIBUTES: frozenset[str] = frozenset(
@@ -395,7 +401,7 @@ class Ticket:
     language: str | None = None
     group: str | None = None
     assignee: str | None = None
-    tags: frozenset[str] = frozenset()
+    tags: frozenset[str] = _NO_TAGS
     fields: dict[str, FieldValue] = attrs.field(factory=dict, converter=_fields_view, hash=False)
     created_at: datetime
     updated_at: datetime
@@ -480,11 +486,12 @@ class Ticket:
         if first is None:
             return self
         ticket = self.apply(first)
+        assign = setters(self.__class__)
         # ``ticket`` is a new instance no one else holds yet: each later event's changes are set on it in place,
         # as :meth:`apply` would set them on a copy, and it is frozen from the moment it is returned.
         for event in iterator:
             for name, value in ticket._changes(event).items():
-                object.__setattr__(ticket, name, value)
+                assign[name](ticket, value)
         return ticket
 
     def _changes(self, event: Event) -> dict[str, object]:
@@ -530,6 +537,21 @@ def _fold_status(ticket: Ticket, event: Event) -> dict[str, object]:
     return changes
 
 
+def tags_after(tags: frozenset[str], event: Event) -> frozenset[str]:
+    """The tags of a ticket with ``tags`` after ``event`` (only a :class:`TagsChanged` changes them).
+
+    >>> from datetime import UTC, datetime
+    >>> event = TagsChanged(ticket_id="T-1", seq=2, at=datetime(2025, 3, 3, tzinfo=UTC), actor=Actor.system(),
+    ...                     added=["urgent"])
+    >>> sorted(tags_after(frozenset({"vip"}), event))
+    ['urgent', 'vip']
+    """
+    if type(event) is not TagsChanged:
+        return tags
+    assert isinstance(event, TagsChanged)
+    return (tags - event.removed) | event.added
+
+
 def attribute_changes(
     tags: frozenset[str], fields: Mapping[str, FieldValue], event: Event
 ) -> dict[str, object]:
@@ -547,8 +569,7 @@ def attribute_changes(
         assert isinstance(event, Assigned)
         return {} if event.group is None else {"group": event.group}
     if kind is TagsChanged:
-        assert isinstance(event, TagsChanged)
-        return {"tags": (tags - event.removed) | event.added}
+        return {"tags": tags_after(tags, event)}
     if kind is FieldChanged:
         assert isinstance(event, FieldChanged)
         if event.field in FIELD_ATTRIBUTES:

@@ -7,8 +7,6 @@ import operator as op
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-import attrs
-
 from ticketcore._automation.model import (
     ELAPSED_FIELDS,
     Condition,
@@ -62,21 +60,34 @@ def update_facts(events: Iterable[Event]) -> frozenset[str]:
     return frozenset(found)
 
 
-@attrs.frozen
 class Facts:
-    """What conditions see: the ticket before and after the update, the update's events, ``now`` and the SLA."""
+    """What conditions see: the ticket before and after the update, the update's events, ``now`` and the SLA.
 
-    ticket: Ticket
-    before: Ticket | None
-    update: Sequence[Event]
-    now: datetime
-    sla: SLAReport | None = None
-    calendars: Mapping[str, BusinessCalendar] = attrs.field(factory=dict)
-    updated: frozenset[str] = attrs.field(
-        default=attrs.Factory(lambda facts: update_facts(facts.update), takes_self=True)
-    )
-    """The ``update.*`` fields that hold for ``update`` (:func:`update_facts` of it; read once, given by a caller
-    that knows them)."""
+    ``updated`` is the ``update.*`` fields that hold for ``update`` (:func:`update_facts` of it when not given: a
+    caller that knows them passes them). A plain slotted class, not an attrs one: the engine makes one per update
+    and per firing, and nothing outside it holds one.
+    """
+
+    __slots__ = ("before", "calendars", "now", "sla", "ticket", "update", "updated")
+
+    def __init__(
+        self,
+        ticket: Ticket,
+        before: Ticket | None,
+        update: Sequence[Event],
+        now: datetime,
+        *,
+        sla: SLAReport | None = None,
+        calendars: Mapping[str, BusinessCalendar] | None = None,
+        updated: frozenset[str] | None = None,
+    ) -> None:
+        self.ticket = ticket
+        self.before = before
+        self.update = update
+        self.now = now
+        self.sla = sla
+        self.calendars = {} if calendars is None else calendars
+        self.updated = update_facts(update) if updated is None else updated
 
 
 def _ticket_value(ticket: Ticket | None, name: str) -> object:

@@ -93,12 +93,12 @@ def first_firing(
     switches = sorted({at for at in _elapsed_switches(rule, ticket, calendars) if at > start})
     if not any(field_kind(condition.field) == "sla" for condition in _conditions(rule)):
         for at in (start, *switches):
-            if rule.check(Facts(ticket, None, (), at, None, calendars)) is None:
+            if rule.check(Facts(ticket, None, (), at, calendars=calendars)) is None:
                 return at
         return None
     if start > now:
         return start
-    if rule.check(Facts(ticket, None, (), now, sla, calendars)) is None:
+    if rule.check(Facts(ticket, None, (), now, sla=sla, calendars=calendars)) is None:
         return now
     later = [at for at in (*switches, *_sla_switches(rule, sla, now)) if at > now]
     return min(later, default=None)

@@ -52,6 +52,7 @@ class Triggers:
         "_conditional",
         "_found",
         "_index",
+        "_last",
         "_named",
         "_needs",
         "_order",
@@ -86,6 +87,10 @@ class Triggers:
         # (and the garbage collector walk) tens of thousands of sets in a replay of many tickets.
         self._named = frozenset[str]().union(*self._needs) if index else frozenset[str]()
         self._found: dict[frozenset[str], tuple[list[Rule], bool]] = {}
+        # The last answer, by the identity of the tags asked about: a ticket keeps its set of tags from update to
+        # update until they change, so a replay asks about the same set again and again. One tuple, replaced
+        # whole, so that threads sharing the rule set never read one set's answer for another.
+        self._last: tuple[frozenset[str], tuple[list[Rule], bool]] = (frozenset(), ([], False))
 
     def candidates(self, tags: frozenset[str]) -> list[Rule]:
         """The rules, in order, whose required tags are all among ``tags`` (do not change the list)."""
@@ -108,12 +113,16 @@ class Triggers:
         return [later for later in self.possible(tags, added, update) if order[later.id] > position]
 
     def _candidates(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
+        last, answer = self._last
+        if last is tags:
+            return answer
         named = tags & self._named
         known = self._found.get(named)
         if known is None:
             if len(self._found) >= _REMEMBERED:
                 self._found.clear()
             self._found[named] = known = self._compute(named)
+        self._last = (tags, known)
         return known
 
     def _compute(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
@@ -239,7 +248,7 @@ def fire_triggers(
     # A rule that failed on facts that have not changed since would fail again: check it only after a change.
     version = 0
     checked: dict[str, int] = {}
-    facts = Facts(ticket, before, update, now, tools.sla, calendars, updated)
+    facts = Facts(ticket, before, update, now, sla=tools.sla, calendars=calendars, updated=updated)
     for _ in range(max_passes):
         fired_now = False
         index = 0
@@ -264,7 +273,15 @@ def fire_triggers(
                 events.extend(produced)
                 version += 1
                 now_updated = updated | update_facts(produced)
-                facts = Facts(ticket, before, (*update, *events), now, tools.sla, calendars, now_updated)
+                facts = Facts(
+                    ticket,
+                    before,
+                    (*update, *events),
+                    now,
+                    sla=tools.sla,
+                    calendars=calendars,
+                    updated=now_updated,
+                )
                 state = _state(ticket)
                 if state != last:
                     # Back to a state this update already had: the rules undo each other.

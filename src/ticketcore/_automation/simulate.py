@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import islice
 
 import attrs
 
@@ -13,10 +14,18 @@ from ticketcore._automation.engine import Triggers, fire_triggers
 from ticketcore._calendar import BusinessCalendar
 from ticketcore._copy import copier
 from ticketcore.errors import AutomationLoop
-from ticketcore.model import Event, FieldValue, Ticket, attribute_changes
+from ticketcore.model import Event, Ticket, tags_after
 from ticketcore.sla import SLAReport
 
-__all__ = ["Firing", "Replay", "Simulation", "commands", "simulate_all", "simulate_history"]
+__all__ = [
+    "Firing",
+    "Replay",
+    "SimulatedHistories",
+    "Simulation",
+    "commands",
+    "simulate_all",
+    "simulate_history",
+]
 
 FireFn = Callable[
     [Ticket, datetime, Sequence[Event]],
@@ -83,6 +92,63 @@ def _renumbered(batch: list[Event], before: int) -> list[Event]:
     return [_with_seq(event, before + 1 + offset) for offset, event in enumerate(batch)]
 
 
+Recipe = tuple[tuple[Event, ...], tuple[int, ...], int]
+"""How a simulated history is made: the stored events replayed, how many of them come before each firing, and
+where the ticket's firings start in the simulation's ``firings``."""
+
+
+class SimulatedHistories(Mapping[str, tuple[Event, ...]]):
+    """The simulated histories by ticket id, each built when it is first read.
+
+    A history is the stored events renumbered around the rules' events. A replay keeps only what it is made of
+    (the stored events, the firings and where they go), not the renumbered copies: most callers read the firings
+    and counts, and a copy of every stored event after a firing would be most of what a replay keeps (and what the
+    garbage collector walks, again and again, as it grows).
+    """
+
+    __slots__ = ("_built", "_firings", "_recipes")
+
+    def __init__(self, recipes: Mapping[str, Recipe], firings: Sequence[Firing]) -> None:
+        self._recipes = recipes
+        self._firings = firings
+        self._built: dict[str, tuple[Event, ...]] = {}
+
+    def __getitem__(self, ticket_id: str) -> tuple[Event, ...]:
+        built = self._built.get(ticket_id)
+        if built is None:
+            stored, positions, start = self._recipes[ticket_id]
+            firings = [self._firings[index] for index in range(start, start + len(positions))]
+            built = self._built[ticket_id] = _merged(stored, positions, firings)
+        return built
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._recipes)
+
+    def __len__(self) -> int:
+        return len(self._recipes)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def _merged(
+    stored: tuple[Event, ...], positions: tuple[int, ...], firings: Iterable[Firing]
+) -> tuple[Event, ...]:
+    """``stored`` with each firing's events after the first ``positions[n]`` stored events, renumbered."""
+    if not positions:
+        return stored
+    history: list[Event] = []
+    taken = 0
+    for position, firing in zip(positions, firings, strict=True):
+        if position > taken:
+            history.extend(_renumbered(list(stored[taken:position]), len(history)))
+            taken = position
+        history.extend(firing.events)
+    if taken < len(stored):
+        history.extend(_renumbered(list(stored[taken:]), len(history)))
+    return tuple(history)
+
+
 @attrs.frozen
 class Replay:
     triggers: Triggers
@@ -93,21 +159,22 @@ class Replay:
     sla: SLAFn | None
 
 
-_NO_FIELDS: Mapping[str, FieldValue] = {}
-
-
 def simulate_history(
-    events: Sequence[Event], replay: Replay, until: datetime
-) -> tuple[list[Event], list[Firing], AutomationLoop | None, int]:
-    """Replay one history up to ``until``; the simulated history, the firings, a loop error and the events read.
+    events: Sequence[Event], replay: Replay, until: datetime, start: int = 0
+) -> tuple[Recipe, list[Firing], AutomationLoop | None]:
+    """Replay one history up to ``until``: how its simulated history is made (see :class:`SimulatedHistories`;
+    its firings will start at ``start``), the firings and a loop error.
 
     Without time-based rules or SLA conditions, only the triggers read the snapshot, and most commands admit none
     (:meth:`Triggers.possible` says so from the tags and the update alone): the stored events of those commands
     are folded, in one copy, only when a later command may fire a trigger (or at the end, where folding them
     checks them as a replay folding every command would).
     """
+    # The simulated history while it is replayed (time-based rules and SLA conditions read it), and how many
+    # stored events come before each firing.
     history: list[Event] = []
     firings: list[Firing] = []
+    positions: list[int] = []
     ticket: Ticket | None = None
     # The stored events after ``ticket`` not folded into it yet, and the tags they leave.
     unfolded: list[Event] = []
@@ -118,9 +185,10 @@ def simulate_history(
     for original in commands(events):
         if original[0].at > until:
             break
-        read += len(original)
         if ticket is not None and replay.fire is not None:
             ticket = _fire_until(ticket, original[0].at, replay, history, firings)
+            positions.extend(read for _ in range(len(firings) - len(positions)))
+        read += len(original)
         batch = _renumbered(original, len(history))
         updated = possible = None
         if ticket is None:
@@ -129,7 +197,7 @@ def simulate_history(
         elif lazy:
             had = tags
             for event in batch:
-                tags = attribute_changes(tags, _NO_FIELDS, event).get("tags", tags)  # type: ignore[assignment]
+                tags = tags_after(tags, event)
             updated = update_facts(batch)
             possible = triggers.possible(tags, tags - had, updated)
             if not possible:
@@ -162,18 +230,24 @@ def simulate_history(
                 possible=possible,
             )
         except AutomationLoop as loop:
-            return history, firings, loop, read
+            return _recipe(events, read, positions, start), firings, loop
         tags = ticket.tags
         at = batch[-1].at
         for rule, produced, notes, refusals in fired:
             firings.append(Firing(ticket.id, rule, at, produced, notes, refusals))
+            positions.append(read)
             history.extend(produced)
     if unfolded:
         assert ticket is not None
         ticket.apply_all(unfolded)  # raises InvalidEvent as folding them one by one would
     if ticket is not None and replay.fire is not None:
         _fire_until(ticket, until, replay, history, firings)
-    return history, firings, None, read
+        positions.extend(read for _ in range(len(firings) - len(positions)))
+    return _recipe(events, read, positions, start), firings, None
+
+
+def _recipe(events: Sequence[Event], read: int, positions: list[int], start: int) -> Recipe:
+    return tuple(islice(events, read)), tuple(positions), start
 
 
 def _fire_until(
@@ -195,17 +269,18 @@ def _fire_until(
 def simulate_all(histories: Iterable[Sequence[Event]], replay: Replay, until: datetime) -> Simulation:
     """Replay every history (see :func:`simulate_history`)."""
     firings: list[Firing] = []
-    simulated: dict[str, tuple[Event, ...]] = {}
+    recipes: dict[str, Recipe] = {}
     loops: list[tuple[str, AutomationLoop]] = []
     read = 0
     for events in histories:
         if not events:
             continue
-        history, fired, loop, count = simulate_history(events, replay, until)
-        read += count
+        recipe, fired, loop = simulate_history(events, replay, until, len(firings))
+        read += len(recipe[0])
         firings.extend(fired)
-        if history:
-            simulated[history[0].ticket_id] = tuple(history)
+        if recipe[0]:
+            recipes[events[0].ticket_id] = recipe
         if loop is not None:
             loops.append((events[0].ticket_id, loop))
-    return Simulation(tuple(firings), simulated, tuple(loops), read)
+    done = tuple(firings)
+    return Simulation(done, SimulatedHistories(recipes, done), tuple(loops), read)
