@@ -20,7 +20,7 @@ from ticketcore.automation import (
     Rule,
     Schedule,
 )
-from ticketcore.errors import AutomationLoop, ConfigError, TicketcoreError
+from ticketcore.errors import AutomationLoop, ConfigError, InvalidEvent, TicketcoreError
 from ticketcore.lifecycle import default_workflow
 from ticketcore.model import (
     Actor,
@@ -908,3 +908,23 @@ def test_rules_know_whether_they_are_time_based_and_which_tags_they_need() -> No
     assert not trigger.time_based
     assert trigger.needs_tags == {"vip"}
     assert AutomationSet(rules=[trigger]).rule("t") is trigger
+
+
+@pytest.mark.parametrize("gap", [1, 3])
+def test_simulate_refuses_a_broken_stored_history_as_folding_it_does(gap: int) -> None:
+    # Each reply fires a rule, so the stored events after it stand later in the simulated history than their seq.
+    rules = AutomationSet(
+        rules=[rule("noted", [{"field": "update.agent_replied", "operator": "is", "value": True}], [NOTE])]
+    )
+    ada = Actor("ada", Role.AGENT)
+    stored: list[Event] = [
+        opened(),
+        Replied(ticket_id="T-1", seq=2, at=T0 + timedelta(minutes=1), actor=ada, body="a"),
+        Replied(ticket_id="T-1", seq=3, at=T0 + timedelta(minutes=2), actor=ada, body="b"),
+        NoteAdded(ticket_id="T-1", seq=3 + gap, at=T0 + timedelta(minutes=gap), actor=ada, body="c"),
+    ]
+    with pytest.raises(InvalidEvent) as folding:
+        Ticket.from_events(stored)
+    with pytest.raises(InvalidEvent) as simulating:
+        rules.simulate([stored], until=T0 + timedelta(days=1))
+    assert str(simulating.value) == str(folding.value)

@@ -24,7 +24,17 @@ from ticketcore.automation import (
     Simulation,
 )
 from ticketcore.errors import ConfigError
-from ticketcore.model import Actor, Event, NoteAdded, Opened, Replied, Role, TagsChanged, Ticket
+from ticketcore.model import (
+    Actor,
+    Event,
+    NoteAdded,
+    Opened,
+    Replied,
+    Role,
+    TagsChanged,
+    Ticket,
+    TimerFired,
+)
 
 TAGS = ("vip", "outage", "billing")
 VALUES: dict[str, list[object]] = {
@@ -354,8 +364,9 @@ def test_a_simulated_history_is_the_stored_events_with_each_firing_in_its_place(
         history = simulation.histories[ticket_id]
         assert simulation.histories[ticket_id] is history  # built once
         Ticket.from_events(history)  # numbered 1, 2, … and in time order
-        # The oracle: a time-based rule due at an instant fires before that instant's stored command, a trigger
-        # after it; both in firing order. The stored events end at ``until`` or at the command the rules loop on.
+        # The oracle: a time-based rule fires at its due instant, before a stored command at that instant, or, if
+        # its conditions held only later, right after the command that made them hold, as a trigger fires; all in
+        # firing order. The stored events end at ``until`` or at the command the rules loop on.
         loop = ticket_id in dict(simulation.loops)
         kept = [event for event in history if not event.actor.id.startswith("automation:")]
         replayed = events[: len(kept)] if loop else [event for event in events if event.at <= until]
@@ -363,7 +374,10 @@ def test_a_simulated_history_is_the_stored_events_with_each_firing_in_its_place(
             (event.at, 1, index, event) for index, event in enumerate(replayed)
         ]
         for index, firing in enumerate(f for f in simulation.firings if f.ticket_id == ticket_id):
-            order = 0 if firing.rule in timed_ids else 2
+            on_time = firing.rule in timed_ids and all(
+                event.due_at == firing.at for event in firing.events if isinstance(event, TimerFired)
+            )
+            order = 0 if on_time else 2
             placed += [(firing.at, order, index, n, event) for n, event in enumerate(firing.events)]
         expected = [entry[-1] for entry in sorted(placed, key=lambda entry: entry[:-1])]
         assert [attrs.evolve(event, seq=1) for event in history] == [

@@ -475,38 +475,47 @@ class Ticket:
     def apply(self, event: Event) -> Ticket:
         """The snapshot after ``event``, which must continue this history (same ticket, next seq, not earlier)."""
         # The changed values come from a checked event, so the converters need not run again (see _copy).
-        return copier(self.__class__)(self, self._changes(event))
+        return copier(self.__class__)(self, self._changes(event, 0))
 
     def apply_all(self, events: Iterable[Event]) -> Ticket:
         """The snapshot after ``events``, in order: the same snapshot as applying them one at a time with
         :meth:`apply`, and the same :class:`InvalidEvent` for the first that cannot continue the history, but the
         snapshot is copied once rather than once per event (a replay folds long stretches of events)."""
+        return self._fold(events, 0)
+
+    def _fold(self, events: Iterable[Event], shift: int) -> Ticket:
+        """:meth:`apply_all` of ``events`` that stand ``shift`` places later in this history than their ``seq``
+        says: the stored events of a replay that inserts its own among them, folded without renumbering copies.
+        They are checked against their own numbering, so an error names the seq the event has."""
         iterator = iter(events)
         first = next(iterator, None)
         if first is None:
             return self
-        ticket = self.apply(first)
+        ticket = copier(self.__class__)(self, self._changes(first, shift))
         assign = setters(self.__class__)
         # ``ticket`` is a new instance no one else holds yet: each later event's changes are set on it in place,
         # as :meth:`apply` would set them on a copy, and it is frozen from the moment it is returned.
         for event in iterator:
-            for name, value in ticket._changes(event).items():
+            for name, value in ticket._changes(event, shift).items():
                 assign[name](ticket, value)
         return ticket
 
-    def _changes(self, event: Event) -> dict[str, object]:
-        """The attributes ``event`` changes, after checking that it continues this history."""
+    def _changes(self, event: Event, shift: int) -> dict[str, object]:
+        """The attributes ``event`` (``shift`` places later than its ``seq``) changes, after checking that it
+        continues this history."""
         if event.ticket_id != self.id:
             raise _event_error(f"belongs to ticket {event.ticket_id!r}, not to {self.id!r}", event)
-        if event.seq != self.version + 1:
-            raise _event_error(f"expected seq {self.version + 1} after version {self.version}", event)
+        seq = event.seq + shift
+        if seq != self.version + 1:
+            expected = self.version - shift
+            raise _event_error(f"expected seq {expected + 1} after version {expected}", event)
         if event.at < self.updated_at:
             raise _event_error(
                 f"happened at {event.at.isoformat()}, before the previous event at "
                 f"{self.updated_at.isoformat()}; events must be in time order",
                 event,
             )
-        changes: dict[str, object] = {"version": event.seq, "updated_at": event.at}
+        changes: dict[str, object] = {"version": seq, "updated_at": event.at}
         folder = _FOLDERS.get(type(event))
         if folder is None:
             raise _event_error(f"event type {event.type!r} cannot follow the first event", event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator as op
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from ticketcore._automation.model import (
@@ -42,22 +42,36 @@ def tier_of(ticket: Ticket) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else DEFAULT_TIER
 
 
-def update_facts(events: Iterable[Event]) -> frozenset[str]:
+def _fact(event: Event) -> str | None:
+    """The ``update.*`` field ``event`` makes hold, if any (an event makes at most one hold)."""
+    if isinstance(event, Opened):
+        return "update.created"
+    if isinstance(event, NoteAdded):
+        return "update.note_added"
+    if isinstance(event, Replied):
+        if not event.public:
+            return "update.note_added"
+        if event.actor.role is Role.REQUESTER:
+            return "update.requester_replied"
+        if event.actor.role.is_staff:
+            return "update.agent_replied"
+    return None
+
+
+_NO_FACTS: frozenset[str] = frozenset()
+_ONE_FACT = {
+    name: frozenset({name})
+    for name in ("update.created", "update.note_added", "update.requester_replied", "update.agent_replied")
+}
+
+
+def update_facts(events: Sequence[Event]) -> frozenset[str]:
     """The ``update.*`` fields that hold for an update made of ``events``, read in one pass over them."""
-    found: set[str] = set()
-    for event in events:
-        if isinstance(event, Opened):
-            found.add("update.created")
-        elif isinstance(event, NoteAdded):
-            found.add("update.note_added")
-        elif isinstance(event, Replied):
-            if not event.public:
-                found.add("update.note_added")
-            elif event.actor.role is Role.REQUESTER:
-                found.add("update.requester_replied")
-            elif event.actor.role.is_staff:
-                found.add("update.agent_replied")
-    return frozenset(found)
+    # Most updates are one event: its fact (or none) is a shared set rather than a new one per update.
+    if len(events) == 1:
+        fact = _fact(events[0])
+        return _NO_FACTS if fact is None else _ONE_FACT[fact]
+    return frozenset(fact for event in events if (fact := _fact(event)) is not None)
 
 
 class Facts:

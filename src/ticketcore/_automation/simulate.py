@@ -168,18 +168,20 @@ def simulate_history(
     Without time-based rules or SLA conditions, only the triggers read the snapshot, and most commands admit none
     (:meth:`Triggers.possible` says so from the tags and the update alone): the stored events of those commands
     are folded, in one copy, only when a later command may fire a trigger (or at the end, where folding them
-    checks them as a replay folding every command would).
+    checks them as a replay folding every command would). Nothing then reads the simulated history while it is
+    replayed, so the stored events are folded where they stand in it, not renumbered.
     """
-    # The simulated history while it is replayed (time-based rules and SLA conditions read it), and how many
-    # stored events come before each firing.
+    lazy = replay.fire is None and replay.sla is None
+    # The simulated history while it is replayed, for the time-based rules and SLA conditions that read it.
     history: list[Event] = []
     firings: list[Firing] = []
+    # How many stored events come before each firing; how many events the rules have inserted so far.
     positions: list[int] = []
+    shift = 0
     ticket: Ticket | None = None
     # The stored events after ``ticket`` not folded into it yet, and the tags they leave.
     unfolded: list[Event] = []
     tags: frozenset[str] = frozenset()
-    lazy = replay.fire is None and replay.sla is None
     triggers = replay.triggers
     read = 0
     for original in commands(events):
@@ -189,28 +191,30 @@ def simulate_history(
             ticket = _fire_until(ticket, original[0].at, replay, history, firings)
             positions.extend(read for _ in range(len(firings) - len(positions)))
         read += len(original)
-        batch = _renumbered(original, len(history))
         updated = possible = None
-        if ticket is None:
-            before = None
-            ticket = Ticket.from_events(batch)
-        elif lazy:
-            had = tags
-            for event in batch:
-                tags = tags_after(tags, event)
-            updated = update_facts(batch)
-            possible = triggers.possible(tags, tags - had, updated)
-            if not possible:
-                unfolded.extend(batch)
-                history.extend(batch)
-                continue  # no trigger may hold on this command: nothing fires, the snapshot is not needed yet
-            before = ticket.apply_all(unfolded)
-            unfolded = []
-            ticket = before.apply_all(batch)
+        if lazy:
+            # Its events keep their stored seq: conditions read what an update did, never where it stands.
+            batch = original
+            if ticket is None:
+                before = None
+                ticket = Ticket.from_events(batch)
+            else:
+                had = tags
+                for event in batch:
+                    tags = tags_after(tags, event)
+                updated = update_facts(batch)
+                possible = triggers.possible(tags, tags - had, updated)
+                if not possible:
+                    unfolded.extend(batch)
+                    continue  # no trigger may hold on this command: nothing fires, the snapshot is not needed yet
+                before = ticket._fold(unfolded, shift)
+                unfolded = []
+                ticket = before._fold(batch, shift)
         else:
+            batch = _renumbered(original, len(history))
             before = ticket
-            ticket = ticket.apply_all(batch)
-        history.extend(batch)
+            ticket = Ticket.from_events(batch) if ticket is None else ticket.apply_all(batch)
+            history.extend(batch)
         tools = replay.tools
         if replay.sla is not None:
             if not triggers.candidates(ticket.tags):
@@ -236,10 +240,13 @@ def simulate_history(
         for rule, produced, notes, refusals in fired:
             firings.append(Firing(ticket.id, rule, at, produced, notes, refusals))
             positions.append(read)
-            history.extend(produced)
+            if lazy:
+                shift += len(produced)
+            else:
+                history.extend(produced)
     if unfolded:
         assert ticket is not None
-        ticket.apply_all(unfolded)  # raises InvalidEvent as folding them one by one would
+        ticket._fold(unfolded, shift)  # raises InvalidEvent as folding them one by one would
     if ticket is not None and replay.fire is not None:
         _fire_until(ticket, until, replay, history, firings)
         positions.extend(read for _ in range(len(firings) - len(positions)))
