@@ -36,6 +36,11 @@ _REMEMBERED = 4096
 """How many combinations of the tags its rules require a rule set remembers its candidate rules for."""
 
 
+_Found = tuple[list[Rule], bool, dict[frozenset[str], list[Rule]]]
+"""The candidate rules for some required tags, whether any of them needs an added tag or an update fact, and the
+:meth:`Triggers.possible` ones for each set of update facts on updates that add no tag."""
+
+
 class Triggers:
     """Trigger rules in order, indexed by the tags their ``all`` conditions require, built once per rule set.
 
@@ -86,11 +91,11 @@ class Triggers:
         # added tag or an update fact (if none, nothing to filter). Keyed by the ticket's own tags, it would keep
         # (and the garbage collector walk) tens of thousands of sets in a replay of many tickets.
         self._named = frozenset[str]().union(*self._needs) if index else frozenset[str]()
-        self._found: dict[frozenset[str], tuple[list[Rule], bool]] = {}
+        self._found: dict[frozenset[str], _Found] = {}
         # The last answer, by the identity of the tags asked about: a ticket keeps its set of tags from update to
         # update until they change, so a replay asks about the same set again and again. One tuple, replaced
         # whole, so that threads sharing the rule set never read one set's answer for another.
-        self._last: tuple[frozenset[str], tuple[list[Rule], bool]] = (frozenset(), ([], False))
+        self._last: tuple[frozenset[str], _Found] = (frozenset(), ([], False, {}))
 
     def candidates(self, tags: frozenset[str]) -> list[Rule]:
         """The rules, in order, whose required tags are all among ``tags`` (do not change the list)."""
@@ -99,9 +104,17 @@ class Triggers:
     def possible(self, tags: frozenset[str], added: frozenset[str], update: frozenset[str]) -> list[Rule]:
         """The :meth:`candidates` for ``tags`` that may hold on an update that added the tags ``added`` and for
         which the ``update.*`` fields ``update`` hold (do not change the list)."""
-        found, conditional = self._candidates(tags)
+        found, conditional, unchanged = self._candidates(tags)
         if not conditional:
             return found
+        if not added:
+            # Most updates add no tag, and a few sets of update facts cover them all: remember those answers.
+            known = unchanged.get(update)
+            if known is None:
+                known = unchanged[update] = [
+                    rule for rule in found if not rule.needs_added_tags and rule.needs_update <= update
+                ]
+            return known
         return [rule for rule in found if rule.needs_added_tags <= added and rule.needs_update <= update]
 
     def after(
@@ -112,7 +125,7 @@ class Triggers:
         order = self._order
         return [later for later in self.possible(tags, added, update) if order[later.id] > position]
 
-    def _candidates(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
+    def _candidates(self, tags: frozenset[str]) -> _Found:
         last, answer = self._last
         if last is tags:
             return answer
@@ -125,7 +138,7 @@ class Triggers:
         self._last = (tags, known)
         return known
 
-    def _compute(self, tags: frozenset[str]) -> tuple[list[Rule], bool]:
+    def _compute(self, tags: frozenset[str]) -> _Found:
         found = list(self._always)
         needs = self._needs
         for tag in tags:
@@ -135,7 +148,7 @@ class Triggers:
         found.sort()
         rules = [self.rules[position] for position in found]
         conditional = not self._conditional.isdisjoint(found)
-        return rules, conditional
+        return rules, conditional, {}
 
 
 def _state(ticket: Ticket) -> tuple[object, ...]:
@@ -151,6 +164,18 @@ def _state(ticket: Ticket) -> tuple[object, ...]:
         ticket.language,
         ticket.channel,
     )
+
+
+def _states(
+    before: Ticket, after: Ticket, fired: int
+) -> tuple[dict[tuple[object, ...], int], tuple[object, ...]]:
+    """The states an update went through by its first change (``fired`` rules had fired by then), and the last."""
+    last = _state(before)
+    seen = {last: 0}
+    state = _state(after)
+    if state != last:
+        seen[state] = fired
+    return seen, state
 
 
 def apply_actions(
@@ -242,9 +267,11 @@ def fire_triggers(
     firings: list[Fired] = []
     fired: list[str] = []
     events: list[Event] = []
-    # The states this update went through (computed at the first change: most updates change nothing).
+    # The states this update went through, from its second change on: one change cannot return to a state the
+    # update had, and most updates change the ticket once at most. ``first`` is that change until then.
     seen: dict[tuple[object, ...], int] | None = None
     last: tuple[object, ...] = ()
+    first: tuple[Ticket, Ticket, int] | None = None
     # A rule that failed on facts that have not changed since would fail again: check it only after a change.
     version = 0
     checked: dict[str, int] = {}
@@ -267,9 +294,18 @@ def fire_triggers(
             firings.append((rule_id, tuple(produced), tuple(notified), tuple(refused)))
             fired_now = True
             if produced:
-                if seen is None:
-                    last = _state(previous)
-                    seen = {last: 0}
+                if first is None:
+                    first = (previous, ticket, len(fired))
+                else:
+                    if seen is None:
+                        seen, last = _states(*first)
+                    state = _state(ticket)
+                    if state != last:
+                        # Back to a state this update already had: the rules undo each other.
+                        if state in seen:
+                            raise AutomationLoop(fired[seen[state] :], ticket_id=ticket.id)
+                        seen[state] = len(fired)
+                        last = state
                 events.extend(produced)
                 version += 1
                 now_updated = updated | update_facts(produced)
@@ -282,13 +318,6 @@ def fire_triggers(
                     calendars=calendars,
                     updated=now_updated,
                 )
-                state = _state(ticket)
-                if state != last:
-                    # Back to a state this update already had: the rules undo each other.
-                    if state in seen:
-                        raise AutomationLoop(fired[seen[state] :], ticket_id=ticket.id)
-                    seen[state] = len(fired)
-                    last = state
                 if ticket.tags != previous.tags or now_updated != updated:
                     # Other rules may now hold (or not): the rest of the pass checks those, in order.
                     updated = now_updated

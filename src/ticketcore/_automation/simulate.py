@@ -92,9 +92,10 @@ def _renumbered(batch: list[Event], before: int) -> list[Event]:
     return [_with_seq(event, before + 1 + offset) for offset, event in enumerate(batch)]
 
 
-Recipe = tuple[tuple[Event, ...], tuple[int, ...], int]
-"""How a simulated history is made: the stored events replayed, how many of them come before each firing, and
-where the ticket's firings start in the simulation's ``firings``."""
+Places = tuple[tuple[int, ...], int]
+"""Where a simulated history's firings go: how many stored events come before each, and where the ticket's firings
+start in the simulation's ``firings`` (numbers only, apart from the stored events, so the garbage collector stops
+tracking them)."""
 
 
 class SimulatedHistories(Mapping[str, tuple[Event, ...]]):
@@ -106,26 +107,30 @@ class SimulatedHistories(Mapping[str, tuple[Event, ...]]):
     garbage collector walks, again and again, as it grows).
     """
 
-    __slots__ = ("_built", "_firings", "_recipes")
+    __slots__ = ("_built", "_firings", "_places", "_stored")
 
-    def __init__(self, recipes: Mapping[str, Recipe], firings: Sequence[Firing]) -> None:
-        self._recipes = recipes
+    def __init__(
+        self, stored: Mapping[str, tuple[Event, ...]], places: Mapping[str, Places], firings: Sequence[Firing]
+    ) -> None:
+        self._stored = stored
+        self._places = places
         self._firings = firings
         self._built: dict[str, tuple[Event, ...]] = {}
 
     def __getitem__(self, ticket_id: str) -> tuple[Event, ...]:
         built = self._built.get(ticket_id)
         if built is None:
-            stored, positions, start = self._recipes[ticket_id]
+            stored = self._stored[ticket_id]
+            positions, start = self._places[ticket_id]
             firings = [self._firings[index] for index in range(start, start + len(positions))]
             built = self._built[ticket_id] = _merged(stored, positions, firings)
         return built
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._recipes)
+        return iter(self._stored)
 
     def __len__(self) -> int:
-        return len(self._recipes)
+        return len(self._stored)
 
     def __repr__(self) -> str:
         return repr(dict(self))
@@ -160,10 +165,10 @@ class Replay:
 
 
 def simulate_history(
-    events: Sequence[Event], replay: Replay, until: datetime, start: int = 0
-) -> tuple[Recipe, list[Firing], AutomationLoop | None]:
-    """Replay one history up to ``until``: how its simulated history is made (see :class:`SimulatedHistories`;
-    its firings will start at ``start``), the firings and a loop error.
+    events: Sequence[Event], replay: Replay, until: datetime
+) -> tuple[tuple[Event, ...], list[int], list[Firing], AutomationLoop | None]:
+    """Replay one history up to ``until``: the stored events replayed, how many of them come before each firing
+    (see :class:`SimulatedHistories`), the firings and a loop error.
 
     Without time-based rules or SLA conditions, only the triggers read the snapshot, and most commands admit none
     (:meth:`Triggers.possible` says so from the tags and the update alone): the stored events of those commands
@@ -234,7 +239,7 @@ def simulate_history(
                 possible=possible,
             )
         except AutomationLoop as loop:
-            return _recipe(events, read, positions, start), firings, loop
+            return tuple(islice(events, read)), positions, firings, loop
         tags = ticket.tags
         at = batch[-1].at
         for rule, produced, notes, refusals in fired:
@@ -250,11 +255,7 @@ def simulate_history(
     if ticket is not None and replay.fire is not None:
         _fire_until(ticket, until, replay, history, firings)
         positions.extend(read for _ in range(len(firings) - len(positions)))
-    return _recipe(events, read, positions, start), firings, None
-
-
-def _recipe(events: Sequence[Event], read: int, positions: list[int], start: int) -> Recipe:
-    return tuple(islice(events, read)), tuple(positions), start
+    return tuple(islice(events, read)), positions, firings, None
 
 
 def _fire_until(
@@ -276,18 +277,20 @@ def _fire_until(
 def simulate_all(histories: Iterable[Sequence[Event]], replay: Replay, until: datetime) -> Simulation:
     """Replay every history (see :func:`simulate_history`)."""
     firings: list[Firing] = []
-    recipes: dict[str, Recipe] = {}
+    stored: dict[str, tuple[Event, ...]] = {}
+    places: dict[str, Places] = {}
     loops: list[tuple[str, AutomationLoop]] = []
     read = 0
     for events in histories:
         if not events:
             continue
-        recipe, fired, loop = simulate_history(events, replay, until, len(firings))
-        read += len(recipe[0])
+        replayed, positions, fired, loop = simulate_history(events, replay, until)
+        read += len(replayed)
+        if replayed:
+            stored[events[0].ticket_id] = replayed
+            places[events[0].ticket_id] = (tuple(positions), len(firings))
         firings.extend(fired)
-        if recipe[0]:
-            recipes[events[0].ticket_id] = recipe
         if loop is not None:
             loops.append((events[0].ticket_id, loop))
     done = tuple(firings)
-    return Simulation(done, SimulatedHistories(recipes, done), tuple(loops), read)
+    return Simulation(done, SimulatedHistories(stored, places, done), tuple(loops), read)
