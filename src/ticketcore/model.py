@@ -515,11 +515,12 @@ class Ticket:
                 f"{self.updated_at.isoformat()}; events must be in time order",
                 event,
             )
-        changes: dict[str, object] = {"version": seq, "updated_at": event.at}
         folder = _FOLDERS.get(type(event))
         if folder is None:
             raise _event_error(f"event type {event.type!r} cannot follow the first event", event)
-        changes.update(folder(self, event))
+        changes = folder(self, event)  # a new dict each time, so it is ours to add to
+        changes["version"] = seq
+        changes["updated_at"] = event.at
         return changes
 
 
